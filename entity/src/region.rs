@@ -1,0 +1,41 @@
+//! Region tree node: county → street → community → grid → building.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "region")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub kind: RegionKind,
+    pub name: String,
+    /// Party organisation mirroring this node (党委 / 党支部 / 党小组).
+    pub party_org: Option<String>,
+    /// Materialised path of ids, `/1/4/9/`, for subtree queries.
+    pub path: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(16))",
+    rename_all = "snake_case"
+)]
+pub enum RegionKind {
+    County,
+    Street,
+    Community,
+    Grid,
+    Building,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(belongs_to = "Entity", from = "Column::ParentId", to = "Column::Id")]
+    Parent,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

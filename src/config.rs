@@ -1,0 +1,325 @@
+//! Configuration from the environment, validated once at start.
+//! Every problem is collected so an operator can fix them all in one go.
+
+use rand::RngCore;
+use secrecy::SecretString;
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/linli.db?mode=rwc";
+pub const DEFAULT_WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
+const MIN_SECRET_LEN: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Dev,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct WechatConfig {
+    pub appid: Option<String>,
+    pub secret: Option<SecretString>,
+    pub api_base: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key and channel, so instances of several deployments can share one Redis.
+    pub redis_prefix: String,
+    pub app_env: AppEnv,
+    pub jwt_secret: SecretString,
+    /// True when no `JWT_SECRET` was given and a random one was made (dev only).
+    pub jwt_secret_generated: bool,
+    pub bootstrap_admin_phones: Vec<String>,
+    pub wechat: WechatConfig,
+    pub body_limit: usize,
+    pub shutdown_timeout: Duration,
+    pub http_workers: usize,
+    pub log_format: LogFormat,
+}
+
+/// All the problems found in the environment.
+#[derive(Debug)]
+pub struct ConfigError(pub Vec<String>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration ({} problem(s)):", self.0.len())?;
+        for p in &self.0 {
+            writeln!(f, "  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Builds the configuration from any variable source (the environment, or a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut errs = Vec::new();
+        // Empty values count as unset: `FOO=` in a unit file must not mean "the empty secret".
+        let var = |k: &str| get(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let app_env = match var("APP_ENV").as_deref() {
+            None | Some("dev") | Some("development") => AppEnv::Dev,
+            Some("production") | Some("prod") => AppEnv::Production,
+            Some(other) => {
+                errs.push(format!("APP_ENV: `{other}` is not one of dev, production"));
+                AppEnv::Dev
+            }
+        };
+
+        let bind = var("BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind.parse::<SocketAddr>().unwrap_or_else(|_| {
+            errs.push(format!(
+                "BIND: `{bind}` is not an address like 127.0.0.1:8080 or 0.0.0.0:80"
+            ));
+            SocketAddr::from(([127, 0, 0, 1], 8080))
+        });
+
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            errs.push("DATABASE_URL: must start with sqlite: or postgres://".into());
+        }
+        let default_pool = if database_url.starts_with("sqlite:") {
+            4
+        } else {
+            16
+        };
+        let db_max_connections = parse_num(&var, "DB_MAX_CONNECTIONS", default_pool, 1..=1000, &mut errs);
+
+        let redis_url = var("REDIS_URL");
+        if let Some(u) = &redis_url
+            && !(u.starts_with("redis://") || u.starts_with("rediss://") || u.starts_with("redis+unix://"))
+        {
+            errs.push("REDIS_URL: must start with redis:// or rediss://".into());
+        }
+        let redis_prefix = var("REDIS_PREFIX").unwrap_or_else(|| "linli:".into());
+
+        let (jwt_secret, jwt_secret_generated) = match var("JWT_SECRET") {
+            Some(s) if s.len() < MIN_SECRET_LEN => {
+                errs.push(format!(
+                    "JWT_SECRET: must be at least {MIN_SECRET_LEN} characters"
+                ));
+                (s, false)
+            }
+            Some(s) => (s, false),
+            None if app_env == AppEnv::Production => {
+                errs.push("JWT_SECRET: required when APP_ENV=production".into());
+                (String::new(), false)
+            }
+            None => (random_secret(), true),
+        };
+
+        let mut bootstrap_admin_phones = Vec::new();
+        for phone in var("BOOTSTRAP_ADMIN_PHONES").unwrap_or_default().split(',') {
+            let phone = phone.trim();
+            if phone.is_empty() {
+                continue;
+            }
+            if is_mainland_mobile(phone) {
+                bootstrap_admin_phones.push(phone.to_owned());
+            } else {
+                errs.push(format!(
+                    "BOOTSTRAP_ADMIN_PHONES: `{phone}` is not an 11-digit mobile number"
+                ));
+            }
+        }
+
+        let api_base = var("WECHAT_API_BASE").unwrap_or_else(|| DEFAULT_WECHAT_API_BASE.into());
+        if !(api_base.starts_with("http://") || api_base.starts_with("https://")) {
+            errs.push("WECHAT_API_BASE: must be an http:// or https:// URL".into());
+        }
+        let wechat = WechatConfig {
+            appid: var("WECHAT_APPID"),
+            secret: var("WECHAT_SECRET").map(SecretString::from),
+            api_base: api_base.trim_end_matches('/').to_owned(),
+        };
+        if wechat.appid.is_some() != wechat.secret.is_some() {
+            errs.push("WECHAT_APPID and WECHAT_SECRET: set both or neither".into());
+        }
+
+        let body_limit = parse_num(
+            &var,
+            "BODY_LIMIT_BYTES",
+            256 * 1024,
+            1024..=16 * 1024 * 1024,
+            &mut errs,
+        );
+        let shutdown_secs = parse_num(&var, "SHUTDOWN_TIMEOUT_SECS", 30, 0..=600, &mut errs);
+
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let http_workers = parse_num(&var, "HTTP_WORKERS", cores, 1..=256, &mut errs);
+
+        let log_format = match var("LOG_FORMAT").as_deref() {
+            None => match app_env {
+                AppEnv::Production => LogFormat::Json,
+                AppEnv::Dev => LogFormat::Text,
+            },
+            Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                errs.push(format!("LOG_FORMAT: `{other}` is not one of text, json"));
+                LogFormat::Text
+            }
+        };
+
+        if !errs.is_empty() {
+            return Err(ConfigError(errs));
+        }
+        Ok(Config {
+            bind,
+            database_url,
+            db_max_connections,
+            redis_url,
+            redis_prefix,
+            app_env,
+            jwt_secret: SecretString::from(jwt_secret),
+            jwt_secret_generated,
+            bootstrap_admin_phones,
+            wechat,
+            body_limit,
+            shutdown_timeout: Duration::from_secs(shutdown_secs),
+            http_workers,
+            log_format,
+        })
+    }
+}
+
+fn parse_num<T>(
+    var: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+    errs: &mut Vec<String>,
+) -> T
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+{
+    match var(key) {
+        None => default,
+        Some(raw) => match raw.parse::<T>() {
+            Ok(v) if range.contains(&v) => v,
+            _ => {
+                errs.push(format!(
+                    "{key}: `{raw}` must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                ));
+                default
+            }
+        },
+    }
+}
+
+fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Mainland China mobile numbers: 11 digits starting with 1.
+pub fn is_mainland_mobile(s: &str) -> bool {
+    s.len() == 11 && s.starts_with('1') && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_in_dev_with_generated_secret() {
+        let c = load(&[]).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.app_env, AppEnv::Dev);
+        assert!(c.redis_url.is_none());
+        assert!(c.jwt_secret_generated);
+        assert_eq!(c.jwt_secret.expose_secret().len(), 64);
+        assert_eq!(c.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn production_requires_jwt_secret() {
+        let err = load(&[("APP_ENV", "production")]).unwrap_err();
+        assert!(err.to_string().contains("JWT_SECRET: required"), "{err}");
+        let ok = load(&[("APP_ENV", "production"), ("JWT_SECRET", &"k".repeat(40))]).unwrap();
+        assert!(!ok.jwt_secret_generated);
+        assert_eq!(ok.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn empty_value_is_unset() {
+        let err = load(&[("APP_ENV", "production"), ("JWT_SECRET", "  ")]).unwrap_err();
+        assert!(err.to_string().contains("JWT_SECRET: required"));
+    }
+
+    #[test]
+    fn every_bad_value_is_reported_at_once() {
+        let cases = [
+            ("BIND", "localhost"),
+            ("DATABASE_URL", "mysql://x"),
+            ("REDIS_URL", "http://x"),
+            ("APP_ENV", "staging"),
+            ("JWT_SECRET", "short"),
+            ("BOOTSTRAP_ADMIN_PHONES", "13800000001,12345"),
+            ("WECHAT_API_BASE", "ftp://x"),
+            ("WECHAT_APPID", "wx123"),
+            ("BODY_LIMIT_BYTES", "ten"),
+            ("SHUTDOWN_TIMEOUT_SECS", "9999"),
+            ("DB_MAX_CONNECTIONS", "0"),
+            ("LOG_FORMAT", "xml"),
+            ("HTTP_WORKERS", "-1"),
+        ];
+        let err = load(&cases).unwrap_err();
+        for (key, _) in cases {
+            assert!(
+                err.0.iter().any(|p| p.starts_with(key)),
+                "no error for {key}: {err}"
+            );
+        }
+        assert!(err.to_string().contains("`12345`"));
+    }
+
+    #[test]
+    fn admin_phones_are_parsed() {
+        let c = load(&[("BOOTSTRAP_ADMIN_PHONES", " 13800000001, ,13900000002 ")]).unwrap();
+        assert_eq!(c.bootstrap_admin_phones, ["13800000001", "13900000002"]);
+    }
+
+    #[test]
+    fn secrets_are_not_printed_by_debug() {
+        let c = load(&[("JWT_SECRET", "super-secret-value-that-is-long-enough")]).unwrap();
+        assert!(!format!("{c:?}").contains("super-secret"));
+    }
+}

@@ -1,0 +1,325 @@
+//! Error policy: every failure leaves the service as one [`AppError`], answered as
+//! RFC 9457 `application/problem+json` with a stable machine `code` and a Chinese
+//! `title`. Expected failures (4xx) carry a detail for the caller; unexpected ones
+//! (5xx) are opaque to the caller while the log keeps the whole cause chain.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use std::fmt;
+use utoipa::ToSchema;
+use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::{RefOr, Schema};
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+macro_rules! error_codes {
+    ($($variant:ident = $code:literal => $status:ident, $title:literal;)*) => {
+        /// Stable machine-readable error codes. Clients branch on these, never on titles.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode { $($variant),* }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code),* }
+            }
+
+            pub fn status(self) -> StatusCode {
+                match self { $(ErrorCode::$variant => StatusCode::$status),* }
+            }
+
+            /// Chinese title a resident can read.
+            pub fn title(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $title),* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    BadRequest = "BAD_REQUEST" => BAD_REQUEST, "请求格式不正确";
+    MalformedJson = "MALFORMED_JSON" => BAD_REQUEST, "请求体不是有效的 JSON";
+    ValidationFailed = "VALIDATION_FAILED" => BAD_REQUEST, "提交的内容有误，请检查后重试";
+    InvalidQuery = "INVALID_QUERY" => BAD_REQUEST, "查询参数有误";
+    Unauthorized = "UNAUTHORIZED" => UNAUTHORIZED, "请先登录";
+    Forbidden = "FORBIDDEN" => FORBIDDEN, "没有权限执行此操作";
+    NotFound = "NOT_FOUND" => NOT_FOUND, "要找的内容不存在";
+    RouteNotFound = "ROUTE_NOT_FOUND" => NOT_FOUND, "接口不存在";
+    MethodNotAllowed = "METHOD_NOT_ALLOWED" => METHOD_NOT_ALLOWED, "接口不支持该请求方法";
+    Conflict = "CONFLICT" => CONFLICT, "操作冲突，请刷新后重试";
+    PayloadTooLarge = "PAYLOAD_TOO_LARGE" => PAYLOAD_TOO_LARGE, "请求内容过大";
+    UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE" => UNSUPPORTED_MEDIA_TYPE, "请求内容类型不受支持，请使用 application/json";
+    RateLimited = "RATE_LIMITED" => TOO_MANY_REQUESTS, "操作太频繁，请稍后再试";
+    Internal = "INTERNAL" => INTERNAL_SERVER_ERROR, "服务器开小差了，请稍后再试";
+    NotReady = "NOT_READY" => SERVICE_UNAVAILABLE, "服务暂时不可用";
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl ErrorCode {
+    /// Best code for a bare status produced outside our handlers.
+    pub fn for_status(status: StatusCode) -> ErrorCode {
+        match status {
+            StatusCode::NOT_FOUND => ErrorCode::RouteNotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+            StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
+            StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+            StatusCode::TOO_MANY_REQUESTS => ErrorCode::RateLimited,
+            StatusCode::SERVICE_UNAVAILABLE => ErrorCode::NotReady,
+            s if s.is_client_error() => ErrorCode::BadRequest,
+            _ => ErrorCode::Internal,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// The spec lists every code with its status and title, generated from the table above.
+impl utoipa::PartialSchema for ErrorCode {
+    fn schema() -> RefOr<Schema> {
+        let list: Vec<String> = ErrorCode::ALL
+            .iter()
+            .map(|c| format!("- `{}` ({}): {}", c, c.status().as_u16(), c.title()))
+            .collect();
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::String))
+            .enum_values(Some(ErrorCode::ALL.iter().map(|c| c.as_str())))
+            .description(Some(format!(
+                "稳定的错误代码，前端据此判断错误类型（不要依据 title 文案）：\n{}",
+                list.join("\n")
+            )))
+            .into()
+    }
+}
+impl ToSchema for ErrorCode {}
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldError {
+    /// 出错的字段路径，如 `items[0].quantity`
+    pub field: String,
+    /// 中文错误说明
+    pub message: String,
+}
+
+/// RFC 9457 problem details, the body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// 问题类型 URI（`urn:linli:problem:<code>`）
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// 中文标题，可直接展示给用户
+    pub title: String,
+    /// HTTP 状态码
+    pub status: u16,
+    pub code: ErrorCode,
+    /// 具体说明（可选）
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// 校验失败时的字段错误列表
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// The one error type of the service.
+#[derive(Debug)]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub detail: Option<String>,
+    pub errors: Vec<FieldError>,
+    /// Seconds, sent as `Retry-After` (429, 503).
+    pub retry_after: Option<u64>,
+    /// Methods, sent as `Allow` (405).
+    pub allow: Option<String>,
+    source: Option<anyhow::Error>,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode) -> Self {
+        AppError {
+            code,
+            detail: None,
+            errors: Vec::new(),
+            retry_after: None,
+            allow: None,
+            source: None,
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        AppError {
+            errors,
+            ..AppError::new(ErrorCode::ValidationFailed)
+        }
+    }
+
+    /// An unexpected failure: the caller sees an opaque 500, the log sees `err`.
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        AppError {
+            source: Some(err.into()),
+            ..AppError::new(ErrorCode::Internal)
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let opaque = self.code.status().is_server_error();
+        Problem {
+            type_uri: format!("urn:linli:problem:{}", self.code.as_str().to_lowercase()),
+            title: self.code.title().to_owned(),
+            status: self.code.status().as_u16(),
+            code: self.code,
+            detail: if opaque && self.code == ErrorCode::Internal {
+                None
+            } else {
+                self.detail.clone()
+            },
+            errors: (!self.errors.is_empty()).then(|| self.errors.clone()),
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code)?;
+        if let Some(d) = &self.detail {
+            write!(f, ": {d}")?;
+        }
+        if let Some(s) = &self.source {
+            write!(f, ": {s:#}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AppError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| e.as_ref() as _)
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.code.status().is_server_error() {
+            match &self.source {
+                Some(src) => tracing::error!(code = %self.code, error = ?src, "request failed"),
+                None => tracing::warn!(code = %self.code, detail = ?self.detail, "request failed"),
+            }
+        } else {
+            tracing::debug!(code = %self.code, detail = ?self.detail, "request rejected");
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if let Some(secs) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let Some(allow) = &self.allow {
+            res.insert_header((header::ALLOW, allow.as_str()));
+        }
+        res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        AppError::internal(err)
+    }
+}
+
+impl From<crate::kv::KvError> for AppError {
+    fn from(err: crate::kv::KvError) -> Self {
+        AppError::internal(err)
+    }
+}
+
+impl From<validator::ValidationErrors> for AppError {
+    fn from(errs: validator::ValidationErrors) -> Self {
+        let mut out = Vec::new();
+        flatten_validation("", &errs, &mut out);
+        AppError::validation(out)
+    }
+}
+
+fn flatten_validation(prefix: &str, errs: &validator::ValidationErrors, out: &mut Vec<FieldError>) {
+    use validator::ValidationErrorsKind as K;
+    for (field, kind) in errs.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            K::Field(list) => out.extend(list.iter().map(|e| {
+                FieldError {
+                    field: path.clone(),
+                    message: e
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| "格式不正确".to_owned()),
+                }
+            })),
+            K::Struct(inner) => flatten_validation(&path, inner, out),
+            K::List(items) => {
+                for (i, inner) in items {
+                    flatten_validation(&format!("{path}[{i}]"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_screaming_snake_and_titles_chinese() {
+        for code in ErrorCode::ALL {
+            let s = code.as_str();
+            assert!(s.chars().all(|c| c.is_ascii_uppercase() || c == '_'), "{s}");
+            assert!(
+                code.title()
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{s}"
+            );
+        }
+        assert_eq!(ErrorCode::MalformedJson.as_str(), "MALFORMED_JSON");
+    }
+
+    #[test]
+    fn internal_detail_is_opaque() {
+        let err = AppError::internal(anyhow::anyhow!("password=secret")).with_detail("leak");
+        let p = err.problem();
+        assert_eq!(p.status, 500);
+        assert!(p.detail.is_none());
+        assert!(
+            err.to_string().contains("password=secret"),
+            "the log keeps the cause"
+        );
+    }
+}

@@ -1,0 +1,157 @@
+//! Key-value and coordination store: Redis when `REDIS_URL` is set, in-process otherwise.
+//! It never holds the only copy of money or orders; the database does.
+
+mod memory;
+mod redis;
+
+pub use self::memory::MemoryKv;
+pub use self::redis::RedisKv;
+
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KvError {
+    #[error("redis: {0}")]
+    Redis(#[from] ::redis::RedisError),
+    #[error("value at `{0}` is not an integer")]
+    NotAnInteger(String),
+}
+
+/// A fixed-window counter after an increment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counter {
+    pub value: i64,
+    /// Time until the window (the key) expires.
+    pub ttl: Duration,
+}
+
+#[derive(Clone)]
+pub enum Kv {
+    Memory(MemoryKv),
+    Redis(RedisKv),
+}
+
+impl Kv {
+    pub async fn connect(redis_url: Option<&str>, prefix: &str) -> Result<Kv, KvError> {
+        Ok(match redis_url {
+            Some(url) => Kv::Redis(RedisKv::connect(url, prefix).await?),
+            None => Kv::Memory(MemoryKv::default()),
+        })
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Kv::Memory(_) => "memory",
+            Kv::Redis(_) => "redis",
+        }
+    }
+
+    pub async fn ping(&self) -> Result<(), KvError> {
+        match self {
+            Kv::Memory(_) => Ok(()),
+            Kv::Redis(r) => r.ping().await,
+        }
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Option<String>, KvError> {
+        match self {
+            Kv::Memory(m) => Ok(m.get(key)),
+            Kv::Redis(r) => r.get(key).await,
+        }
+    }
+
+    /// Sets `key`, replacing any value; `ttl: None` keeps it until deleted.
+    pub async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), KvError> {
+        match self {
+            Kv::Memory(m) => {
+                m.set(key, value, ttl);
+                Ok(())
+            }
+            Kv::Redis(r) => r.set(key, value, ttl).await,
+        }
+    }
+
+    /// Sets `key` only if absent (locks, single-flight). True when this call set it.
+    pub async fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, KvError> {
+        match self {
+            Kv::Memory(m) => Ok(m.set_nx(key, value, ttl)),
+            Kv::Redis(r) => r.set_nx(key, value, ttl).await,
+        }
+    }
+
+    pub async fn del(&self, key: &str) -> Result<bool, KvError> {
+        match self {
+            Kv::Memory(m) => Ok(m.del(key)),
+            Kv::Redis(r) => r.del(key).await,
+        }
+    }
+
+    /// Deletes `key` only while it still holds `expected` (release a lock we own).
+    pub async fn del_if_eq(&self, key: &str, expected: &str) -> Result<bool, KvError> {
+        match self {
+            Kv::Memory(m) => Ok(m.del_if_eq(key, expected)),
+            Kv::Redis(r) => r.del_if_eq(key, expected).await,
+        }
+    }
+
+    /// Atomically increments a counter; the first increment starts a window of `window`.
+    pub async fn incr(&self, key: &str, window: Duration) -> Result<Counter, KvError> {
+        match self {
+            Kv::Memory(m) => m.incr(key, window),
+            Kv::Redis(r) => r.incr(key, window).await,
+        }
+    }
+
+    /// Remaining time to live; `None` when the key is absent or never expires.
+    pub async fn ttl(&self, key: &str) -> Result<Option<Duration>, KvError> {
+        match self {
+            Kv::Memory(m) => Ok(m.ttl(key)),
+            Kv::Redis(r) => r.ttl(key).await,
+        }
+    }
+
+    /// Publishes to every current subscriber of `channel`, on every instance.
+    pub async fn publish(&self, channel: &str, message: &str) -> Result<(), KvError> {
+        match self {
+            Kv::Memory(m) => {
+                m.publish(channel, message);
+                Ok(())
+            }
+            Kv::Redis(r) => r.publish(channel, message).await,
+        }
+    }
+
+    /// Subscribes to `channel`; messages published after this returns are received.
+    pub async fn subscribe(&self, channel: &str) -> Result<Subscription, KvError> {
+        match self {
+            Kv::Memory(m) => Ok(Subscription::Memory(m.subscribe(channel))),
+            Kv::Redis(r) => Ok(Subscription::Redis(r.subscribe(channel).await?)),
+        }
+    }
+}
+
+/// A live subscription; dropping it unsubscribes.
+pub enum Subscription {
+    Memory(broadcast::Receiver<String>),
+    Redis(mpsc::Receiver<String>),
+}
+
+impl Subscription {
+    /// The next message, or `None` once the subscription is closed.
+    /// A subscriber too slow to keep up skips what it missed rather than stalling publishers.
+    pub async fn recv(&mut self) -> Option<String> {
+        match self {
+            Subscription::Memory(rx) => loop {
+                match rx.recv().await {
+                    Ok(m) => return Some(m),
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing::warn!(skipped = n, "slow subscriber skipped messages");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            },
+            Subscription::Redis(rx) => rx.recv().await,
+        }
+    }
+}

@@ -1,0 +1,91 @@
+use clap::{Parser, Subcommand};
+use linli::config::Config;
+use linli::startup::Application;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// 邻里 linli: community service orders, time bank and love supermarket.
+#[derive(Parser)]
+#[command(name = "linli", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Load the demo county (safe to run again).
+    SeedDemo,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Openapi = command {
+        print!("{}", linli::openapi::to_json());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    linli::telemetry::init(config.log_format);
+    if config.jwt_secret_generated {
+        tracing::warn!(
+            "JWT_SECRET is not set: using a random secret, so tokens die with this process (dev only)"
+        );
+    }
+    match run(command, config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = ?e, "linli stopped with an error");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Openapi => unreachable!("handled before configuration"),
+        Command::Migrate => {
+            let db = linli::db::connect(&config).await?;
+            linli::db::migrate(&db).await?;
+            println!("migrations applied");
+        }
+        Command::SeedDemo => {
+            let db = linli::db::connect(&config).await?;
+            linli::db::migrate(&db).await?;
+            let report = linli::seed::seed_demo(&db).await?;
+            println!("示范数据 demo data ({} new rows):", report.created);
+            for line in report.lines {
+                println!("{line}");
+            }
+        }
+        Command::Serve => {
+            let started = Instant::now();
+            let app = Application::build(config).await?;
+            let state = app.state();
+            tracing::info!(
+                port = app.port(),
+                database = linli::db::backend_name(&state.db),
+                kv = state.kv.backend(),
+                startup_ms = started.elapsed().as_millis() as u64,
+                "linli is listening; API docs at /docs"
+            );
+            app.run_until_stopped().await?;
+            tracing::info!("linli stopped");
+        }
+    }
+    Ok(())
+}

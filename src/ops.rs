@@ -1,0 +1,103 @@
+//! Operations endpoints, outside `/api/v1`: liveness, readiness, metrics.
+
+use crate::error::{AppError, ErrorCode, FieldError};
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use std::time::Duration;
+use utoipa::ToSchema;
+
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// 存活状态
+#[derive(Serialize, ToSchema)]
+pub struct HealthOut {
+    /// 固定为 `ok`
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// 就绪状态：所依赖的存储均可达
+#[derive(Serialize, ToSchema)]
+pub struct ReadyOut {
+    /// 固定为 `ready`
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    /// 数据库类型：`sqlite` 或 `postgres`
+    pub database: &'static str,
+    /// 键值存储类型：`memory`（进程内）或 `redis`
+    pub kv: &'static str,
+}
+
+/// Liveness: the process is up and serving.
+#[utoipa::path(
+    tag = "运维",
+    responses((status = 200, description = "进程存活", body = HealthOut))
+)]
+#[get("/healthz")]
+pub async fn healthz() -> web::Json<HealthOut> {
+    web::Json(HealthOut { status: "ok" })
+}
+
+/// Readiness: the database and the key-value store answer.
+#[utoipa::path(
+    tag = "运维",
+    responses(
+        (status = 200, description = "可以接收流量", body = ReadyOut),
+        (status = 503, description = "数据库或 Redis 不可达（`NOT_READY`，errors 列出失败的组件）",
+            body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<ReadyOut>, AppError> {
+    let (db, kv) = tokio::join!(
+        tokio::time::timeout(CHECK_TIMEOUT, state.db.ping()),
+        tokio::time::timeout(CHECK_TIMEOUT, state.kv.ping()),
+    );
+    let mut failed = Vec::new();
+    match db {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => failed.push(("database", e.to_string())),
+        Err(_) => failed.push(("database", "timed out".to_owned())),
+    }
+    match kv {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => failed.push(("kv", e.to_string())),
+        Err(_) => failed.push(("kv", "timed out".to_owned())),
+    }
+    if !failed.is_empty() {
+        for (component, cause) in &failed {
+            tracing::warn!(component, cause, "readiness check failed");
+        }
+        let mut err = AppError::validation(
+            failed
+                .iter()
+                .map(|(c, _)| FieldError {
+                    field: (*c).to_owned(),
+                    message: "不可达".to_owned(),
+                })
+                .collect(),
+        );
+        err.code = ErrorCode::NotReady;
+        err.retry_after = Some(5);
+        return Err(err);
+    }
+    Ok(web::Json(ReadyOut {
+        status: "ready",
+        database: crate::db::backend_name(&state.db),
+        kv: state.kv.backend(),
+    }))
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(
+    tag = "运维",
+    responses((status = 200, description = "Prometheus 文本格式指标：http_requests_total、http_request_duration_seconds、db_pool_connections",
+        body = String, content_type = "text/plain; version=0.0.4"))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(crate::metrics::render(&state.db))
+}

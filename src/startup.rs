@@ -1,0 +1,110 @@
+//! Builds the application: storage, coordination, the HTTP server on its listener.
+
+use crate::config::Config;
+use crate::error::{AppError, ErrorCode};
+use crate::kv::Kv;
+use crate::routes::{self, RouteTable};
+use crate::state::AppState;
+use crate::{db, metrics, openapi, telemetry};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use std::net::TcpListener;
+use std::sync::Arc;
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+/// Extra, undocumented routes mounted beside the API (test fixtures).
+pub type ExtraRoutes = fn(&mut web::ServiceConfig);
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        Application::build_with(config, |_| {}).await
+    }
+
+    pub async fn build_with(config: Config, extra: ExtraRoutes) -> anyhow::Result<Application> {
+        let db = db::connect(&config).await?;
+        db::migrate(&db).await?;
+        let kv = Kv::connect(config.redis_url.as_deref(), &config.redis_prefix)
+            .await
+            .context("cannot connect to Redis (REDIS_URL)")?;
+        let listener = TcpListener::bind(config.bind)
+            .with_context(|| format!("cannot listen on {} (BIND)", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            db,
+            kv,
+            config: Arc::new(config),
+        };
+
+        let doc = openapi::document();
+        let table = web::Data::new(RouteTable::new(&doc));
+        let data = web::Data::new(state.clone());
+        let limit = state.config.body_limit;
+        metrics::handle();
+
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(table.clone())
+                .app_data(web::PayloadConfig::new(limit))
+                .app_data(web::JsonConfig::default().limit(limit).error_handler(|e, _| {
+                    AppError::new(ErrorCode::MalformedJson)
+                        .with_detail(e.to_string())
+                        .into()
+                }))
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    AppError::new(ErrorCode::InvalidQuery)
+                        .with_detail(e.to_string())
+                        .into()
+                }))
+                // A path that does not parse (`/orders/abc`) names nothing that exists.
+                .app_data(
+                    web::PathConfig::default()
+                        .error_handler(|_, _| AppError::new(ErrorCode::NotFound).into()),
+                )
+                .wrap(ErrorHandlers::new().default_handler(routes::ensure_problem))
+                .wrap(from_fn(metrics::track))
+                .wrap(from_fn(telemetry::request_id_header))
+                .wrap(TracingLogger::default())
+                .into_utoipa_app()
+                .configure(routes::configure)
+                .into_app()
+                .configure(extra)
+                .service(web::redirect("/docs", "/docs/"))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc.clone()))
+                .default_service(web::to(routes::fallback))
+        })
+        .workers(state.config.http_workers)
+        .listen(listener)?
+        .shutdown_timeout(state.config.shutdown_timeout.as_secs())
+        .run();
+
+        Ok(Application { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM/SIGINT (or [`ServerHandle::stop`]); in-flight requests finish first.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,219 @@
+//! Test harness: each test gets the real server on a random port and its own fresh database.
+//! SQLite by default; PostgreSQL + Redis when `TEST_DATABASE_URL` / `TEST_REDIS_URL` are set.
+
+use linli::config::Config;
+use linli::startup::{Application, ExtraRoutes};
+use linli::state::AppState;
+use rand::RngCore;
+use sea_orm::{ConnectionTrait, Database};
+use std::collections::HashMap;
+
+pub const TEST_JWT_SECRET: &str = "test-secret-that-is-at-least-32-characters";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub server: actix_web::dev::ServerHandle,
+    _guard: StorageGuard,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+pub fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub fn test_database_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())
+}
+
+pub fn test_redis_url() -> Option<String> {
+    std::env::var("TEST_REDIS_URL").ok().filter(|s| !s.is_empty())
+}
+
+/// Drops what a test created: its PostgreSQL database, its Redis keys, its SQLite directory.
+pub struct StorageGuard {
+    pg: Option<(String, String)>,
+    redis: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for StorageGuard {
+    fn drop(&mut self) {
+        let pg = self.pg.take();
+        let redis = self.redis.take();
+        // Clean up on a thread of its own: Drop cannot await on the test's runtime.
+        let _ = std::thread::spawn(move || {
+            if let Some((admin_url, name)) = pg {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async {
+                    if let Ok(admin) = Database::connect(&admin_url).await {
+                        let _ = admin
+                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .await;
+                    }
+                });
+            }
+            if let Some((url, prefix)) = redis {
+                delete_redis_prefix(&url, &prefix);
+            }
+        })
+        .join();
+    }
+}
+
+pub fn delete_redis_prefix(url: &str, prefix: &str) {
+    let Ok(client) = redis::Client::open(url) else {
+        return;
+    };
+    let Ok(mut conn) = client.get_connection() else {
+        return;
+    };
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query(&mut conn)
+        .unwrap_or_default();
+    if !keys.is_empty() {
+        let _: redis::RedisResult<i64> = redis::cmd("DEL").arg(keys).query(&mut conn);
+    }
+}
+
+/// A fresh, empty database for one test, and what removes it afterwards.
+pub async fn fresh_database() -> (String, StorageGuard) {
+    match test_database_url() {
+        Some(admin_url) => {
+            let name = format!("linli_t_{}", random_hex(8));
+            let admin = Database::connect(&admin_url)
+                .await
+                .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}"));
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create the test database");
+            let (base, query) = match admin_url.split_once('?') {
+                Some((b, q)) => (b, format!("?{q}")),
+                None => (admin_url.as_str(), String::new()),
+            };
+            let (server, _) = base.rsplit_once('/').expect("TEST_DATABASE_URL names a database");
+            let url = format!("{server}/{name}{query}");
+            let guard = StorageGuard {
+                pg: Some((admin_url.clone(), name)),
+                redis: None,
+                _dir: None,
+            };
+            (url, guard)
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("linli.db").display());
+            (
+                url,
+                StorageGuard {
+                    pg: None,
+                    redis: None,
+                    _dir: Some(dir),
+                },
+            )
+        }
+    }
+}
+
+/// The variables a test server starts with; `overrides` wins.
+pub fn test_vars(
+    database_url: &str,
+    redis_prefix: &str,
+    overrides: &[(&str, &str)],
+) -> HashMap<String, String> {
+    let mut vars: HashMap<String, String> = [
+        ("APP_ENV", "dev"),
+        ("BIND", "127.0.0.1:0"),
+        ("JWT_SECRET", TEST_JWT_SECRET),
+        ("DB_MAX_CONNECTIONS", "5"),
+        ("HTTP_WORKERS", "2"),
+        ("SHUTDOWN_TIMEOUT_SECS", "5"),
+        ("DATABASE_URL", database_url),
+        ("REDIS_PREFIX", redis_prefix),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    if let Some(url) = test_redis_url() {
+        vars.insert("REDIS_URL".into(), url);
+    }
+    for (k, v) in overrides {
+        vars.insert((*k).to_owned(), (*v).to_owned());
+    }
+    vars
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[], |_| {}).await
+}
+
+pub async fn spawn_app_with(overrides: &[(&str, &str)], extra: ExtraRoutes) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        linli::telemetry::init(linli::config::LogFormat::Text);
+    }
+    let (database_url, mut guard) = fresh_database().await;
+    let prefix = format!("linli-test:{}:", random_hex(6));
+    let vars = test_vars(&database_url, &prefix, overrides);
+    if let Some(url) = vars.get("REDIS_URL") {
+        guard.redis = Some((url.clone(), prefix));
+    }
+    let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("valid test configuration");
+    let app = Application::build_with(config, extra)
+        .await
+        .unwrap_or_else(|e| panic!("the test server failed to start: {e:#}"));
+    let port = app.port();
+    let state = app.state().clone();
+    let server = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        state,
+        server,
+        _guard: guard,
+    }
+}
+
+/// Reads a problem+json answer, checking the media type and the required members.
+pub async fn problem(res: reqwest::Response) -> serde_json::Value {
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let status = res.status().as_u16();
+    assert_eq!(
+        ct, "application/problem+json",
+        "status {status}: not a problem document"
+    );
+    let body: serde_json::Value = res.json().await.expect("problem body is JSON");
+    assert_eq!(body["status"], status, "{body}");
+    for member in ["type", "title", "code"] {
+        assert!(body[member].is_string(), "missing `{member}` in {body}");
+    }
+    body
+}

@@ -1,0 +1,50 @@
+//! The committed contract never drifts from the code.
+
+use crate::helpers::spawn_app;
+
+const REGENERATE: &str = "openapi/openapi.json is out of date: regenerate it with\n\n    cargo run -q -- openapi > openapi/openapi.json\n\nand commit the result";
+
+fn committed() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}\n{REGENERATE}"))
+}
+
+#[test]
+fn committed_spec_matches_the_code() {
+    let generated = linli::openapi::to_json();
+    if generated != committed() {
+        panic!("{REGENERATE}");
+    }
+}
+
+#[tokio::test]
+async fn served_spec_is_the_committed_one() {
+    let app = spawn_app().await;
+    let res = app.get("/api-docs/openapi.json").await;
+    assert_eq!(res.status(), 200);
+    let served: serde_json::Value = res.json().await.unwrap();
+    let committed: serde_json::Value = serde_json::from_str(&committed()).unwrap();
+    assert_eq!(served, committed, "{REGENERATE}");
+}
+
+#[test]
+fn every_operation_documents_its_errors() {
+    let doc: serde_json::Value = serde_json::from_str(&linli::openapi::to_json()).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(
+        paths.contains_key("/healthz") && paths.contains_key("/readyz") && paths.contains_key("/metrics")
+    );
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(
+                op["responses"]["default"].is_object(),
+                "{method} {path} lacks the problem response"
+            );
+        }
+    }
+    let codes = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap();
+    assert!(codes.iter().any(|c| c == "VALIDATION_FAILED"));
+    assert_eq!(codes.len(), linli::error::ErrorCode::ALL.len());
+}

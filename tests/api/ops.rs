@@ -1,0 +1,156 @@
+use crate::helpers::{problem, spawn_app, spawn_app_with, test_database_url, test_redis_url};
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+#[tokio::test]
+async fn healthz_answers() {
+    let app = spawn_app().await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["status"], "ok");
+}
+
+#[tokio::test]
+async fn readyz_reports_the_backends_under_test() {
+    let app = spawn_app().await;
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    // In CI the PostgreSQL run must really run on PostgreSQL and Redis, never silently on SQLite.
+    let db = if test_database_url().is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let kv = if test_redis_url().is_some() {
+        "redis"
+    } else {
+        "memory"
+    };
+    assert_eq!(body["database"], db);
+    assert_eq!(body["kv"], kv);
+}
+
+#[tokio::test]
+async fn readyz_fails_when_the_database_is_unreachable() {
+    let app = spawn_app().await;
+    app.state.db.close_by_ref().await.unwrap();
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "5");
+    let p = problem(res).await;
+    assert_eq!(p["code"], "NOT_READY");
+    assert_eq!(p["errors"][0]["field"], "database");
+    // Liveness is about the process, not its dependencies.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+/// Forwards one port to Redis until told to stop, then refuses everything.
+async fn redis_proxy(target: String) -> (String, tokio::sync::watch::Sender<bool>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        loop {
+            let mut stop = stop_rx.clone();
+            tokio::select! {
+                _ = stop.changed() => break,
+                Ok((mut inbound, _)) = listener.accept() => {
+                    let target = target.clone();
+                    let mut stop = stop_rx.clone();
+                    tokio::spawn(async move {
+                        let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else { return };
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                            _ = stop.changed() => {}
+                        }
+                    });
+                }
+            }
+        }
+    });
+    (format!("redis://{addr}"), stop_tx)
+}
+
+#[tokio::test]
+async fn readyz_fails_when_redis_is_unreachable() {
+    let Some(redis_url) = test_redis_url() else {
+        eprintln!("skipped: TEST_REDIS_URL is not set (this check runs in the PostgreSQL + Redis suite)");
+        return;
+    };
+    let hostport = redis_url
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_owned();
+    let (proxied, stop) = redis_proxy(hostport).await;
+    let app = spawn_app_with(&[("REDIS_URL", &proxied)], |_| {}).await;
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    stop.send(true).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 503);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "NOT_READY");
+    assert_eq!(p["errors"][0]["field"], "kv");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_status() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        app.get("/healthz").await;
+    }
+    app.get("/definitely/not/here").await;
+    let res = app.get("/metrics").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = res.text().await.unwrap();
+    let count = |needle: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(needle))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no line starting {needle} in:\n{text}"))
+    };
+    // The recorder is process-wide and tests run side by side: at least our own requests.
+    assert!(count(r#"http_requests_total{method="GET",route="/healthz",status="200"}"#) >= 3.0);
+    assert!(count(r#"http_requests_total{method="GET",route="unmatched",status="404"}"#) >= 1.0);
+    assert!(
+        count(
+            r#"http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="+Inf"}"#
+        ) >= 3.0
+    );
+    assert!(count("db_pool_max_connections") >= 1.0);
+    assert!(text.contains(r#"db_pool_connections{state="idle"}"#));
+    assert!(
+        !text.contains("/definitely/not/here"),
+        "raw paths must not become labels"
+    );
+}
+
+#[tokio::test]
+async fn docs_ui_is_served_from_the_binary() {
+    let app = spawn_app().await;
+    let res = app.get("/docs").await;
+    assert!(res.status().is_redirection());
+    let res = app.get("/docs/").await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+    // Assets come from the binary, not a CDN: the page works offline.
+    let res = app.get("/docs/swagger-ui-bundle.js").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.bytes().await.unwrap().len() > 100_000);
+    let init = app
+        .get("/docs/swagger-initializer.js")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("/api-docs/openapi.json"), "{init}");
+}
