@@ -2,9 +2,10 @@
 //! Every problem is collected so an operator can fix them all in one go.
 
 use rand::RngCore;
-use secrecy::SecretString;
+use secrecy::{SecretBox, SecretString};
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/linli.db?mode=rwc";
@@ -43,6 +44,15 @@ pub struct Config {
     /// True when no `JWT_SECRET` was given and a random one was made (dev only).
     pub jwt_secret_generated: bool,
     pub bootstrap_admin_phones: Vec<String>,
+    /// Key of phone encryption and lookup hashes (32 bytes).
+    pub pii_key: Arc<SecretBox<[u8; 32]>>,
+    /// True when no `PII_KEY` was given and the fixed development key is used.
+    pub pii_key_is_dev: bool,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    /// Password attempts allowed per phone, and per client IP, in one 15-minute window.
+    pub login_attempts_per_phone: i64,
+    pub login_attempts_per_ip: i64,
     pub wechat: WechatConfig,
     pub body_limit: usize,
     pub shutdown_timeout: Duration,
@@ -146,6 +156,32 @@ impl Config {
             }
         }
 
+        let (pii_key, pii_key_is_dev) = match var("PII_KEY") {
+            Some(hex) => match decode_key(&hex) {
+                Some(k) => (k, false),
+                None => {
+                    errs.push("PII_KEY: must be 64 hex characters (32 bytes)".into());
+                    ([0; 32], false)
+                }
+            },
+            None if app_env == AppEnv::Production => {
+                errs.push("PII_KEY: required when APP_ENV=production (64 hex characters)".into());
+                ([0; 32], false)
+            }
+            // Fixed so a dev database stays readable across restarts; never for real data.
+            None => (*b"linli-dev-pii-key-not-for-prod!!", true),
+        };
+        let access_ttl = parse_num(&var, "ACCESS_TOKEN_TTL_SECS", 900, 60..=86_400, &mut errs);
+        let refresh_ttl = parse_num(
+            &var,
+            "REFRESH_TOKEN_TTL_SECS",
+            30 * 86_400,
+            3_600..=365 * 86_400,
+            &mut errs,
+        );
+        let login_attempts_per_phone = parse_num(&var, "LOGIN_ATTEMPTS_PER_PHONE", 5, 1..=1000, &mut errs);
+        let login_attempts_per_ip = parse_num(&var, "LOGIN_ATTEMPTS_PER_IP", 30, 1..=100_000, &mut errs);
+
         let api_base = var("WECHAT_API_BASE").unwrap_or_else(|| DEFAULT_WECHAT_API_BASE.into());
         if !(api_base.starts_with("http://") || api_base.starts_with("https://")) {
             errs.push("WECHAT_API_BASE: must be an http:// or https:// URL".into());
@@ -197,6 +233,12 @@ impl Config {
             jwt_secret: SecretString::from(jwt_secret),
             jwt_secret_generated,
             bootstrap_admin_phones,
+            pii_key: Arc::new(SecretBox::new(Box::new(pii_key))),
+            pii_key_is_dev,
+            access_token_ttl: Duration::from_secs(access_ttl),
+            refresh_token_ttl: Duration::from_secs(refresh_ttl),
+            login_attempts_per_phone,
+            login_attempts_per_ip,
             wechat,
             body_limit,
             shutdown_timeout: Duration::from_secs(shutdown_secs),
@@ -238,6 +280,17 @@ fn random_secret() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+fn decode_key(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 || !hex.is_ascii() {
+        return None;
+    }
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).ok()?;
+    }
+    Some(key)
+}
+
 /// Mainland China mobile numbers: 11 digits starting with 1.
 pub fn is_mainland_mobile(s: &str) -> bool {
     s.len() == 11 && s.starts_with('1') && s.bytes().all(|b| b.is_ascii_digit())
@@ -273,7 +326,15 @@ mod tests {
     fn production_requires_jwt_secret() {
         let err = load(&[("APP_ENV", "production")]).unwrap_err();
         assert!(err.to_string().contains("JWT_SECRET: required"), "{err}");
-        let ok = load(&[("APP_ENV", "production"), ("JWT_SECRET", &"k".repeat(40))]).unwrap();
+        assert!(err.to_string().contains("PII_KEY: required"), "{err}");
+        let ok = load(&[
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", &"k".repeat(40)),
+            ("PII_KEY", &"ab".repeat(32)),
+        ])
+        .unwrap();
+        assert!(!ok.pii_key_is_dev);
+        assert_eq!(ok.pii_key.expose_secret()[0], 0xab);
         assert!(!ok.jwt_secret_generated);
         assert_eq!(ok.log_format, LogFormat::Json);
     }
@@ -300,6 +361,9 @@ mod tests {
             ("DB_MAX_CONNECTIONS", "0"),
             ("LOG_FORMAT", "xml"),
             ("HTTP_WORKERS", "-1"),
+            ("PII_KEY", "xyz"),
+            ("ACCESS_TOKEN_TTL_SECS", "5"),
+            ("LOGIN_ATTEMPTS_PER_PHONE", "0"),
         ];
         let err = load(&cases).unwrap_err();
         for (key, _) in cases {

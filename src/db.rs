@@ -4,7 +4,10 @@ use crate::config::Config;
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use std::path::Path;
 use std::time::Duration;
 
@@ -36,6 +39,16 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
 
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("database migration failed")
+}
+
+/// A write transaction. On SQLite it takes the write lock at `BEGIN IMMEDIATE`, so one that
+/// reads before it writes cannot fail half-way with `SQLITE_BUSY`; elsewhere a plain `BEGIN`.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 pub fn backend_name(db: &DatabaseConnection) -> &'static str {

@@ -55,6 +55,24 @@ error_codes! {
     RateLimited = "RATE_LIMITED" => TOO_MANY_REQUESTS, "操作太频繁，请稍后再试";
     Internal = "INTERNAL" => INTERNAL_SERVER_ERROR, "服务器开小差了，请稍后再试";
     NotReady = "NOT_READY" => SERVICE_UNAVAILABLE, "服务暂时不可用";
+    LoginFailed = "LOGIN_FAILED" => UNAUTHORIZED, "手机号或密码不正确";
+    RefreshTokenInvalid = "REFRESH_TOKEN_INVALID" => UNAUTHORIZED, "登录已失效，请重新登录";
+    RefreshTokenReused = "REFRESH_TOKEN_REUSED" => UNAUTHORIZED, "登录凭证已被使用，为安全起见请重新登录";
+    WechatCodeInvalid = "WECHAT_CODE_INVALID" => BAD_REQUEST, "微信登录凭证无效，请重新进入小程序";
+    WechatCodeUsed = "WECHAT_CODE_USED" => BAD_REQUEST, "微信登录凭证已使用，请重试";
+    WechatRateLimited = "WECHAT_RATE_LIMITED" => TOO_MANY_REQUESTS, "微信登录过于频繁，请稍后再试";
+    WechatUnavailable = "WECHAT_UNAVAILABLE" => SERVICE_UNAVAILABLE, "微信服务繁忙，请稍后再试";
+    WechatNotConfigured = "WECHAT_NOT_CONFIGURED" => SERVICE_UNAVAILABLE, "未配置微信小程序，暂不能使用微信登录";
+    RegionKindInvalid = "REGION_KIND_INVALID" => UNPROCESSABLE_ENTITY, "区域层级不符合 县→街道→社区→网格→楼栋 的顺序";
+    RegionNameTaken = "REGION_NAME_TAKEN" => CONFLICT, "同一上级下已有同名区域";
+    RegionMoveInvalid = "REGION_MOVE_INVALID" => UNPROCESSABLE_ENTITY, "不能这样移动区域";
+    RoleAlreadyGranted = "ROLE_ALREADY_GRANTED" => CONFLICT, "该用户在此区域已有这个角色";
+    UserNotFound = "USER_NOT_FOUND" => NOT_FOUND, "用户不存在";
+    UnitRequired = "UNIT_REQUIRED" => UNPROCESSABLE_ENTITY, "单位管理员必须指定所属驻区单位";
+    UnitNameTaken = "UNIT_NAME_TAKEN" => CONFLICT, "该社区已有同名驻区单位";
+    NotResidentHere = "NOT_RESIDENT_HERE" => UNPROCESSABLE_ENTITY, "请先把居住地设置在该社区内，再进行党员报到";
+    ReportExists = "REPORT_EXISTS" => CONFLICT, "你已在该社区报到，请勿重复提交";
+    ReportNotPending = "REPORT_NOT_PENDING" => CONFLICT, "该报到已审核过";
 }
 
 impl Serialize for ErrorCode {

@@ -1,5 +1,7 @@
 //! linli（邻里）: community service orders, a time bank and a love supermarket.
 
+pub mod api;
+pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -8,9 +10,19 @@ pub mod kv;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
+pub mod pii;
+pub mod ratelimit;
 pub mod regions;
+pub mod reports;
 pub mod routes;
 pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod users;
+pub mod wechat;
+
+/// Installs the process's one TLS crypto provider (rustls with ring); later calls do nothing.
+pub fn init_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

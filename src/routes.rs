@@ -8,12 +8,20 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::{HttpMethod, PathItem};
+use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(ops::healthz)
         .service(ops::readyz)
-        .service(ops::metrics);
+        .service(ops::metrics)
+        .service(
+            scope("/api/v1")
+                .configure(crate::auth::configure)
+                .configure(crate::users::configure)
+                .configure(crate::regions::configure)
+                .configure(crate::reports::configure),
+        );
 }
 
 /// Path templates and their methods, from the OpenAPI document, to tell 404 from 405.

@@ -2,7 +2,7 @@
 
 use crate::regions::{self, NewRegion};
 use entity::region::{self, RegionKind};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 
 pub struct SeedReport {
     pub created: usize,
@@ -32,7 +32,7 @@ const COMMUNITIES: [Community; 2] = [
 ];
 
 pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<SeedReport> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut report = SeedReport {
         created: 0,
         lines: Vec::new(),

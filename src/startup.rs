@@ -11,7 +11,6 @@ use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use std::net::TcpListener;
-use std::sync::Arc;
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -39,11 +38,7 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .with_context(|| format!("cannot listen on {} (BIND)", config.bind))?;
         let port = listener.local_addr()?.port();
-        let state = AppState {
-            db,
-            kv,
-            config: Arc::new(config),
-        };
+        let state = AppState::new(db, kv, config)?;
 
         let doc = openapi::document();
         let table = web::Data::new(RouteTable::new(&doc));

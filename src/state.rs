@@ -1,12 +1,42 @@
+use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::kv::Kv;
+use crate::pii::Pii;
+use crate::wechat::WechatClient;
 use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
 use std::sync::Arc;
 
-/// What every handler may reach: storage, coordination and configuration.
+/// What every handler may reach: storage, coordination, keys and configuration.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub kv: Kv,
     pub config: Arc<Config>,
+    pub tokens: TokenKeys,
+    pub pii: Pii,
+    pub wechat: WechatClient,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, kv: Kv, config: Config) -> anyhow::Result<AppState> {
+        // One TLS stack (rustls with ring) for every outbound HTTPS call.
+        crate::init_tls();
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(5))
+            .user_agent(concat!("linli/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(AppState {
+            tokens: TokenKeys::new(
+                &config.jwt_secret,
+                config.access_token_ttl,
+                config.refresh_token_ttl,
+            ),
+            pii: Pii::new(config.pii_key.expose_secret()),
+            wechat: WechatClient::new(http, config.wechat.clone(), kv.clone()),
+            db,
+            kv,
+            config: Arc::new(config),
+        })
+    }
 }

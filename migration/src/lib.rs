@@ -1,12 +1,24 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_region;
+mod m20261123_000002_create_app_user;
+mod m20261123_000003_create_refresh_token;
+mod m20261123_000004_create_unit;
+mod m20261123_000005_create_role_grant;
+mod m20261123_000006_create_member_report;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_create_region::Migration)]
+        vec![
+            Box::new(m20261123_000001_create_region::Migration),
+            Box::new(m20261123_000002_create_app_user::Migration),
+            Box::new(m20261123_000003_create_refresh_token::Migration),
+            Box::new(m20261123_000004_create_unit::Migration),
+            Box::new(m20261123_000005_create_role_grant::Migration),
+            Box::new(m20261123_000006_create_member_report::Migration),
+        ]
     }
 }

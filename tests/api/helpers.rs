@@ -6,9 +6,12 @@ use linli::startup::{Application, ExtraRoutes};
 use linli::state::AppState;
 use rand::RngCore;
 use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 
 pub const TEST_JWT_SECRET: &str = "test-secret-that-is-at-least-32-characters";
+/// Listed in `BOOTSTRAP_ADMIN_PHONES` for every test server.
+pub const ADMIN_PHONE: &str = "13900000000";
 
 pub struct TestApp {
     pub address: String,
@@ -30,6 +33,72 @@ impl TestApp {
             .await
             .expect("request sent")
     }
+
+    /// Any call, with an optional bearer token and JSON body.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
+        self.call("GET", path, Some(token), None).await
+    }
+
+    pub async fn post_as(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
+        self.call("POST", path, Some(token), Some(body)).await
+    }
+
+    /// Dev login; the first login with a phone creates the user.
+    pub async fn login(&self, phone: &str, name: &str) -> Session {
+        let res = self
+            .call(
+                "POST",
+                "/api/v1/auth/dev/login",
+                None,
+                Some(json!({"phone": phone, "name": name})),
+            )
+            .await;
+        let body = ok_json(res, 200).await;
+        Session::from_tokens(&body)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub refresh: String,
+    pub user_id: String,
+}
+
+impl Session {
+    pub fn from_tokens(body: &Value) -> Session {
+        Session {
+            token: body["access_token"].as_str().expect("access_token").to_owned(),
+            refresh: body["refresh_token"].as_str().expect("refresh_token").to_owned(),
+            user_id: body["user"]["id"].as_str().expect("user.id").to_owned(),
+        }
+    }
+}
+
+/// Asserts the status and reads the JSON body, showing the body when the status is wrong.
+pub async fn ok_json(res: reqwest::Response, status: u16) -> Value {
+    let got = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    assert_eq!(got, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
 pub fn random_hex(bytes: usize) -> String {
@@ -150,6 +219,7 @@ pub fn test_vars(
         ("HTTP_WORKERS", "2"),
         ("SHUTDOWN_TIMEOUT_SECS", "5"),
         ("DATABASE_URL", database_url),
+        ("BOOTSTRAP_ADMIN_PHONES", ADMIN_PHONE),
         ("REDIS_PREFIX", redis_prefix),
     ]
     .into_iter()

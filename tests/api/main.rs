@@ -1,7 +1,12 @@
+mod auth;
 mod cli;
 mod errors;
 mod helpers;
+mod jwt;
 mod kv;
 mod openapi;
 mod ops;
+mod regions;
+mod roles;
 mod seed;
+mod world;

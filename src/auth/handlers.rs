@@ -1,0 +1,255 @@
+use super::principal::{Principal, revoked_key};
+use super::{password, tokens};
+use crate::api::valid_phone;
+use crate::config::AppEnv;
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::extract::ApiJson;
+use crate::ratelimit;
+use crate::state::AppState;
+use crate::users::{self, UserOut};
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use entity::user;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use utoipa::ToSchema;
+use validator::Validate;
+
+const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// 登录结果
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokensOut {
+    /// 访问令牌，放在 `Authorization: Bearer …` 头中
+    pub access_token: String,
+    /// 刷新令牌：只能使用一次，刷新后换新的；重复使用会导致该登录全部失效
+    pub refresh_token: String,
+    /// 固定为 `Bearer`
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// 访问令牌有效秒数
+    pub expires_in: u64,
+    pub user: UserOut,
+}
+
+async fn issue(state: &AppState, u: &user::Model, family: Option<String>) -> AppResult<TokensOut> {
+    let (access_token, _) = state.tokens.issue_access(u.id);
+    let refresh_token = tokens::issue_refresh(&state.db, &state.tokens, u.id, family).await?;
+    Ok(TokensOut {
+        access_token,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: state.tokens.access_ttl.as_secs(),
+        user: UserOut::new(u, &state.pii),
+    })
+}
+
+/// 小程序 wx.login 得到的 code
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WechatCodeIn {
+    #[validate(length(min = 1, max = 128, message = "code 不能为空"))]
+    pub code: String,
+}
+
+/// WeChat login: `jscode2session`, then find or create the user by openid.
+#[utoipa::path(
+    tag = "登录",
+    request_body = WechatCodeIn,
+    responses(
+        (status = 200, description = "登录成功", body = TokensOut),
+        (status = 400, description = "`WECHAT_CODE_INVALID`（40029）或 `WECHAT_CODE_USED`（40163）", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`WECHAT_RATE_LIMITED`（45011）", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`WECHAT_UNAVAILABLE`（-1 系统繁忙等）或 `WECHAT_NOT_CONFIGURED`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/wechat/login")]
+pub async fn wechat_login(
+    state: web::Data<AppState>,
+    body: ApiJson<WechatCodeIn>,
+) -> AppResult<web::Json<TokensOut>> {
+    let session = state.wechat.code2session(&body.0.code).await?;
+    let u = users::find_or_create_by_openid(&state, &session.openid, session.unionid.as_deref()).await?;
+    let u = users::sync_system_admin(&state, u).await?;
+    Ok(web::Json(issue(&state, &u, None).await?))
+}
+
+/// Binds the caller's phone from a `getPhoneNumber` code.
+#[utoipa::path(
+    tag = "登录",
+    request_body = WechatCodeIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "绑定成功", body = UserOut),
+        (status = 400, description = "`WECHAT_CODE_INVALID`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`CONFLICT`：手机号已绑定其他账号", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`WECHAT_UNAVAILABLE`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/wechat/phone")]
+pub async fn wechat_phone(
+    state: web::Data<AppState>,
+    p: Principal,
+    body: ApiJson<WechatCodeIn>,
+) -> AppResult<web::Json<UserOut>> {
+    let phone = state.wechat.phone_number(&body.0.code).await?;
+    let u = users::bind_phone(&state, p.user, &phone).await?;
+    Ok(web::Json(UserOut::new(&u, &state.pii)))
+}
+
+/// 手机号 + 密码登录（社区工作者）
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordLoginIn {
+    #[validate(custom(function = "valid_phone"))]
+    #[schema(example = "13800000001")]
+    pub phone: String,
+    #[validate(length(min = 1, max = 128, message = "请输入密码"))]
+    pub password: String,
+}
+
+/// Staff password login; failures answer alike, whether the phone exists or not.
+#[utoipa::path(
+    tag = "登录",
+    request_body = PasswordLoginIn,
+    responses(
+        (status = 200, description = "登录成功", body = TokensOut),
+        (status = 401, description = "`LOGIN_FAILED`：手机号或密码不正确", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`RATE_LIMITED`：尝试过多，见 Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/password/login")]
+pub async fn password_login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ApiJson<PasswordLoginIn>,
+) -> AppResult<web::Json<TokensOut>> {
+    let body = body.0;
+    let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let phone_key = format!("login:phone:{}", state.pii.lookup_hash(&body.phone));
+    ratelimit::hit(
+        &state.kv,
+        &format!("login:ip:{ip}"),
+        state.config.login_attempts_per_ip,
+        LOGIN_WINDOW,
+    )
+    .await?;
+    ratelimit::hit(
+        &state.kv,
+        &phone_key,
+        state.config.login_attempts_per_phone,
+        LOGIN_WINDOW,
+    )
+    .await?;
+    let found = users::find_by_phone(&state.db, &state.pii, &body.phone).await?;
+    let stored = found.as_ref().and_then(|u| u.password_hash.clone());
+    if !password::verify(body.password, stored).await? {
+        return Err(AppError::new(ErrorCode::LoginFailed));
+    }
+    let u = found.ok_or_else(|| AppError::new(ErrorCode::LoginFailed))?;
+    ratelimit::reset(&state.kv, &phone_key).await?;
+    let u = users::sync_system_admin(&state, u).await?;
+    Ok(web::Json(issue(&state, &u, None).await?))
+}
+
+/// 开发环境登录
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DevLoginIn {
+    #[validate(custom(function = "valid_phone"))]
+    #[schema(example = "13800000001")]
+    pub phone: String,
+    /// 首次登录时的姓名
+    #[validate(length(min = 1, max = 32, message = "姓名为 1 到 32 个字"))]
+    #[schema(example = "张三")]
+    pub name: String,
+}
+
+/// Development login by phone alone. Answers 404 when `APP_ENV=production`.
+#[utoipa::path(
+    tag = "登录",
+    request_body = DevLoginIn,
+    responses(
+        (status = 200, description = "登录成功（仅开发环境）", body = TokensOut),
+        (status = 404, description = "生产环境中不存在此接口", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/dev/login")]
+pub async fn dev_login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ApiJson<DevLoginIn>,
+) -> AppResult<web::Json<TokensOut>> {
+    if state.config.app_env == AppEnv::Production {
+        return Err(AppError::new(ErrorCode::RouteNotFound).with_detail(format!("POST {}", req.path())));
+    }
+    let u = users::find_or_create_by_phone(&state, &body.0.phone, &body.0.name).await?;
+    let u = users::sync_system_admin(&state, u).await?;
+    Ok(web::Json(issue(&state, &u, None).await?))
+}
+
+/// 刷新令牌
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshIn {
+    #[validate(length(min = 1, max = 256, message = "refresh_token 不能为空"))]
+    pub refresh_token: String,
+}
+
+/// Rotates a refresh token: the old one is spent, a new pair is returned.
+#[utoipa::path(
+    tag = "登录",
+    request_body = RefreshIn,
+    responses(
+        (status = 200, description = "新的令牌对", body = TokensOut),
+        (status = 401, description = "`REFRESH_TOKEN_INVALID`，或 `REFRESH_TOKEN_REUSED`（重复使用：该登录的全部令牌已作废）", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: ApiJson<RefreshIn>,
+) -> AppResult<web::Json<TokensOut>> {
+    let row = tokens::consume_refresh(&state.db, &body.0.refresh_token).await?;
+    let u = user::Entity::find_by_id(row.user_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::RefreshTokenInvalid))?;
+    Ok(web::Json(issue(&state, &u, Some(row.family)).await?))
+}
+
+use sea_orm::EntityTrait;
+
+/// 退出登录
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogoutIn {
+    /// 同时作废的刷新令牌（建议传）
+    pub refresh_token: Option<String>,
+}
+
+/// Logs out: the access token is denied until it expires; the refresh token's family is revoked.
+#[utoipa::path(
+    tag = "登录",
+    request_body = LogoutIn,
+    security(("bearer" = [])),
+    responses((status = 204, description = "已退出"))
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    p: Principal,
+    body: ApiJson<LogoutIn>,
+) -> AppResult<HttpResponse> {
+    let remaining = (p.token_exp - chrono::Utc::now().timestamp()).max(1) as u64;
+    state
+        .kv
+        .set(&revoked_key(&p.jti), "1", Some(Duration::from_secs(remaining)))
+        .await?;
+    if let Some(secret) = body.0.refresh_token.as_deref()
+        && let Some(row) = tokens::find_refresh(&state.db, secret).await?
+        && row.user_id == p.id()
+    {
+        tokens::revoke_family(&state.db, &row.family, chrono::Utc::now()).await?;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}

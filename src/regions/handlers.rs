@@ -1,0 +1,243 @@
+use super::{NewRegion, RegionOut};
+use crate::api::Id;
+use crate::auth::{AdminRole, Principal, RegionAccess, StaffRole};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, patch, post, web};
+use entity::region::{self, RegionKind};
+use entity::role_grant::Role;
+use sea_orm::{ActiveModelTrait, Set};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+/// 新建区域
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRegionIn {
+    /// 上级区域；null 表示顶级（仅系统管理员）
+    pub parent_id: Option<Id>,
+    /// 层级，须紧接上级：县→街道→社区→网格→楼栋
+    pub kind: RegionKind,
+    #[validate(length(min = 1, max = 64, message = "名称为 1 到 64 个字"))]
+    pub name: String,
+    /// 党组织名称
+    #[validate(length(min = 1, max = 128, message = "党组织名称为 1 到 128 个字"))]
+    pub party_org: Option<String>,
+}
+
+/// Creates a region under one the caller administers (top level: system admins only).
+#[utoipa::path(
+    tag = "区域",
+    request_body = CreateRegionIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "已创建", body = RegionOut),
+        (status = 403, description = "不是上级区域的管理员", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "上级区域不存在或不可见", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`REGION_NAME_TAKEN`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`REGION_KIND_INVALID`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/regions")]
+pub async fn create(
+    state: web::Data<AppState>,
+    p: Principal,
+    body: ApiJson<CreateRegionIn>,
+) -> AppResult<HttpResponse> {
+    let body = body.0;
+    let parent = match body.parent_id {
+        Some(id) => {
+            let parent = super::find(&state.db, id.0).await?;
+            p.authorize(&parent, &[Role::Admin])?;
+            Some(parent)
+        }
+        None if p.is_system_admin() => None,
+        None => return Err(AppError::new(ErrorCode::Forbidden).with_detail("只有系统管理员可以创建顶级区域")),
+    };
+    let new = NewRegion {
+        kind: body.kind,
+        name: &body.name,
+        party_org: body.party_org.as_deref(),
+    };
+    let txn = crate::db::begin_write(&state.db).await?;
+    let created = super::create(&txn, parent.as_ref(), new).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(RegionOut::from(created)))
+}
+
+/// Top-level regions. Any signed-in user may browse the tree (to pick where they live).
+#[utoipa::path(tag = "区域", security(("bearer" = [])), responses((status = 200, description = "顶级区域", body = Vec<RegionOut>)))]
+#[get("/regions")]
+pub async fn roots(state: web::Data<AppState>, _p: Principal) -> AppResult<web::Json<Vec<RegionOut>>> {
+    Ok(web::Json(
+        super::children(&state.db, None)
+            .await?
+            .into_iter()
+            .map(RegionOut::from)
+            .collect(),
+    ))
+}
+
+/// One region.
+#[utoipa::path(
+    tag = "区域",
+    params(("id" = String, Path, description = "区域 id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "区域", body = RegionOut),
+        (status = 404, description = "不存在", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/regions/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    _p: Principal,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<RegionOut>> {
+    Ok(web::Json(super::find(&state.db, id.into_inner()).await?.into()))
+}
+
+/// Direct children of a region.
+#[utoipa::path(
+    tag = "区域",
+    params(("id" = String, Path, description = "区域 id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "下级区域", body = Vec<RegionOut>),
+        (status = 404, description = "不存在", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/regions/{id}/children")]
+pub async fn children(
+    state: web::Data<AppState>,
+    _p: Principal,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<RegionOut>>> {
+    let node = super::find(&state.db, id.into_inner()).await?;
+    Ok(web::Json(
+        super::children(&state.db, Some(node.id))
+            .await?
+            .into_iter()
+            .map(RegionOut::from)
+            .collect(),
+    ))
+}
+
+/// The whole subtree under a region the caller staffs, parents before children.
+#[utoipa::path(
+    tag = "区域",
+    params(("id" = String, Path, description = "区域 id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "该区域及全部下级", body = Vec<RegionOut>),
+        (status = 403, description = "需要社区工作者或管理员角色", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/regions/{id}/subtree")]
+pub async fn subtree(
+    state: web::Data<AppState>,
+    access: RegionAccess<StaffRole>,
+) -> AppResult<web::Json<Vec<RegionOut>>> {
+    Ok(web::Json(
+        super::subtree(&state.db, &access.region)
+            .await?
+            .into_iter()
+            .map(RegionOut::from)
+            .collect(),
+    ))
+}
+
+/// 修改区域
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRegionIn {
+    #[validate(length(min = 1, max = 64, message = "名称为 1 到 64 个字"))]
+    pub name: Option<String>,
+    /// 党组织名称；传空字符串清除
+    #[validate(length(max = 128, message = "党组织名称最多 128 个字"))]
+    pub party_org: Option<String>,
+}
+
+/// Renames a region or sets its party organisation.
+#[utoipa::path(
+    tag = "区域",
+    params(("id" = String, Path, description = "区域 id")),
+    request_body = UpdateRegionIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "已更新", body = RegionOut),
+        (status = 403, description = "需要管理员角色", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`REGION_NAME_TAKEN`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/regions/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    access: RegionAccess<AdminRole>,
+    body: ApiJson<UpdateRegionIn>,
+) -> AppResult<web::Json<RegionOut>> {
+    let body = body.0;
+    let node = access.region;
+    if let Some(name) = &body.name
+        && name != &node.name
+        && super::sibling_named(&state.db, node.parent_id, name)
+            .await?
+            .is_some()
+    {
+        return Err(AppError::new(ErrorCode::RegionNameTaken));
+    }
+    let mut a: region::ActiveModel = node.into();
+    if let Some(name) = body.name {
+        a.name = Set(name);
+    }
+    if let Some(org) = body.party_org {
+        a.party_org = Set((!org.is_empty()).then_some(org));
+    }
+    a.updated_at = Set(chrono::Utc::now());
+    let updated = a.update(&state.db).await.map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::RegionNameTaken),
+        _ => e.into(),
+    })?;
+    Ok(web::Json(updated.into()))
+}
+
+/// 移动区域
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveRegionIn {
+    /// 新的上级区域，须为本区域层级的上一级
+    pub parent_id: Id,
+}
+
+/// Moves a region and its subtree under another parent of the right kind. The caller must
+/// administer both the region and the new parent.
+#[utoipa::path(
+    tag = "区域",
+    params(("id" = String, Path, description = "区域 id")),
+    request_body = MoveRegionIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "已移动", body = RegionOut),
+        (status = 403, description = "需要两边的管理员角色", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`REGION_NAME_TAKEN`：新上级下已有同名区域", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`REGION_KIND_INVALID` 或 `REGION_MOVE_INVALID`（移到自身之下）", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/regions/{id}/move")]
+pub async fn move_region(
+    state: web::Data<AppState>,
+    access: RegionAccess<AdminRole>,
+    body: ApiJson<MoveRegionIn>,
+) -> AppResult<web::Json<RegionOut>> {
+    let new_parent = super::find(&state.db, body.0.parent_id.0).await?;
+    access.principal.authorize(&new_parent, &[Role::Admin])?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let moved = super::move_under(&txn, &access.region, &new_parent).await?;
+    txn.commit().await?;
+    Ok(web::Json(moved.into()))
+}

@@ -1,0 +1,230 @@
+//! Role grants on a region: who may grant what.
+//! - `admin`: an admin of a strict ancestor (or a system admin); no one crowns a peer.
+//! - `staff`, `clerk`, `unit_admin`: an admin over the region.
+//! - `member`, `resident`: staff (or an admin) over the region.
+
+use crate::api::{Id, Page, PageQuery};
+use crate::auth::{AdminRole, Principal, RegionAccess};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use crate::users::UserOut;
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use entity::region::{self, RegionKind};
+use entity::role_grant::{self, Role};
+use entity::{unit, user};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+/// May `p` grant or revoke `role` on `target`?
+async fn authorize_grant(
+    state: &AppState,
+    p: &Principal,
+    target: &region::Model,
+    role: Role,
+) -> AppResult<()> {
+    match role {
+        Role::Admin => match target.parent_id {
+            _ if p.is_system_admin() => Ok(()),
+            Some(parent_id) => {
+                // Visible-but-not-allowed must still say 403, so check the target first.
+                p.authorize(target, &[Role::Admin])?;
+                let parent = super::find(&state.db, parent_id).await?;
+                p.authorize(&parent, &[Role::Admin]).map_err(|_| {
+                    AppError::new(ErrorCode::Forbidden).with_detail("管理员只能由上级区域的管理员授予")
+                })
+            }
+            None => {
+                Err(AppError::new(ErrorCode::Forbidden).with_detail("顶级区域的管理员只能由系统管理员授予"))
+            }
+        },
+        Role::Staff | Role::Clerk | Role::UnitAdmin => p.authorize(target, &[Role::Admin]),
+        Role::Member | Role::Resident => p.authorize(target, &[Role::Staff]),
+    }
+}
+
+/// 角色授权记录
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GrantOut {
+    pub id: Id,
+    pub user: UserOut,
+    pub role: Role,
+    pub region_id: Id,
+    pub region_name: String,
+    pub unit_id: Option<Id>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Grants held on the region and everything under it, newest first.
+#[utoipa::path(
+    tag = "角色",
+    params(("id" = String, Path, description = "区域 id"), PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "授权列表", body = Page<GrantOut>),
+        (status = 403, description = "需要管理员角色", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/regions/{id}/roles")]
+pub async fn list(
+    state: web::Data<AppState>,
+    access: RegionAccess<AdminRole>,
+    q: web::Query<PageQuery>,
+) -> AppResult<web::Json<Page<GrantOut>>> {
+    let mut query = role_grant::Entity::find()
+        .find_also_related(region::Entity)
+        .filter(region::Column::Path.starts_with(&access.region.path))
+        .order_by_desc(role_grant::Column::Id)
+        .limit(q.limit() + 1);
+    if let Some(before) = q.before_id()? {
+        query = query.filter(role_grant::Column::Id.lt(before));
+    }
+    let rows = query.all(&state.db).await?;
+    let user_ids: Vec<i64> = rows.iter().map(|(g, _)| g.user_id).collect();
+    let users = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(&state.db)
+        .await?;
+    let page = Page::from_rows(
+        rows,
+        q.limit(),
+        |(g, _)| g.id,
+        |(g, r)| {
+            let u = users.iter().find(|u| u.id == g.user_id);
+            GrantOut {
+                id: Id(g.id),
+                user: u
+                    .map(|u| UserOut::new(u, &state.pii))
+                    .unwrap_or_else(|| UserOut::gone(g.user_id)),
+                role: g.role,
+                region_id: Id(g.region_id),
+                region_name: r.map(|r| r.name).unwrap_or_default(),
+                unit_id: g.unit_id.map(Id),
+                created_at: g.created_at,
+            }
+        },
+    );
+    Ok(web::Json(page))
+}
+
+/// 授予角色
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantIn {
+    pub user_id: Id,
+    pub role: Role,
+    /// 授予 unit_admin 时必填：其所属的驻区单位（须已在本社区报到）
+    pub unit_id: Option<Id>,
+}
+
+/// Grants a role on this region (valid for its whole subtree).
+#[utoipa::path(
+    tag = "角色",
+    params(("id" = String, Path, description = "区域 id")),
+    request_body = GrantIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "已授予", body = GrantOut),
+        (status = 403, description = "无权授予该角色", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "区域不可见，或 `USER_NOT_FOUND`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`ROLE_ALREADY_GRANTED`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`UNIT_REQUIRED`：单位管理员须指定本社区的驻区单位", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/regions/{id}/roles")]
+pub async fn grant(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<GrantIn>,
+) -> AppResult<HttpResponse> {
+    let body = body.0;
+    let target = super::find(&state.db, id.into_inner()).await?;
+    authorize_grant(&state, &p, &target, body.role).await?;
+    let grantee = user::Entity::find_by_id(body.user_id.0)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::UserNotFound))?;
+    let unit_id = match (body.role, body.unit_id) {
+        (Role::UnitAdmin, Some(unit_id)) => {
+            let unit = unit::Entity::find_by_id(unit_id.0).one(&state.db).await?;
+            match unit {
+                Some(u) if target.kind == RegionKind::Community && u.community_id == target.id => Some(u.id),
+                _ => return Err(AppError::new(ErrorCode::UnitRequired)),
+            }
+        }
+        (Role::UnitAdmin, None) => return Err(AppError::new(ErrorCode::UnitRequired)),
+        (_, Some(_)) => {
+            return Err(AppError::validation(vec![crate::error::FieldError {
+                field: "unit_id".into(),
+                message: "只有 unit_admin 需要 unit_id".into(),
+            }]));
+        }
+        (_, None) => None,
+    };
+    let g = role_grant::ActiveModel {
+        user_id: Set(grantee.id),
+        region_id: Set(target.id),
+        role: Set(body.role),
+        unit_id: Set(unit_id),
+        granted_by: Set(Some(p.id())),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::RoleAlreadyGranted),
+        _ => e.into(),
+    })?;
+    tracing::info!(grant_id = g.id, by = p.id(), user_id = grantee.id, region_id = target.id, role = ?g.role, "role granted");
+    Ok(HttpResponse::Created().json(GrantOut {
+        id: Id(g.id),
+        user: UserOut::new(&grantee, &state.pii),
+        role: g.role,
+        region_id: Id(target.id),
+        region_name: target.name,
+        unit_id: g.unit_id.map(Id),
+        created_at: g.created_at,
+    }))
+}
+
+/// Revokes a grant held on this region; the same people who may grant it may revoke it.
+#[utoipa::path(
+    tag = "角色",
+    params(("id" = String, Path, description = "区域 id"), ("grant_id" = String, Path, description = "授权记录 id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "已撤销"),
+        (status = 403, description = "无权撤销该角色", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不可见", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/regions/{id}/roles/{grant_id}")]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    p: Principal,
+    path: web::Path<(i64, i64)>,
+) -> AppResult<HttpResponse> {
+    let (region_id, grant_id) = path.into_inner();
+    let target = super::find(&state.db, region_id).await?;
+    let g = role_grant::Entity::find_by_id(grant_id)
+        .filter(role_grant::Column::RegionId.eq(target.id))
+        .one(&state.db)
+        .await?;
+    // Whether the grant exists is not told to those who cannot see the region.
+    let Some(g) = g else {
+        p.authorize(&target, &[Role::Staff])?;
+        return Err(AppError::new(ErrorCode::NotFound));
+    };
+    authorize_grant(&state, &p, &target, g.role).await?;
+    role_grant::Entity::delete_by_id(g.id).exec(&state.db).await?;
+    tracing::info!(grant_id = g.id, by = p.id(), "role revoked");
+    Ok(HttpResponse::NoContent().finish())
+}

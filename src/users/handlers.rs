@@ -1,0 +1,142 @@
+use super::{MeOut, UserOut};
+use crate::api::{Id, valid_phone};
+use crate::auth::Principal;
+use crate::auth::password;
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, put, web};
+use entity::role_grant::Role;
+use entity::user;
+use sea_orm::{ActiveModelTrait, Set};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+/// The caller: profile, roles with their regions, residence.
+#[utoipa::path(
+    tag = "我的",
+    security(("bearer" = [])),
+    responses((status = 200, description = "当前用户", body = MeOut))
+)]
+#[get("/me")]
+pub async fn me(state: web::Data<AppState>, p: Principal) -> AppResult<web::Json<MeOut>> {
+    Ok(web::Json(super::me(&state, &p).await?))
+}
+
+/// 设置居住地
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResidenceIn {
+    /// 网格或楼栋 id
+    pub region_id: Id,
+    /// 门牌地址，如“3 单元 502”
+    #[validate(length(min = 1, max = 200, message = "地址为 1 到 200 个字"))]
+    pub address: String,
+}
+
+/// Sets where the caller lives (a grid or building); they become a resident there.
+#[utoipa::path(
+    tag = "我的",
+    request_body = ResidenceIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "已更新", body = MeOut),
+        (status = 404, description = "区域不存在", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`REGION_KIND_INVALID`：须为网格或楼栋", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/me/residence")]
+pub async fn set_residence(
+    state: web::Data<AppState>,
+    p: Principal,
+    body: ApiJson<ResidenceIn>,
+) -> AppResult<web::Json<MeOut>> {
+    super::set_residence(&state, &p, body.0.region_id.0, &body.0.address).await?;
+    let p = reload(&state, p).await?;
+    Ok(web::Json(super::me(&state, &p).await?))
+}
+
+async fn reload(state: &AppState, p: Principal) -> AppResult<Principal> {
+    crate::auth::principal::reload(state, p).await
+}
+
+/// 设置登录密码
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordIn {
+    /// 当前密码（已设置过密码时必填）
+    pub current_password: Option<String>,
+    #[validate(length(min = 8, max = 128, message = "密码为 8 到 128 位"))]
+    pub new_password: String,
+}
+
+/// Sets the caller's password, for password login in the staff console.
+#[utoipa::path(
+    tag = "我的",
+    request_body = PasswordIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "已设置"),
+        (status = 401, description = "`LOGIN_FAILED`：当前密码不正确", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/me/password")]
+pub async fn set_password(
+    state: web::Data<AppState>,
+    p: Principal,
+    body: ApiJson<PasswordIn>,
+) -> AppResult<HttpResponse> {
+    let body = body.0;
+    if let Some(stored) = p.user.password_hash.clone() {
+        let current = body.current_password.unwrap_or_default();
+        if !password::verify(current, Some(stored)).await? {
+            return Err(AppError::new(ErrorCode::LoginFailed).with_detail("当前密码不正确"));
+        }
+    }
+    let hash = password::hash(body.new_password).await?;
+    let mut a: user::ActiveModel = p.user.into();
+    a.password_hash = Set(Some(hash));
+    a.updated_at = Set(chrono::Utc::now());
+    a.update(&state.db).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LookupQuery {
+    /// 完整手机号
+    #[validate(custom(function = "valid_phone"))]
+    pub phone: String,
+}
+
+/// Finds a user by exact phone, for staff and admins granting roles.
+#[utoipa::path(
+    tag = "我的",
+    params(LookupQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "找到的用户（手机号脱敏）", body = UserOut),
+        (status = 403, description = "仅社区工作者和管理员可查", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`USER_NOT_FOUND`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/lookup")]
+pub async fn lookup(
+    state: web::Data<AppState>,
+    p: Principal,
+    q: web::Query<LookupQuery>,
+) -> AppResult<web::Json<UserOut>> {
+    q.validate()?;
+    let staff = p.is_system_admin()
+        || p.grants
+            .iter()
+            .any(|g| matches!(g.role, Role::Admin | Role::Staff));
+    if !staff {
+        return Err(AppError::new(ErrorCode::Forbidden));
+    }
+    let u = super::find_by_phone(&state.db, &state.pii, &q.phone)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::UserNotFound))?;
+    Ok(web::Json(UserOut::new(&u, &state.pii)))
+}

@@ -1,0 +1,285 @@
+//! People: finding or creating them at login, and what they see of themselves.
+
+use crate::api::Id;
+use crate::auth::principal::Principal;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::pii::{Pii, mask_phone};
+use crate::state::AppState;
+use chrono::Utc;
+use entity::region::{self, RegionKind};
+use entity::role_grant::{self, Role};
+use entity::user;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// 用户（他人可见的信息，手机号已脱敏）
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserOut {
+    pub id: Id,
+    /// 姓名或昵称
+    pub name: String,
+    /// 脱敏手机号，如 `138****1234`；未绑定为 null
+    pub phone_masked: Option<String>,
+    /// 是否为系统管理员（可管理全部区域）
+    pub is_system_admin: bool,
+}
+
+impl UserOut {
+    pub fn new(u: &user::Model, pii: &Pii) -> UserOut {
+        UserOut {
+            id: Id(u.id),
+            name: u.name.clone(),
+            phone_masked: phone_of(u, pii).map(|p| mask_phone(&p)),
+            is_system_admin: u.is_system_admin,
+        }
+    }
+}
+
+impl UserOut {
+    /// A user row that disappeared (deleted between two reads).
+    pub fn gone(id: i64) -> UserOut {
+        UserOut {
+            id: Id(id),
+            name: String::new(),
+            phone_masked: None,
+            is_system_admin: false,
+        }
+    }
+}
+
+pub fn phone_of(u: &user::Model, pii: &Pii) -> Option<String> {
+    let enc = u.phone_enc.as_deref()?;
+    match pii.decrypt(enc) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            tracing::error!(user_id = u.id, error = %e, "phone not decryptable");
+            None
+        }
+    }
+}
+
+pub async fn find_by_phone(
+    conn: &impl ConnectionTrait,
+    pii: &Pii,
+    phone: &str,
+) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::PhoneHash.eq(pii.lookup_hash(phone)))
+        .one(conn)
+        .await?)
+}
+
+fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
+    matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Finds the user with this phone or creates one. Two first logins at once make one user.
+pub async fn find_or_create_by_phone(state: &AppState, phone: &str, name: &str) -> AppResult<user::Model> {
+    if let Some(u) = find_by_phone(&state.db, &state.pii, phone).await? {
+        return Ok(u);
+    }
+    let now = Utc::now();
+    let new = user::ActiveModel {
+        name: Set(name.to_owned()),
+        phone_enc: Set(Some(state.pii.encrypt(phone))),
+        phone_hash: Set(Some(state.pii.lookup_hash(phone))),
+        is_system_admin: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match new.insert(&state.db).await {
+        Ok(u) => Ok(u),
+        Err(e) if is_unique_violation(&e) => find_by_phone(&state.db, &state.pii, phone)
+            .await?
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("user vanished after a unique violation"))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn find_or_create_by_openid(
+    state: &AppState,
+    openid: &str,
+    unionid: Option<&str>,
+) -> AppResult<user::Model> {
+    let find = || {
+        user::Entity::find()
+            .filter(user::Column::Openid.eq(openid))
+            .one(&state.db)
+    };
+    if let Some(u) = find().await? {
+        if u.unionid.is_none() && unionid.is_some() {
+            let mut a: user::ActiveModel = u.into();
+            a.unionid = Set(unionid.map(str::to_owned));
+            a.updated_at = Set(Utc::now());
+            return Ok(a.update(&state.db).await?);
+        }
+        return Ok(u);
+    }
+    let now = Utc::now();
+    let new = user::ActiveModel {
+        name: Set("微信用户".to_owned()),
+        openid: Set(Some(openid.to_owned())),
+        unionid: Set(unionid.map(str::to_owned)),
+        is_system_admin: Set(false),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match new.insert(&state.db).await {
+        Ok(u) => Ok(u),
+        Err(e) if is_unique_violation(&e) => find()
+            .await?
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("user vanished after a unique violation"))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A phone listed in `BOOTSTRAP_ADMIN_PHONES` makes its user a system admin at each login;
+/// a phone taken off the list loses it at the next.
+pub async fn sync_system_admin(state: &AppState, u: user::Model) -> AppResult<user::Model> {
+    let listed = phone_of(&u, &state.pii).is_some_and(|p| state.config.bootstrap_admin_phones.contains(&p));
+    if listed == u.is_system_admin {
+        return Ok(u);
+    }
+    let mut a: user::ActiveModel = u.into();
+    a.is_system_admin = Set(listed);
+    a.updated_at = Set(Utc::now());
+    Ok(a.update(&state.db).await?)
+}
+
+/// Binds `phone` to `u`. A phone already bound to someone else is refused.
+pub async fn bind_phone(state: &AppState, u: user::Model, phone: &str) -> AppResult<user::Model> {
+    if let Some(other) = find_by_phone(&state.db, &state.pii, phone).await?
+        && other.id != u.id
+    {
+        return Err(AppError::new(ErrorCode::Conflict).with_detail("该手机号已绑定其他账号"));
+    }
+    let mut a: user::ActiveModel = u.into();
+    a.phone_enc = Set(Some(state.pii.encrypt(phone)));
+    a.phone_hash = Set(Some(state.pii.lookup_hash(phone)));
+    a.updated_at = Set(Utc::now());
+    let u = a.update(&state.db).await.map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::new(ErrorCode::Conflict).with_detail("该手机号已绑定其他账号")
+        } else {
+            e.into()
+        }
+    })?;
+    sync_system_admin(state, u).await
+}
+
+/// 我的角色
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleOut {
+    /// 授权记录 id（撤销时使用）
+    pub id: Id,
+    pub role: Role,
+    pub region_id: Id,
+    pub region_name: String,
+    pub region_kind: RegionKind,
+    /// 单位管理员所属的驻区单位
+    pub unit_id: Option<Id>,
+}
+
+/// 居住地
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResidenceOut {
+    pub region_id: Id,
+    pub region_name: String,
+    /// 详细地址（仅本人可见）
+    pub address: Option<String>,
+}
+
+/// 当前用户（本人可见完整手机号）
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeOut {
+    #[serde(flatten)]
+    pub user: UserOut,
+    /// 完整手机号，仅返回给本人
+    pub phone: Option<String>,
+    pub roles: Vec<RoleOut>,
+    pub residence: Option<ResidenceOut>,
+}
+
+pub async fn me(state: &AppState, p: &Principal) -> AppResult<MeOut> {
+    let region_ids: Vec<i64> = p
+        .grants
+        .iter()
+        .map(|g| g.region_id)
+        .chain(p.user.residence_region_id)
+        .collect();
+    let regions = region::Entity::find()
+        .filter(region::Column::Id.is_in(region_ids))
+        .all(&state.db)
+        .await?;
+    let region = |id: i64| regions.iter().find(|r| r.id == id);
+    let roles = p
+        .grants
+        .iter()
+        .filter_map(|g| {
+            region(g.region_id).map(|r| RoleOut {
+                id: Id(g.id),
+                role: g.role,
+                region_id: Id(r.id),
+                region_name: r.name.clone(),
+                region_kind: r.kind,
+                unit_id: g.unit_id.map(Id),
+            })
+        })
+        .collect();
+    let residence = p.user.residence_region_id.and_then(region).map(|r| ResidenceOut {
+        region_id: Id(r.id),
+        region_name: r.name.clone(),
+        address: p.user.residence_address.clone(),
+    });
+    Ok(MeOut {
+        user: UserOut::new(&p.user, &state.pii),
+        phone: phone_of(&p.user, &state.pii),
+        roles,
+        residence,
+    })
+}
+
+/// Sets where the caller lives (a grid or building) and makes them a resident there.
+pub async fn set_residence(state: &AppState, p: &Principal, region_id: i64, address: &str) -> AppResult<()> {
+    let target = crate::regions::find(&state.db, region_id).await?;
+    if !matches!(target.kind, RegionKind::Grid | RegionKind::Building) {
+        return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("居住地须为网格或楼栋"));
+    }
+    let txn = crate::db::begin_write(&state.db).await?;
+    let mut a: user::ActiveModel = p.user.clone().into();
+    a.residence_region_id = Set(Some(target.id));
+    a.residence_address = Set(Some(address.to_owned()));
+    a.updated_at = Set(Utc::now());
+    a.update(&txn).await?;
+    // One residence, one resident role: it moves with the person.
+    role_grant::Entity::delete_many()
+        .filter(role_grant::Column::UserId.eq(p.id()))
+        .filter(role_grant::Column::Role.eq(Role::Resident))
+        .exec(&txn)
+        .await?;
+    role_grant::ActiveModel {
+        user_id: Set(p.id()),
+        region_id: Set(target.id),
+        role: Set(Role::Resident),
+        unit_id: Set(None),
+        granted_by: Set(Some(p.id())),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub mod handlers;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(handlers::me)
+        .service(handlers::set_residence)
+        .service(handlers::set_password)
+        .service(handlers::lookup);
+}
