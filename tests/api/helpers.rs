@@ -17,6 +17,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub state: AppState,
+    pub database_url: String,
     pub server: actix_web::dev::ServerHandle,
     _guard: StorageGuard,
 }
@@ -263,6 +264,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)], extra: ExtraRoutes) -> T
             .build()
             .unwrap(),
         state,
+        database_url,
         server,
         _guard: guard,
     }

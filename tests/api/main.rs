@@ -1,4 +1,5 @@
 mod auth;
+mod authz;
 mod cli;
 mod errors;
 mod helpers;
@@ -6,7 +7,10 @@ mod jwt;
 mod kv;
 mod openapi;
 mod ops;
+mod pii;
 mod regions;
+mod reports;
 mod roles;
 mod seed;
+mod wechat;
 mod world;

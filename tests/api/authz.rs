@@ -1,0 +1,244 @@
+//! BOLA / BFLA: every id-bearing route, called by people who must not reach it.
+//! Outside the caller's part of the tree: 404. Inside it but beyond their role: 403. No token: 401.
+
+use crate::helpers::{TestApp, ok_json, problem, spawn_app};
+use crate::reports::{report, unit};
+use crate::world::{self, World};
+use serde_json::{Value, json};
+
+struct Ids {
+    unit_a: String,
+    unit_b: String,
+    report_a: String,
+    report_b: String,
+    grant_a: String,
+    grant_b: String,
+}
+
+async fn ids(app: &TestApp, w: &World) -> Ids {
+    let unit_a = unit(app, w, "A单位").await;
+    let res = app
+        .post_as(
+            &format!("/api/v1/regions/{}/units", w.comm_b),
+            &w.staff_b.token,
+            json!({"name": "B单位", "kind": "机关", "contact_name": "李", "contact_phone": "13811113333"}),
+        )
+        .await;
+    let unit_b = ok_json(res, 201).await["id"].as_str().unwrap().to_owned();
+    let report_a = ok_json(report(app, &w.resident_a.token, &w.comm_a, None).await, 201).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let report_b = ok_json(report(app, &w.resident_b.token, &w.comm_b, None).await, 201).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let grant_id = |v: Value, region: &str| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["region_id"] == region)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let grants_a = ok_json(
+        app.get_as(&format!("/api/v1/regions/{}/roles", w.comm_a), &w.admin.token)
+            .await,
+        200,
+    )
+    .await;
+    let grants_b = ok_json(
+        app.get_as(&format!("/api/v1/regions/{}/roles", w.comm_b), &w.admin.token)
+            .await,
+        200,
+    )
+    .await;
+    Ids {
+        unit_a,
+        unit_b,
+        grant_a: grant_id(grants_a, &w.comm_a),
+        grant_b: grant_id(grants_b, &w.comm_b),
+        report_a,
+        report_b,
+    }
+}
+
+/// (method, path, body) for every id-bearing route, aimed at community `c`'s objects.
+fn routes(
+    c: &str,
+    unit: &str,
+    report: &str,
+    grant: &str,
+    someone: &str,
+) -> Vec<(&'static str, String, Option<Value>)> {
+    vec![
+        ("GET", format!("/api/v1/regions/{c}/subtree"), None),
+        (
+            "PATCH",
+            format!("/api/v1/regions/{c}"),
+            Some(json!({"name": "改名"})),
+        ),
+        (
+            "POST",
+            format!("/api/v1/regions/{c}/move"),
+            Some(json!({"parent_id": c})),
+        ),
+        ("GET", format!("/api/v1/regions/{c}/roles"), None),
+        (
+            "POST",
+            format!("/api/v1/regions/{c}/roles"),
+            Some(json!({"user_id": someone, "role": "staff"})),
+        ),
+        ("DELETE", format!("/api/v1/regions/{c}/roles/{grant}"), None),
+        (
+            "POST",
+            format!("/api/v1/regions/{c}/units"),
+            Some(json!({"name": "n", "kind": "k", "contact_name": "c", "contact_phone": "13800001111"})),
+        ),
+        ("GET", format!("/api/v1/regions/{c}/units"), None),
+        ("GET", format!("/api/v1/units/{unit}"), None),
+        ("GET", format!("/api/v1/units/{unit}/reports"), None),
+        ("GET", format!("/api/v1/regions/{c}/reports"), None),
+        ("POST", format!("/api/v1/reports/{report}/approve"), None),
+        (
+            "POST",
+            format!("/api/v1/reports/{report}/reject"),
+            Some(json!({"reason": "x"})),
+        ),
+        ("GET", format!("/api/v1/regions/{c}/report-stats"), None),
+    ]
+}
+
+async fn expect_all(
+    app: &TestApp,
+    who: &str,
+    token: Option<&str>,
+    table: Vec<(&str, String, Option<Value>)>,
+    status: u16,
+) {
+    for (method, path, body) in table {
+        let res = app.call(method, &path, token, body).await;
+        let got = res.status().as_u16();
+        let p = problem(res).await;
+        assert_eq!(got, status, "{who}: {method} {path} answered {p}");
+    }
+}
+
+#[tokio::test]
+async fn staff_of_one_community_cannot_reach_another() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let ids = ids(&app, &w).await;
+    let table = routes(
+        &w.comm_b,
+        &ids.unit_b,
+        &ids.report_b,
+        &ids.grant_b,
+        &w.resident_a.user_id,
+    );
+    expect_all(&app, "staff of A on B", Some(&w.staff_a.token), table, 404).await;
+    let table = routes(
+        &w.comm_a,
+        &ids.unit_a,
+        &ids.report_a,
+        &ids.grant_a,
+        &w.resident_b.user_id,
+    );
+    expect_all(&app, "staff of B on A", Some(&w.staff_b.token), table, 404).await;
+}
+
+#[tokio::test]
+async fn residents_and_members_cannot_use_staff_or_admin_routes() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let ids = ids(&app, &w).await;
+    for (who, token) in [
+        ("resident of A", &w.resident_a.token),
+        ("member of A", &w.member_a.token),
+    ] {
+        let table = routes(
+            &w.comm_a,
+            &ids.unit_a,
+            &ids.report_a,
+            &ids.grant_a,
+            &w.resident_b.user_id,
+        );
+        let table: Vec<_> = table
+            .into_iter()
+            .filter(|(_, p, _)| !p.starts_with("/api/v1/units/"))
+            .collect();
+        expect_all(&app, who, Some(token), table, 403).await;
+        let res = app.get_as("/api/v1/users/lookup?phone=13800000001", token).await;
+        assert_eq!(res.status(), 403, "{who}: user lookup");
+    }
+    // A unit is visible to its own admins and its community's staff only.
+    for path in [
+        format!("/api/v1/units/{}", ids.unit_a),
+        format!("/api/v1/units/{}/reports", ids.unit_a),
+    ] {
+        assert_eq!(
+            app.get_as(&path, &w.resident_a.token).await.status(),
+            403,
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn staff_cannot_use_admin_routes_in_their_own_community() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let table = vec![
+        (
+            "PATCH",
+            format!("/api/v1/regions/{}", w.comm_a),
+            Some(json!({"name": "改名"})),
+        ),
+        (
+            "POST",
+            format!("/api/v1/regions/{}/move", w.grid_a),
+            Some(json!({"parent_id": w.comm_a})),
+        ),
+        ("GET", format!("/api/v1/regions/{}/roles", w.comm_a), None),
+        (
+            "POST",
+            format!("/api/v1/regions/{}/roles", w.comm_a),
+            Some(json!({"user_id": w.resident_a.user_id, "role": "staff"})),
+        ),
+        (
+            "POST",
+            "/api/v1/regions".to_owned(),
+            Some(json!({"parent_id": w.comm_a, "kind": "grid", "name": "新网格"})),
+        ),
+    ];
+    expect_all(&app, "staff of A", Some(&w.staff_a.token), table, 403).await;
+}
+
+#[tokio::test]
+async fn no_token_no_entry() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let ids = ids(&app, &w).await;
+    let mut table = routes(
+        &w.comm_a,
+        &ids.unit_a,
+        &ids.report_a,
+        &ids.grant_a,
+        &w.resident_a.user_id,
+    );
+    table.extend([
+        ("GET", "/api/v1/me".to_owned(), None),
+        (
+            "PUT",
+            "/api/v1/me/residence".to_owned(),
+            Some(json!({"region_id": w.grid_a, "address": "x"})),
+        ),
+        ("GET", "/api/v1/regions".to_owned(), None),
+        ("GET", format!("/api/v1/regions/{}", w.comm_a), None),
+        ("GET", "/api/v1/me/reports".to_owned(), None),
+    ]);
+    expect_all(&app, "anonymous", None, table, 401).await;
+}
