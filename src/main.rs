@@ -66,7 +66,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::SeedDemo => {
             let db = linli::db::connect(&config).await?;
             linli::db::migrate(&db).await?;
-            let report = linli::seed::seed_demo(&db).await?;
+            let pii = linli::pii::Pii::new(secrecy::ExposeSecret::expose_secret(&*config.pii_key));
+            let report = linli::seed::seed_demo(&db, &pii).await?;
             println!("示范数据 demo data ({} new rows):", report.created);
             for line in report.lines {
                 println!("{line}");

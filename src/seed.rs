@@ -1,8 +1,20 @@
 //! `linli seed-demo`: a demo county, idempotent. Each feature extends it with its own data.
 
+use crate::auth::password;
+use crate::pii::Pii;
 use crate::regions::{self, NewRegion};
+use crate::users;
+use chrono::Utc;
+use entity::member_report::{self, ReportStatus};
 use entity::region::{self, RegionKind};
-use sea_orm::DatabaseConnection;
+use entity::role_grant::Role;
+use entity::{unit, user};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+};
+
+/// Password of every demo account that logs in with one (staff console).
+pub const DEMO_PASSWORD: &str = "linli-demo-2026";
 
 pub struct SeedReport {
     pub created: usize,
@@ -31,11 +43,98 @@ const COMMUNITIES: [Community; 2] = [
     },
 ];
 
-pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<SeedReport> {
+/// A demo account: its role is held at `at` (members and residents also live in its first grid).
+struct Person {
+    phone: &'static str,
+    name: &'static str,
+    what: &'static str,
+    role: Role,
+    at: &'static str,
+    password: bool,
+}
+
+const PEOPLE: [Person; 9] = [
+    Person {
+        phone: "13800000100",
+        name: "赵县管",
+        what: "县管理员 admin",
+        role: Role::Admin,
+        at: "示范县",
+        password: true,
+    },
+    Person {
+        phone: "13800000101",
+        name: "钱社工",
+        what: "和平社区工作者 staff",
+        role: Role::Staff,
+        at: "和平社区",
+        password: true,
+    },
+    Person {
+        phone: "13800000102",
+        name: "孙社工",
+        what: "团结社区工作者 staff",
+        role: Role::Staff,
+        at: "团结社区",
+        password: true,
+    },
+    Person {
+        phone: "13800000201",
+        name: "李党员",
+        what: "和平社区在职党员 member",
+        role: Role::Member,
+        at: "和平社区",
+        password: false,
+    },
+    Person {
+        phone: "13800000202",
+        name: "周党员",
+        what: "团结社区在职党员 member",
+        role: Role::Member,
+        at: "团结社区",
+        password: false,
+    },
+    Person {
+        phone: "13800000301",
+        name: "吴居民",
+        what: "和平社区居民 resident",
+        role: Role::Resident,
+        at: "和平社区",
+        password: false,
+    },
+    Person {
+        phone: "13800000302",
+        name: "郑居民",
+        what: "团结社区居民 resident",
+        role: Role::Resident,
+        at: "团结社区",
+        password: false,
+    },
+    Person {
+        phone: "13800000401",
+        name: "王店员",
+        what: "和平社区爱心超市店员 clerk",
+        role: Role::Clerk,
+        at: "和平社区",
+        password: true,
+    },
+    Person {
+        phone: "13800000501",
+        name: "冯书记",
+        what: "市供电公司单位管理员 unit_admin",
+        role: Role::UnitAdmin,
+        at: "和平社区",
+        password: true,
+    },
+];
+
+const UNIT_NAME: &str = "市供电公司";
+
+pub async fn seed_demo(db: &DatabaseConnection, pii: &Pii) -> anyhow::Result<SeedReport> {
     let txn = crate::db::begin_write(db).await?;
     let mut report = SeedReport {
         created: 0,
-        lines: Vec::new(),
+        lines: vec!["== 区域 regions ==".into()],
     };
     let add = |report: &mut SeedReport, (node, new): (region::Model, bool), depth: usize| {
         report.created += usize::from(new);
@@ -77,6 +176,8 @@ pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<SeedReport> {
     )
     .await?;
     let street = add(&mut report, street, 1);
+    // Each community with its first grid: where the demo people live.
+    let mut places: Vec<(region::Model, region::Model)> = Vec::new();
     for c in &COMMUNITIES {
         let community = regions::ensure(
             &txn,
@@ -89,6 +190,7 @@ pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<SeedReport> {
         )
         .await?;
         let community = add(&mut report, community, 2);
+        let mut first_grid = None;
         for (grid, party, buildings) in c.grids {
             let grid = regions::ensure(
                 &txn,
@@ -114,10 +216,150 @@ pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<SeedReport> {
                 .await?;
                 add(&mut report, building, 4);
             }
+            first_grid.get_or_insert(grid);
+        }
+        if let Some(grid) = first_grid {
+            places.push((community, grid));
         }
     }
+
+    let place = |name: &str| places.iter().find(|(c, _)| c.name == name);
+    let (heping, _) = place("和平社区").ok_or_else(|| anyhow::anyhow!("和平社区 missing"))?;
+    let admin = users::ensure_by_phone(&txn, pii, PEOPLE[0].phone, PEOPLE[0].name).await?;
+    let unit = ensure_unit(&txn, pii, heping.id, admin.id).await?;
+    report.created += usize::from(unit.1);
+
+    report.lines.push(String::new());
+    report
+        .lines
+        .push(format!("== 演示账号 people (密码 password: {DEMO_PASSWORD}) ==",));
+    for p in &PEOPLE {
+        let u = users::ensure_by_phone(&txn, pii, p.phone, p.name).await?;
+        let region_id = if p.at == "示范县" {
+            county.id
+        } else {
+            place(p.at).map(|(c, _)| c.id).unwrap_or(county.id)
+        };
+        let unit_id = (p.role == Role::UnitAdmin).then_some(unit.0.id);
+        match p.role {
+            Role::Member | Role::Resident => {
+                let (community, grid) = place(p.at).ok_or_else(|| anyhow::anyhow!("{} missing", p.at))?;
+                report.created += usize::from(live_in(&txn, &u, grid).await?);
+                if p.role == Role::Member {
+                    report.created +=
+                        usize::from(approved_report(&txn, &u, community, unit.0.id, admin.id).await?);
+                    regions::ensure_grant(&txn, u.id, community.id, Role::Member, None, admin.id).await?;
+                }
+            }
+            role => regions::ensure_grant(&txn, u.id, region_id, role, unit_id, admin.id).await?,
+        }
+        if p.password && u.password_hash.is_none() {
+            let mut a: user::ActiveModel = u.into();
+            a.password_hash = Set(Some(password::hash(DEMO_PASSWORD.to_owned()).await?));
+            a.update(&txn).await?;
+            report.created += 1;
+        }
+        let how = if p.password {
+            "dev 登录或密码登录"
+        } else {
+            "dev 登录"
+        };
+        report
+            .lines
+            .push(format!("{:<12} {:<6} {:<34} {how}", p.phone, p.name, p.what));
+    }
     txn.commit().await?;
+    report.lines.push(String::new());
+    report.lines.push(
+        "登录 log in (APP_ENV=dev): curl -X POST localhost:8080/api/v1/auth/dev/login \
+-H 'content-type: application/json' -d '{\"phone\":\"13800000101\",\"name\":\"钱社工\"}'"
+            .into(),
+    );
+    report.lines.push(format!(
+        "密码登录 password: curl -X POST localhost:8080/api/v1/auth/password/login \
+-H 'content-type: application/json' -d '{{\"phone\":\"13800000101\",\"password\":\"{DEMO_PASSWORD}\"}}'"
+    ));
+    report
+        .lines
+        .push("系统管理员 system admin: set BOOTSTRAP_ADMIN_PHONES=13800000100 before serving".into());
     Ok(report)
+}
+
+async fn ensure_unit(
+    conn: &impl ConnectionTrait,
+    pii: &Pii,
+    community: i64,
+    by: i64,
+) -> anyhow::Result<(unit::Model, bool)> {
+    let found = unit::Entity::find()
+        .filter(unit::Column::CommunityId.eq(community))
+        .filter(unit::Column::Name.eq(UNIT_NAME))
+        .one(conn)
+        .await?;
+    if let Some(u) = found {
+        return Ok((u, false));
+    }
+    let created = unit::ActiveModel {
+        community_id: Set(community),
+        name: Set(UNIT_NAME.into()),
+        kind: Set("国有企业".into()),
+        contact_name: Set("冯书记".into()),
+        contact_phone_enc: Set(pii.encrypt("13800000501")),
+        created_by: Set(by),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok((created, true))
+}
+
+async fn live_in(conn: &impl ConnectionTrait, u: &user::Model, grid: &region::Model) -> anyhow::Result<bool> {
+    if u.residence_region_id.is_some() {
+        return Ok(false);
+    }
+    let mut a: user::ActiveModel = u.clone().into();
+    a.residence_region_id = Set(Some(grid.id));
+    a.residence_address = Set(Some("1 单元 101".into()));
+    a.update(conn).await?;
+    regions::ensure_grant(conn, u.id, grid.id, Role::Resident, None, u.id).await?;
+    Ok(true)
+}
+
+async fn approved_report(
+    conn: &impl ConnectionTrait,
+    u: &user::Model,
+    community: &region::Model,
+    unit_id: i64,
+    reviewer: i64,
+) -> anyhow::Result<bool> {
+    let exists = member_report::Entity::find()
+        .filter(member_report::Column::UserId.eq(u.id))
+        .filter(member_report::Column::CommunityId.eq(community.id))
+        .one(conn)
+        .await?
+        .is_some();
+    if exists {
+        return Ok(false);
+    }
+    member_report::ActiveModel {
+        user_id: Set(u.id),
+        community_id: Set(community.id),
+        party_branch: Set("市供电公司第一党支部".into()),
+        unit_id: Set(Some(unit_id)),
+        work_unit: Set(None),
+        skills: Set(r#"["水电维修"]"#.into()),
+        in_service: Set(true),
+        status: Set(ReportStatus::Approved),
+        review_note: Set(None),
+        reviewed_by: Set(Some(reviewer)),
+        reviewed_at: Set(Some(Utc::now())),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(true)
 }
 
 fn kind_zh(kind: RegionKind) -> &'static str {

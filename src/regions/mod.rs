@@ -8,6 +8,7 @@ use crate::api::Id;
 use crate::error::{AppError, AppResult, ErrorCode};
 use chrono::{DateTime, Utc};
 use entity::region::{self, RegionKind};
+use entity::role_grant::{self, Role};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -52,6 +53,35 @@ impl From<region::Model> for RegionOut {
             created_at: r.created_at,
         }
     }
+}
+
+/// Grants `role` on `region` unless it is already held there.
+pub async fn ensure_grant(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    region_id: i64,
+    role: Role,
+    unit_id: Option<i64>,
+    by: i64,
+) -> Result<(), DbErr> {
+    let grant = role_grant::ActiveModel {
+        user_id: Set(user_id),
+        region_id: Set(region_id),
+        role: Set(role),
+        unit_id: Set(unit_id),
+        granted_by: Set(Some(by)),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    role_grant::Entity::insert(grant)
+        .on_conflict_do_nothing_on([
+            role_grant::Column::UserId,
+            role_grant::Column::RegionId,
+            role_grant::Column::Role,
+        ])
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// The region, or 404.

@@ -10,7 +10,7 @@ use crate::pii::Pii;
 use crate::users::UserOut;
 use chrono::{DateTime, Utc};
 use entity::member_report::{self, ReportStatus};
-use entity::role_grant::{self, Role};
+use entity::role_grant::Role;
 use entity::user;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::Serialize;
@@ -120,24 +120,15 @@ pub async fn review(
         return Err(AppError::new(ErrorCode::ReportNotPending));
     }
     if to == ReportStatus::Approved {
-        let grant = role_grant::ActiveModel {
-            user_id: Set(report.user_id),
-            region_id: Set(report.community_id),
-            role: Set(Role::Member),
-            unit_id: Set(None),
-            granted_by: Set(Some(reviewer)),
-            created_at: Set(now),
-            ..Default::default()
-        };
-        // Already a member there (granted by hand): nothing more to do.
-        role_grant::Entity::insert(grant)
-            .on_conflict_do_nothing_on([
-                role_grant::Column::UserId,
-                role_grant::Column::RegionId,
-                role_grant::Column::Role,
-            ])
-            .exec(conn)
-            .await?;
+        crate::regions::ensure_grant(
+            conn,
+            report.user_id,
+            report.community_id,
+            Role::Member,
+            None,
+            reviewer,
+        )
+        .await?;
     }
     Ok(())
 }

@@ -76,22 +76,31 @@ fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
 
 /// Finds the user with this phone or creates one. Two first logins at once make one user.
 pub async fn find_or_create_by_phone(state: &AppState, phone: &str, name: &str) -> AppResult<user::Model> {
-    if let Some(u) = find_by_phone(&state.db, &state.pii, phone).await? {
+    ensure_by_phone(&state.db, &state.pii, phone, name).await
+}
+
+pub async fn ensure_by_phone(
+    conn: &impl ConnectionTrait,
+    pii: &Pii,
+    phone: &str,
+    name: &str,
+) -> AppResult<user::Model> {
+    if let Some(u) = find_by_phone(conn, pii, phone).await? {
         return Ok(u);
     }
     let now = Utc::now();
     let new = user::ActiveModel {
         name: Set(name.to_owned()),
-        phone_enc: Set(Some(state.pii.encrypt(phone))),
-        phone_hash: Set(Some(state.pii.lookup_hash(phone))),
+        phone_enc: Set(Some(pii.encrypt(phone))),
+        phone_hash: Set(Some(pii.lookup_hash(phone))),
         is_system_admin: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     };
-    match new.insert(&state.db).await {
+    match new.insert(conn).await {
         Ok(u) => Ok(u),
-        Err(e) if is_unique_violation(&e) => find_by_phone(&state.db, &state.pii, phone)
+        Err(e) if is_unique_violation(&e) => find_by_phone(conn, pii, phone)
             .await?
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("user vanished after a unique violation"))),
         Err(e) => Err(e.into()),

@@ -1,23 +1,36 @@
-use crate::helpers::spawn_app;
-use entity::region;
+use crate::helpers::{ok_json, spawn_app};
+use entity::{member_report, region, role_grant, unit, user};
 use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::json;
 
 #[tokio::test]
 async fn seed_demo_builds_a_county_once() {
     let app = spawn_app().await;
     let db = &app.state.db;
-    let first = linli::seed::seed_demo(db).await.unwrap();
-    let count = region::Entity::find().count(db).await.unwrap();
+    let first = linli::seed::seed_demo(db, &app.state.pii).await.unwrap();
+    let counts = || async {
+        (
+            region::Entity::find().count(db).await.unwrap(),
+            user::Entity::find().count(db).await.unwrap(),
+            role_grant::Entity::find().count(db).await.unwrap(),
+            unit::Entity::find().count(db).await.unwrap(),
+            member_report::Entity::find().count(db).await.unwrap(),
+        )
+    };
+    let after_first = counts().await;
+    let (regions, users, grants, units, reports) = after_first;
     assert!(
-        count >= 10,
-        "a county, a street, two communities, grids and buildings: {count}"
+        regions >= 10,
+        "a county, a street, two communities, grids and buildings: {regions}"
     );
-    assert_eq!(first.created as u64, count);
+    assert_eq!((users, units, reports), (9, 1, 2));
+    assert!(grants >= 9, "{grants}");
+    assert!(first.created > 0);
 
-    let second = linli::seed::seed_demo(db).await.unwrap();
+    let second = linli::seed::seed_demo(db, &app.state.pii).await.unwrap();
     assert_eq!(second.created, 0, "the second run created rows");
-    assert_eq!(region::Entity::find().count(db).await.unwrap(), count);
-    assert_eq!(first.lines, second.lines, "the same tree is reported");
+    assert_eq!(counts().await, after_first);
+    assert_eq!(first.lines, second.lines, "the same report");
 
     let all = region::Entity::find().all(db).await.unwrap();
     for node in &all {
@@ -30,4 +43,29 @@ async fn seed_demo_builds_a_county_once() {
             }
         }
     }
+
+    // The printed accounts work: the community worker logs in with the demo password.
+    let res = app
+        .call(
+            "POST",
+            "/api/v1/auth/password/login",
+            None,
+            Some(json!({"phone": "13800000101", "password": linli::seed::DEMO_PASSWORD})),
+        )
+        .await;
+    let token = ok_json(res, 200).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me = ok_json(app.get_as("/api/v1/me", &token).await, 200).await;
+    assert_eq!(me["roles"][0]["role"], "staff");
+    assert_eq!(me["roles"][0]["region_name"], "和平社区");
+    let community = me["roles"][0]["region_id"].as_str().unwrap();
+    let stats = ok_json(
+        app.get_as(&format!("/api/v1/regions/{community}/report-stats"), &token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(stats["communities"][0]["approved"], 1);
 }
