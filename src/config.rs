@@ -31,6 +31,25 @@ pub struct WechatConfig {
     pub api_base: String,
 }
 
+/// Order limits and SLA clocks.
+#[derive(Debug, Clone)]
+pub struct OrderRules {
+    /// Not dispatched within this → escalated one level up.
+    pub dispatch_within: Duration,
+    /// Claimed but not started within this → back to the pool or the dispatcher.
+    pub start_within: Duration,
+    /// Completed but not confirmed within this → closed automatically.
+    pub confirm_within: Duration,
+    /// How often the SLA worker looks.
+    pub sla_tick: Duration,
+    /// Orders a member may hold open (claimed or in service) at once.
+    pub max_open_per_member: u64,
+    /// Orders a resident may place per hour.
+    pub submits_per_hour: i64,
+    /// Minutes credited at most for an order without a service item.
+    pub default_max_minutes: i32,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub bind: SocketAddr,
@@ -54,6 +73,7 @@ pub struct Config {
     pub login_attempts_per_phone: i64,
     pub login_attempts_per_ip: i64,
     pub wechat: WechatConfig,
+    pub orders: OrderRules,
     pub body_limit: usize,
     pub shutdown_timeout: Duration,
     pub http_workers: usize,
@@ -182,6 +202,23 @@ impl Config {
         let login_attempts_per_phone = parse_num(&var, "LOGIN_ATTEMPTS_PER_PHONE", 5, 1..=1000, &mut errs);
         let login_attempts_per_ip = parse_num(&var, "LOGIN_ATTEMPTS_PER_IP", 30, 1..=100_000, &mut errs);
 
+        let hour = 3600u64;
+        let orders = OrderRules {
+            dispatch_within: Duration::from_secs(
+                hour * parse_num(&var, "SLA_DISPATCH_HOURS", 24, 1..=720, &mut errs),
+            ),
+            start_within: Duration::from_secs(
+                hour * parse_num(&var, "SLA_START_HOURS", 48, 1..=720, &mut errs),
+            ),
+            confirm_within: Duration::from_secs(
+                86_400 * parse_num(&var, "SLA_CONFIRM_DAYS", 7, 1..=90, &mut errs),
+            ),
+            sla_tick: Duration::from_secs(parse_num(&var, "SLA_TICK_SECS", 60, 1..=3600, &mut errs)),
+            max_open_per_member: parse_num(&var, "MAX_OPEN_ORDERS_PER_MEMBER", 5, 1..=100, &mut errs),
+            submits_per_hour: parse_num(&var, "ORDER_SUBMITS_PER_HOUR", 10, 1..=1000, &mut errs),
+            default_max_minutes: parse_num(&var, "DEFAULT_MAX_MINUTES", 240, 1..=1440, &mut errs),
+        };
+
         let api_base = var("WECHAT_API_BASE").unwrap_or_else(|| DEFAULT_WECHAT_API_BASE.into());
         if !(api_base.starts_with("http://") || api_base.starts_with("https://")) {
             errs.push("WECHAT_API_BASE: must be an http:// or https:// URL".into());
@@ -240,6 +277,7 @@ impl Config {
             login_attempts_per_phone,
             login_attempts_per_ip,
             wechat,
+            orders,
             body_limit,
             shutdown_timeout: Duration::from_secs(shutdown_secs),
             http_workers,

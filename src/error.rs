@@ -73,6 +73,15 @@ error_codes! {
     NotResidentHere = "NOT_RESIDENT_HERE" => UNPROCESSABLE_ENTITY, "请先把居住地设置在该社区内，再进行党员报到";
     ReportExists = "REPORT_EXISTS" => CONFLICT, "你已在该社区报到，请勿重复提交";
     ReportNotPending = "REPORT_NOT_PENDING" => CONFLICT, "该报到已审核过";
+    OrderInvalidTransition = "ORDER_INVALID_TRANSITION" => CONFLICT, "订单当前状态不允许此操作";
+    OrderAlreadyClaimed = "ORDER_ALREADY_CLAIMED" => CONFLICT, "手慢了，订单已被接走";
+    TooManyOpenOrders = "TOO_MANY_OPEN_ORDERS" => CONFLICT, "你手上未完成的订单已达上限，请先完成再接单";
+    NotEligible = "NOT_ELIGIBLE" => FORBIDDEN, "你不在此订单的服务范围内";
+    OrderRegionInvalid = "ORDER_REGION_INVALID" => UNPROCESSABLE_ENTITY, "只能在自己居住的社区或网格下单，请先设置居住地";
+    ServiceItemUnavailable = "SERVICE_ITEM_UNAVAILABLE" => UNPROCESSABLE_ENTITY, "该服务项目不存在或已停用";
+    ServiceItemNameTaken = "SERVICE_ITEM_NAME_TAKEN" => CONFLICT, "本社区已有同名服务项目";
+    EscalationTop = "ESCALATION_TOP" => UNPROCESSABLE_ENTITY, "已是最高一级，无法继续上报";
+    AssigneeInvalid = "ASSIGNEE_INVALID" => UNPROCESSABLE_ENTITY, "指派对象不是该区域的党员或驻区单位";
 }
 
 impl Serialize for ErrorCode {

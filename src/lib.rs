@@ -10,6 +10,7 @@ pub mod kv;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
+pub mod orders;
 pub mod pii;
 pub mod ratelimit;
 pub mod regions;

@@ -45,6 +45,9 @@ async fn main() -> ExitCode {
             "JWT_SECRET is not set: using a random secret, so tokens die with this process (dev only)"
         );
     }
+    if config.pii_key_is_dev {
+        tracing::warn!("PII_KEY is not set: phones are encrypted with the fixed development key (dev only)");
+    }
     match run(command, config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

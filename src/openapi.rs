@@ -18,10 +18,40 @@ pub const COMMITTED_PATH: &str = "openapi/openapi.json";
 列表接口使用游标分页：`?cursor=&limit=`（limit 最大 100），返回 `{\"items\":[…],\"next_cursor\":null|\"…\"}`。",
         license(name = "MIT")
     ),
-    tags((name = "运维", description = "健康检查、就绪检查与监控指标（不在 /api/v1 下）")),
-    components(schemas(Problem, FieldError, ErrorCode))
+    tags(
+        (name = "登录", description = "微信登录、密码登录、令牌刷新与退出"),
+        (name = "我的", description = "当前用户、居住地、密码"),
+        (name = "区域", description = "县→街道→社区→网格→楼栋 区域树"),
+        (name = "角色", description = "在区域上授予的角色，对其全部下级有效"),
+        (name = "双报到", description = "单位报到与党员报到"),
+        (name = "服务项目", description = "社区的服务项目（服务岗位）目录"),
+        (name = "订单", description = "群众点单 → 社区派单 → 党员接单 → 服务 → 评单，及吹哨报到"),
+        (name = "运维", description = "健康检查、就绪检查与监控指标（不在 /api/v1 下）"),
+    ),
+    components(schemas(Problem, FieldError, ErrorCode)),
+    modifiers(&BearerAuth)
 )]
 struct ApiDoc;
+
+/// Access tokens go in `Authorization: Bearer …`.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("登录接口返回的 access_token；过期后用 refresh_token 换新"))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Builds the document from the same registration the server uses.
 pub fn document() -> utoipa::openapi::OpenApi {

@@ -20,7 +20,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::auth::configure)
                 .configure(crate::users::configure)
                 .configure(crate::regions::configure)
-                .configure(crate::reports::configure),
+                .configure(crate::reports::configure)
+                .configure(crate::orders::configure),
         );
 }
 

@@ -19,6 +19,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    stop_workers: tokio::sync::watch::Sender<bool>,
 }
 
 /// Extra, undocumented routes mounted beside the API (test fixtures).
@@ -83,7 +84,14 @@ impl Application {
         .shutdown_timeout(state.config.shutdown_timeout.as_secs())
         .run();
 
-        Ok(Application { port, server, state })
+        let (stop_workers, stop) = tokio::sync::watch::channel(false);
+        tokio::spawn(crate::orders::sla::run(state.clone(), stop));
+        Ok(Application {
+            port,
+            server,
+            state,
+            stop_workers,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -100,6 +108,8 @@ impl Application {
 
     /// Serves until SIGTERM/SIGINT (or [`ServerHandle::stop`]); in-flight requests finish first.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        let _ = self.stop_workers.send(true);
+        result
     }
 }

@@ -1,8 +1,12 @@
 //! Database tables. No behaviour lives here; the service crate owns the rules.
 
+pub mod award_claim;
 pub mod member_report;
+pub mod order_event;
 pub mod refresh_token;
 pub mod region;
 pub mod role_grant;
+pub mod service_item;
+pub mod service_order;
 pub mod unit;
 pub mod user;

@@ -6,6 +6,10 @@ mod m20261123_000003_create_refresh_token;
 mod m20261123_000004_create_unit;
 mod m20261123_000005_create_role_grant;
 mod m20261123_000006_create_member_report;
+mod m20261123_000007_create_service_item;
+mod m20261123_000008_create_service_order;
+mod m20261123_000009_create_order_event;
+mod m20261123_000010_create_award_claim;
 
 pub struct Migrator;
 
@@ -19,6 +23,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_unit::Migration),
             Box::new(m20261123_000005_create_role_grant::Migration),
             Box::new(m20261123_000006_create_member_report::Migration),
+            Box::new(m20261123_000007_create_service_item::Migration),
+            Box::new(m20261123_000008_create_service_order::Migration),
+            Box::new(m20261123_000009_create_order_event::Migration),
+            Box::new(m20261123_000010_create_award_claim::Migration),
         ]
     }
 }

@@ -42,6 +42,33 @@ fn every_operation_documents_its_errors() {
             );
         }
     }
+    let schemes = doc["components"]["securitySchemes"]
+        .as_object()
+        .expect("security schemes defined");
+    let tags: Vec<&str> = doc["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            for req in op["security"].as_array().into_iter().flatten() {
+                for name in req.as_object().unwrap().keys() {
+                    assert!(
+                        schemes.contains_key(name),
+                        "{method} {path} uses undefined scheme {name}"
+                    );
+                }
+            }
+            for tag in op["tags"].as_array().into_iter().flatten() {
+                assert!(
+                    tags.contains(&tag.as_str().unwrap()),
+                    "{method} {path}: tag {tag} has no description"
+                );
+            }
+        }
+    }
     let codes = doc["components"]["schemas"]["ErrorCode"]["enum"]
         .as_array()
         .unwrap();

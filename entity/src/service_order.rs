@@ -1,0 +1,98 @@
+//! A resident's request (点单) and where it stands.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "service_order")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// The region that owns the order now (moves up on escalation).
+    pub region_id: i64,
+    /// Where it was placed.
+    pub origin_region_id: i64,
+    pub resident_id: i64,
+    pub service_item_id: Option<i64>,
+    pub title: String,
+    pub description: String,
+    pub address: String,
+    pub contact_phone_enc: Option<String>,
+    pub preferred_time: Option<DateTimeUtc>,
+    /// JSON array of photo references.
+    pub photos: String,
+    pub status: OrderStatus,
+    pub assignee_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub dispatcher_id: Option<i64>,
+    /// How it was last dispatched: `assign`, `publish` or `unit`.
+    pub dispatch_mode: Option<String>,
+    /// A published order limited to this region's members.
+    pub pool_region_id: Option<i64>,
+    /// A published order limited to members with this skill.
+    pub pool_skill: Option<String>,
+    pub minutes: Option<i32>,
+    pub completion_note: Option<String>,
+    pub completion_photos: String,
+    pub rating: Option<i16>,
+    pub comment: Option<String>,
+    /// The resident's `Idempotency-Key`.
+    pub client_key: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub dispatched_at: Option<DateTimeUtc>,
+    pub claimed_at: Option<DateTimeUtc>,
+    pub started_at: Option<DateTimeUtc>,
+    pub completed_at: Option<DateTimeUtc>,
+    pub closed_at: Option<DateTimeUtc>,
+}
+
+/// 订单状态：submitted 已提交 / assigned 已指派 / published 待抢单 / claimed 已接单 / in_service 服务中 /
+/// completed 待评价 / closed 已完成 / cancelled 已取消 / rejected 已驳回
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(16))",
+    rename_all = "snake_case"
+)]
+pub enum OrderStatus {
+    Submitted,
+    Assigned,
+    Published,
+    Claimed,
+    InService,
+    Completed,
+    Closed,
+    Cancelled,
+    Rejected,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::region::Entity",
+        from = "Column::RegionId",
+        to = "super::region::Column::Id"
+    )]
+    Region,
+}
+
+impl Related<super::region::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Region.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

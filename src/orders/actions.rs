@@ -1,0 +1,488 @@
+//! The lifecycle endpoints: each checks who may act, then applies one step of the state machine.
+
+use super::service::{self, Step};
+use super::state::Action;
+use super::{OrderOut, member_near, orders_out, visible};
+use crate::api::Id;
+use crate::auth::Principal;
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use actix_web::{post, web};
+use chrono::Utc;
+use entity::member_report::{self, ReportStatus};
+use entity::role_grant::{self, Role};
+use entity::service_order::{self, OrderStatus};
+use entity::{region, unit};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+type Json = AppResult<web::Json<OrderOut>>;
+
+async fn run(state: &AppState, p: &Principal, order: &service_order::Model, step: Step) -> Json {
+    let txn = crate::db::begin_write(&state.db).await?;
+    let updated = service::apply(&txn, &state.config.orders, order, step).await?;
+    txn.commit().await?;
+    Ok(web::Json(
+        orders_out(&state.db, &state.pii, p.id(), vec![updated])
+            .await?
+            .remove(0),
+    ))
+}
+
+fn forbidden(detail: &str) -> AppError {
+    AppError::new(ErrorCode::Forbidden).with_detail(detail)
+}
+
+/// 派单方式
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DispatchMode {
+    /// 指派给某位党员（需 member_id）
+    Assign,
+    /// 发布到抢单池（可限定网格 pool_region_id 与特长 skill）
+    Publish,
+    /// 派给驻区单位（需 unit_id），由单位管理员安排党员
+    Unit,
+}
+
+/// 派单
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DispatchIn {
+    pub mode: DispatchMode,
+    pub member_id: Option<Id>,
+    pub unit_id: Option<Id>,
+    /// 只让这个区域（如某网格）的党员抢
+    pub pool_region_id: Option<Id>,
+    /// 只让有这项特长的党员抢
+    #[validate(length(min = 1, max = 20, message = "特长为 1 到 20 个字"))]
+    pub skill: Option<String>,
+}
+
+/// Dispatches a submitted order (社区派单): to a member, to the pool, or to a unit.
+#[utoipa::path(
+    tag = "订单",
+    params(("id" = String, Path, description = "订单 id")),
+    request_body = DispatchIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "已派单：assigned 或 published", body = OrderOut),
+        (status = 403, description = "需要负责该订单区域的社区工作者", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或与你无关", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`ASSIGNEE_INVALID`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/orders/{id}/dispatch")]
+pub async fn dispatch(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<DispatchIn>,
+) -> Json {
+    let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
+    if !standing.dispatcher {
+        return Err(forbidden("只有负责该区域的社区工作者可以派单"));
+    }
+    let b = body.0;
+    let owner = crate::regions::find(&state.db, order.region_id).await?;
+    let now = Utc::now();
+    let mut step = Step::new(Action::Publish, Some(p.id()), now);
+    step.set.dispatcher_id = Set(Some(p.id()));
+    step.set.dispatched_at = Set(Some(now));
+    let invalid = |d: &str| AppError::new(ErrorCode::AssigneeInvalid).with_detail(d.to_owned());
+    match b.mode {
+        DispatchMode::Assign => {
+            let member = b.member_id.ok_or_else(|| invalid("缺少 member_id"))?.0;
+            let grants = role_grant::Entity::find()
+                .filter(role_grant::Column::UserId.eq(member))
+                .filter(role_grant::Column::Role.eq(Role::Member))
+                .find_also_related(region::Entity)
+                .all(&state.db)
+                .await?;
+            let near = grants
+                .iter()
+                .filter_map(|(_, r)| r.as_ref())
+                .any(|r| owner.path.starts_with(&r.path) || r.path.starts_with(&owner.path));
+            if !near {
+                return Err(invalid("该用户不是本区域的党员"));
+            }
+            step.action = Action::Assign;
+            step.set.assignee_id = Set(Some(member));
+            step.set.dispatch_mode = Set(Some("assign".into()));
+        }
+        DispatchMode::Unit => {
+            let unit_id = b.unit_id.ok_or_else(|| invalid("缺少 unit_id"))?.0;
+            let u = unit::Entity::find_by_id(unit_id)
+                .one(&state.db)
+                .await?
+                .ok_or_else(|| invalid("单位不存在"))?;
+            let community = crate::regions::find(&state.db, u.community_id).await?;
+            if !(owner.path.starts_with(&community.path) || community.path.starts_with(&owner.path)) {
+                return Err(invalid("该单位不在本区域报到"));
+            }
+            step.action = Action::Assign;
+            step.set.unit_id = Set(Some(u.id));
+            step.set.dispatch_mode = Set(Some("unit".into()));
+        }
+        DispatchMode::Publish => {
+            if let Some(pool) = b.pool_region_id {
+                let pool = crate::regions::find(&state.db, pool.0).await?;
+                if !pool.path.starts_with(&owner.path) {
+                    return Err(invalid("抢单范围须在订单所属区域之内"));
+                }
+                step.set.pool_region_id = Set(Some(pool.id));
+            }
+            step.set.pool_skill = Set(b.skill);
+            step.set.dispatch_mode = Set(Some("publish".into()));
+        }
+    }
+    run(&state, &p, &order, step).await
+}
+
+/// 接受指派
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptIn {
+    /// 单位管理员接受派给单位的订单时，指定本单位已报到的党员
+    pub member_id: Option<Id>,
+}
+
+/// Accepts an assigned order: the assigned member, or for a unit's order its admin naming one of
+/// the unit's reported members.
+#[utoipa::path(
+    tag = "订单",
+    params(("id" = String, Path, description = "订单 id")),
+    request_body = AcceptIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "已接单：claimed", body = OrderOut),
+        (status = 403, description = "不是被指派的党员或单位管理员", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`ASSIGNEE_INVALID`：不是本单位已报到的党员", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/orders/{id}/accept")]
+pub async fn accept(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<AcceptIn>,
+) -> Json {
+    let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
+    let now = Utc::now();
+    let mut step = Step::new(Action::Accept, Some(p.id()), now);
+    step.set.claimed_at = Set(Some(now));
+    if standing.unit_admin && order.assignee_id.is_none() {
+        let member = body
+            .0
+            .member_id
+            .ok_or_else(|| AppError::new(ErrorCode::AssigneeInvalid).with_detail("缺少 member_id"))?
+            .0;
+        let reported = member_report::Entity::find()
+            .filter(member_report::Column::UserId.eq(member))
+            .filter(member_report::Column::UnitId.eq(order.unit_id))
+            .filter(member_report::Column::Status.eq(ReportStatus::Approved))
+            .one(&state.db)
+            .await?;
+        if reported.is_none() {
+            return Err(AppError::new(ErrorCode::AssigneeInvalid).with_detail("不是本单位已报到的党员"));
+        }
+        step.set.assignee_id = Set(Some(member));
+    } else if !standing.assignee {
+        return Err(forbidden("只有被指派的党员可以接受"));
+    }
+    run(&state, &p, &order, step).await
+}
+
+/// 原因
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonIn {
+    #[validate(length(min = 1, max = 200, message = "原因为 1 到 200 个字"))]
+    pub reason: String,
+}
+
+/// Declines an assigned order; it goes back to the dispatcher with the reason.
+#[utoipa::path(
+    tag = "订单",
+    params(("id" = String, Path, description = "订单 id")),
+    request_body = ReasonIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "已退回：submitted", body = OrderOut),
+        (status = 403, description = "不是被指派的党员或单位管理员", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/orders/{id}/decline")]
+pub async fn decline(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<ReasonIn>,
+) -> Json {
+    let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
+    if !(standing.assignee || (standing.unit_admin && order.assignee_id.is_none())) {
+        return Err(forbidden("只有被指派的党员或单位可以退回"));
+    }
+    let mut step = Step::new(Action::Decline, Some(p.id()), Utc::now()).note(Some(body.0.reason));
+    step.set.assignee_id = Set(None);
+    step.set.unit_id = Set(None);
+    step.set.dispatch_mode = Set(None);
+    run(&state, &p, &order, step).await
+}
+
+/// Claims a published order (抢单). Under any number of simultaneous claims exactly one wins;
+/// the rest answer 409 `ORDER_ALREADY_CLAIMED`.
+#[utoipa::path(
+    tag = "订单",
+    params(("id" = String, Path, description = "订单 id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "抢单成功：claimed", body = OrderOut),
+        (status = 404, description = "不存在或不在你的抢单范围", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`ORDER_ALREADY_CLAIMED` 或 `TOO_MANY_OPEN_ORDERS`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/orders/{id}/claim")]
+pub async fn claim(state: web::Data<AppState>, p: Principal, id: web::Path<i64>) -> Json {
+    let order = service::find(&state.db, id.into_inner()).await?;
+    let owner = crate::regions::find(&state.db, order.region_id).await?;
+    if order.status != OrderStatus::Published {
+        // Too late is told only to members who could have seen it.
+        if member_near(&p, &owner.path) {
+            return Err(service::status_conflict(order.status, Action::Claim));
+        }
+        return Err(AppError::new(ErrorCode::NotFound));
+    }
+    if !super::may_claim(&state.db, &p, &order, &owner).await? {
+        return Err(AppError::new(ErrorCode::NotFound));
+    }
+    let now = Utc::now();
+    let mut step = Step::new(Action::Claim, Some(p.id()), now);
+    step.set.assignee_id = Set(Some(p.id()));
+    step.set.claimed_at = Set(Some(now));
+    step.open_limit = Some((p.id(), state.config.orders.max_open_per_member));
+    run(&state, &p, &order, step).await
+}
+
+/// Starts the service (the member is on site).
+#[utoipa::path(
+    tag = "订单",
+    params(("id" = String, Path, description = "订单 id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "服务中：in_service", body = OrderOut),
+        (status = 403, description = "不是接单党员", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/orders/{id}/start")]
+pub async fn start(state: web::Data<AppState>, p: Principal, id: web::Path<i64>) -> Json {
+    let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
+    if !standing.assignee {
+        return Err(forbidden("只有接单党员可以开始服务"));
+    }
+    let now = Utc::now();
+    let mut step = Step::new(Action::Start, Some(p.id()), now);
+    step.set.started_at = Set(Some(now));
+    run(&state, &p, &order, step).await
+}
+
+/// 完成服务
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteIn {
+    /// 实际服务分钟数（按服务项目的上限计入时间银行）
+    #[validate(range(min = 1, max = 1440, message = "分钟数为 1 到 1440"))]
+    #[schema(example = 45)]
+    pub minutes: i32,
+    #[validate(length(max = 500, message = "备注最多 500 个字"))]
+    pub note: Option<String>,
+    /// 完成照片引用，最多 9 张
+    #[validate(length(max = 9, message = "最多 9 张照片"))]
+    #[serde(default)]
+    pub photos: Vec<String>,
+}
+
+/// Completes the service with the minutes spent; the resident then confirms and rates it.
+#[utoipa::path(
+    tag = "订单",
+    params(("id" = String, Path, description = "订单 id")),
+    request_body = CompleteIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "待评价：completed", body = OrderOut),
+        (status = 403, description = "不是接单党员", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/orders/{id}/complete")]
+pub async fn complete(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<CompleteIn>,
+) -> Json {
+    let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
+    if !standing.assignee {
+        return Err(forbidden("只有接单党员可以完成服务"));
+    }
+    let b = body.0;
+    super::handlers::check_photos("photos", &b.photos)?;
+    let now = Utc::now();
+    let mut step = Step::new(Action::Complete, Some(p.id()), now).note(b.note.clone());
+    step.set.minutes = Set(Some(b.minutes));
+    step.set.completion_note = Set(b.note);
+    step.set.completion_photos = Set(serde_json::to_string(&b.photos).map_err(AppError::internal)?);
+    step.set.completed_at = Set(Some(now));
+    run(&state, &p, &order, step).await
+}
+
+/// 评单
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmIn {
+    /// 1–5 星
+    #[validate(range(min = 1, max = 5, message = "评分为 1 到 5 星"))]
+    pub rating: i16,
+    #[validate(length(max = 500, message = "评价最多 500 个字"))]
+    pub comment: Option<String>,
+}
+
+/// The resident confirms the work and rates it (评单); the order closes and the member is owed
+/// their time and coins.
+#[utoipa::path(
+    tag = "订单",
+    params(("id" = String, Path, description = "订单 id")),
+    request_body = ConfirmIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "已完成：closed", body = OrderOut),
+        (status = 403, description = "不是下单居民", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/orders/{id}/confirm")]
+pub async fn confirm(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<ConfirmIn>,
+) -> Json {
+    let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
+    if !standing.resident {
+        return Err(forbidden("只有下单居民可以评价"));
+    }
+    let b = body.0;
+    let now = Utc::now();
+    let mut step = Step::new(Action::Confirm, Some(p.id()), now).note(b.comment.clone());
+    step.set.rating = Set(Some(b.rating));
+    step.set.comment = Set(b.comment);
+    step.set.closed_at = Set(Some(now));
+    run(&state, &p, &order, step).await
+}
+
+/// 取消原因
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelIn {
+    #[validate(length(max = 200, message = "原因最多 200 个字"))]
+    pub reason: Option<String>,
+}
+
+/// The resident cancels before the service starts.
+#[utoipa::path(
+    tag = "订单",
+    params(("id" = String, Path, description = "订单 id")),
+    request_body = CancelIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "已取消：cancelled", body = OrderOut),
+        (status = 403, description = "不是下单居民", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`：服务已开始", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/orders/{id}/cancel")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<CancelIn>,
+) -> Json {
+    let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
+    if !standing.resident {
+        return Err(forbidden("只有下单居民可以取消"));
+    }
+    run(
+        &state,
+        &p,
+        &order,
+        Step::new(Action::Cancel, Some(p.id()), Utc::now()).note(body.0.reason),
+    )
+    .await
+}
+
+/// Staff reject an order they cannot serve, with a reason.
+#[utoipa::path(
+    tag = "订单",
+    params(("id" = String, Path, description = "订单 id")),
+    request_body = ReasonIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "已驳回：rejected", body = OrderOut),
+        (status = 403, description = "需要负责该订单区域的社区工作者", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/orders/{id}/reject")]
+pub async fn reject(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<ReasonIn>,
+) -> Json {
+    let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
+    if !standing.dispatcher {
+        return Err(forbidden("只有负责该区域的社区工作者可以驳回"));
+    }
+    run(
+        &state,
+        &p,
+        &order,
+        Step::new(Action::Reject, Some(p.id()), Utc::now()).note(Some(body.0.reason)),
+    )
+    .await
+}
+
+/// Escalates an order one level up the region tree (吹哨报到); the higher level dispatches it.
+#[utoipa::path(
+    tag = "订单",
+    params(("id" = String, Path, description = "订单 id")),
+    request_body = ReasonIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "已上报：负责区域变为上一级", body = OrderOut),
+        (status = 403, description = "需要负责该订单区域的社区工作者（含网格员）", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`ESCALATION_TOP`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/orders/{id}/escalate")]
+pub async fn escalate(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<ReasonIn>,
+) -> Json {
+    let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
+    if !standing.dispatcher {
+        return Err(forbidden("只有负责该区域的社区工作者或网格员可以上报"));
+    }
+    let step = service::escalation(&state.db, &order, Some(p.id()), Utc::now(), Some(body.0.reason)).await?;
+    run(&state, &p, &order, step).await
+}

@@ -1,0 +1,352 @@
+use super::service::{self, NewOrder};
+use super::{OrderDetailOut, OrderOut, orders_out, timeline, visible};
+use crate::api::{Id, Page, PageQuery, cut, valid_phone};
+use crate::auth::{Principal, RegionAccess, StaffRole};
+use crate::error::{AppError, AppResult, ErrorCode, FieldError, Problem};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use entity::region;
+use entity::role_grant::Role;
+use entity::service_order::{self, OrderStatus};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
+/// The `Idempotency-Key` header, if sent: 1–64 visible ASCII characters.
+pub fn idempotency_key(req: &HttpRequest) -> AppResult<Option<String>> {
+    let Some(v) = req.headers().get(IDEMPOTENCY_HEADER) else {
+        return Ok(None);
+    };
+    match v.to_str() {
+        Ok(k) if !k.is_empty() && k.len() <= 64 && k.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(k.to_owned()))
+        }
+        _ => Err(AppError::validation(vec![FieldError {
+            field: IDEMPOTENCY_HEADER.into(),
+            message: "须为 1 到 64 个可见 ASCII 字符".into(),
+        }])),
+    }
+}
+
+/// 下单
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOrderIn {
+    /// 下单区域：自己居住的社区、网格或楼栋
+    pub region_id: Id,
+    /// 服务项目（可选）
+    pub service_item_id: Option<Id>,
+    #[validate(length(min = 1, max = 60, message = "标题为 1 到 60 个字"))]
+    #[schema(example = "厨房下水道堵了")]
+    pub title: String,
+    #[validate(length(max = 1000, message = "描述最多 1000 个字"))]
+    #[serde(default)]
+    pub description: String,
+    #[validate(length(min = 1, max = 200, message = "地址为 1 到 200 个字"))]
+    #[schema(example = "3 号楼 2 单元 502")]
+    pub address: String,
+    /// 联系电话（加密保存）
+    #[validate(custom(function = "valid_phone"))]
+    pub contact_phone: Option<String>,
+    /// 希望服务的时间
+    pub preferred_time: Option<DateTime<Utc>>,
+    /// 照片引用，最多 9 张
+    #[validate(length(max = 9, message = "最多 9 张照片"))]
+    #[serde(default)]
+    pub photos: Vec<String>,
+}
+
+pub fn check_photos(field: &str, photos: &[String]) -> AppResult<()> {
+    match photos.iter().position(|p| p.is_empty() || p.len() > 256) {
+        Some(i) => Err(AppError::validation(vec![FieldError {
+            field: format!("{field}[{i}]"),
+            message: "照片引用为 1 到 256 个字符".into(),
+        }])),
+        None => Ok(()),
+    }
+}
+
+/// Places an order (群众点单) where the caller lives. Send an `Idempotency-Key` so a retry
+/// returns the first order instead of placing a second.
+#[utoipa::path(
+    tag = "订单",
+    request_body = PlaceOrderIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "幂等键：重试时带同一个值，只会生成一张订单")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "已下单（重试时返回第一次的订单，并带 `Idempotent-Replayed: true` 头）", body = OrderOut),
+        (status = 422, description = "`ORDER_REGION_INVALID` 或 `SERVICE_ITEM_UNAVAILABLE`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`RATE_LIMITED`：下单过于频繁", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/orders")]
+pub async fn place(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Principal,
+    body: ApiJson<PlaceOrderIn>,
+) -> AppResult<HttpResponse> {
+    let key = idempotency_key(&req)?;
+    let b = body.0;
+    check_photos("photos", &b.photos)?;
+    let new = NewOrder {
+        region_id: b.region_id.0,
+        service_item_id: b.service_item_id.map(|i| i.0),
+        title: b.title,
+        description: b.description,
+        address: b.address,
+        contact_phone: b.contact_phone,
+        preferred_time: b.preferred_time,
+        photos: b.photos,
+    };
+    let (order, created) = service::place(&state, &p, key, new).await?;
+    let out = orders_out(&state.db, &state.pii, p.id(), vec![order])
+        .await?
+        .remove(0);
+    let mut res = HttpResponse::Created();
+    if !created {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(res.json(out))
+}
+
+/// An order with its timeline: for its resident, its member, the staff over it, its unit's admins.
+#[utoipa::path(
+    tag = "订单",
+    params(("id" = String, Path, description = "订单 id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "订单及时间线", body = OrderDetailOut),
+        (status = 404, description = "不存在或与你无关", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/orders/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<OrderDetailOut>> {
+    let (order, _) = visible(&state.db, &p, id.into_inner()).await?;
+    let events = timeline(&state.db, order.id).await?;
+    let out = orders_out(&state.db, &state.pii, p.id(), vec![order])
+        .await?
+        .remove(0);
+    Ok(web::Json(OrderDetailOut {
+        order: out,
+        timeline: events,
+    }))
+}
+
+/// 订单列表的视角
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// 我下的单（居民）
+    Mine,
+    /// 指派给我 / 我接的单（党员）
+    Assigned,
+    /// 某区域及其下级的全部订单（社区工作者，需 region_id）
+    Region,
+    /// 派给我单位的订单（单位管理员，需 unit_id）
+    Unit,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// 视角，默认 mine
+    pub scope: Option<Scope>,
+    /// scope=region 时必填
+    pub region_id: Option<Id>,
+    /// scope=unit 时必填
+    pub unit_id: Option<Id>,
+    pub status: Option<OrderStatus>,
+    /// 只看某党员接的单（scope=region）
+    pub member_id: Option<Id>,
+    /// 下单时间不早于
+    pub from: Option<DateTime<Utc>>,
+    /// 下单时间早于
+    pub to: Option<DateTime<Utc>>,
+    pub cursor: Option<String>,
+    /// 每页条数，默认 20，最大 100
+    pub limit: Option<u64>,
+}
+
+/// Lists orders from one point of view, newest first, with cursor pagination.
+#[utoipa::path(
+    tag = "订单",
+    params(ListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "订单列表", body = Page<OrderOut>),
+        (status = 400, description = "`INVALID_QUERY`：缺少 region_id / unit_id", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "不是该区域的社区工作者或该单位的管理员", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "区域或单位不可见", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/orders")]
+pub async fn list(
+    state: web::Data<AppState>,
+    p: Principal,
+    q: web::Query<ListQuery>,
+) -> AppResult<web::Json<Page<OrderOut>>> {
+    let page = PageQuery {
+        cursor: q.cursor.clone(),
+        limit: q.limit,
+    };
+    let mut query = service_order::Entity::find()
+        .order_by_desc(service_order::Column::Id)
+        .limit(page.limit() + 1);
+    let missing = |what: &str| AppError::new(ErrorCode::InvalidQuery).with_detail(format!("缺少 {what}"));
+    match q.scope.unwrap_or(Scope::Mine) {
+        Scope::Mine => query = query.filter(service_order::Column::ResidentId.eq(p.id())),
+        Scope::Assigned => query = query.filter(service_order::Column::AssigneeId.eq(p.id())),
+        Scope::Region => {
+            let r =
+                crate::regions::find(&state.db, q.region_id.ok_or_else(|| missing("region_id"))?.0).await?;
+            p.authorize(&r, &[Role::Staff])?;
+            query = query
+                .inner_join(region::Entity)
+                .filter(region::Column::Path.starts_with(&r.path));
+            if let Some(m) = q.member_id {
+                query = query.filter(service_order::Column::AssigneeId.eq(m.0));
+            }
+        }
+        Scope::Unit => {
+            let unit = q.unit_id.ok_or_else(|| missing("unit_id"))?.0;
+            if !p.unit_ids().any(|u| u == unit) {
+                return Err(AppError::new(ErrorCode::NotFound));
+            }
+            query = query.filter(service_order::Column::UnitId.eq(unit));
+        }
+    }
+    if let Some(s) = q.status {
+        query = query.filter(service_order::Column::Status.eq(s));
+    }
+    if let Some(from) = q.from {
+        query = query.filter(service_order::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = q.to {
+        query = query.filter(service_order::Column::CreatedAt.lt(to));
+    }
+    if let Some(before) = page.before_id()? {
+        query = query.filter(service_order::Column::Id.lt(before));
+    }
+    let mut rows = query.all(&state.db).await?;
+    let next_cursor = cut(&mut rows, page.limit(), |o| o.id);
+    Ok(web::Json(Page {
+        items: orders_out(&state.db, &state.pii, p.id(), rows).await?,
+        next_cursor,
+    }))
+}
+
+/// Published orders the calling member may claim, newest first.
+#[utoipa::path(
+    tag = "订单",
+    params(PageQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "可抢的订单", body = Page<OrderOut>))
+)]
+#[get("/orders/pool")]
+pub async fn pool(
+    state: web::Data<AppState>,
+    p: Principal,
+    q: web::Query<PageQuery>,
+) -> AppResult<web::Json<Page<OrderOut>>> {
+    let member_paths: Vec<&str> = p
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::Member)
+        .map(|g| g.region_path.as_str())
+        .collect();
+    if member_paths.is_empty() {
+        return Ok(web::Json(Page {
+            items: vec![],
+            next_cursor: None,
+        }));
+    }
+    // Candidates in or above the member's regions, then the exact pool rules per order.
+    let mut out = Vec::new();
+    let mut before = q.before_id()?;
+    let limit = q.limit();
+    let mut next_cursor = None;
+    loop {
+        let mut query = service_order::Entity::find()
+            .find_also_related(region::Entity)
+            .filter(service_order::Column::Status.eq(OrderStatus::Published))
+            .order_by_desc(service_order::Column::Id)
+            .limit(200);
+        if let Some(b) = before {
+            query = query.filter(service_order::Column::Id.lt(b));
+        }
+        let batch = query.all(&state.db).await?;
+        let exhausted = batch.len() < 200;
+        for (o, r) in batch {
+            before = Some(o.id);
+            let Some(r) = r else { continue };
+            if super::may_claim(&state.db, &p, &o, &r).await? {
+                if out.len() as u64 == limit {
+                    next_cursor = out.last().map(|x: &service_order::Model| x.id.to_string());
+                    break;
+                }
+                out.push(o);
+            }
+        }
+        if next_cursor.is_some() || exhausted {
+            break;
+        }
+    }
+    Ok(web::Json(Page {
+        items: orders_out(&state.db, &state.pii, p.id(), out).await?,
+        next_cursor,
+    }))
+}
+
+/// 各状态订单数
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusCount {
+    pub status: OrderStatus,
+    pub count: i64,
+}
+
+/// Order counts per status in a region's subtree (dispatch console).
+#[utoipa::path(
+    tag = "订单",
+    params(("id" = String, Path, description = "区域 id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "各状态数量", body = Vec<StatusCount>),
+        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/regions/{id}/order-counts")]
+pub async fn counts(
+    state: web::Data<AppState>,
+    access: RegionAccess<StaffRole>,
+) -> AppResult<web::Json<Vec<StatusCount>>> {
+    let rows: Vec<(OrderStatus, i64)> = service_order::Entity::find()
+        .select_only()
+        .column(service_order::Column::Status)
+        .column_as(service_order::Column::Id.count(), "n")
+        .inner_join(region::Entity)
+        .filter(region::Column::Path.starts_with(&access.region.path))
+        .group_by(service_order::Column::Status)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    use sea_orm::Iterable;
+    Ok(web::Json(
+        OrderStatus::iter()
+            .map(|s| StatusCount {
+                status: s,
+                count: rows.iter().find(|(r, _)| *r == s).map_or(0, |(_, n)| *n),
+            })
+            .collect(),
+    ))
+}

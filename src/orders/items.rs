@@ -1,0 +1,229 @@
+//! 服务项目 catalogue per community.
+
+use crate::api::Id;
+use crate::auth::{Principal, RegionAccess, StaffRole};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use entity::region::RegionKind;
+use entity::role_grant::Role;
+use entity::service_item;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+/// 服务项目
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceItemOut {
+    pub id: Id,
+    pub community_id: Id,
+    pub name: String,
+    /// 服务岗位，如 便民服务 / 政策宣传 / 洁净家园 / 矛盾调解
+    pub category: String,
+    pub description: String,
+    /// 完成后奖励的绿币
+    pub coins: i32,
+    /// 最多计入的服务分钟数
+    pub max_minutes: i32,
+    /// 是否可下单
+    pub active: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<service_item::Model> for ServiceItemOut {
+    fn from(i: service_item::Model) -> Self {
+        ServiceItemOut {
+            id: Id(i.id),
+            community_id: Id(i.community_id),
+            name: i.name,
+            category: i.category,
+            description: i.description,
+            coins: i.coins,
+            max_minutes: i.max_minutes,
+            active: i.active,
+            updated_at: i.updated_at,
+        }
+    }
+}
+
+/// 新建服务项目
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceItemIn {
+    #[validate(length(min = 1, max = 64, message = "名称为 1 到 64 个字"))]
+    #[schema(example = "疏通下水道")]
+    pub name: String,
+    #[validate(length(min = 1, max = 32, message = "岗位为 1 到 32 个字"))]
+    #[schema(example = "便民服务")]
+    pub category: String,
+    #[validate(length(max = 1000, message = "说明最多 1000 个字"))]
+    #[serde(default)]
+    pub description: String,
+    #[validate(range(min = 0, max = 10000, message = "绿币为 0 到 10000"))]
+    #[schema(example = 10)]
+    pub coins: i32,
+    #[validate(range(min = 1, max = 1440, message = "分钟数为 1 到 1440"))]
+    #[schema(example = 60)]
+    pub max_minutes: i32,
+}
+
+fn name_taken(e: sea_orm::DbErr) -> AppError {
+    match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::ServiceItemNameTaken),
+        _ => e.into(),
+    }
+}
+
+/// Adds a service item to a community's catalogue.
+#[utoipa::path(
+    tag = "服务项目",
+    params(("id" = String, Path, description = "社区 id")),
+    request_body = ServiceItemIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "已创建", body = ServiceItemOut),
+        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`SERVICE_ITEM_NAME_TAKEN`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`REGION_KIND_INVALID`：须为社区", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/regions/{id}/service-items")]
+pub async fn create(
+    state: web::Data<AppState>,
+    access: RegionAccess<StaffRole>,
+    body: ApiJson<ServiceItemIn>,
+) -> AppResult<HttpResponse> {
+    if access.region.kind != RegionKind::Community {
+        return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("服务项目属于社区"));
+    }
+    let b = body.0;
+    let now = Utc::now();
+    let item = service_item::ActiveModel {
+        community_id: Set(access.region.id),
+        name: Set(b.name),
+        category: Set(b.category),
+        description: Set(b.description),
+        coins: Set(b.coins),
+        max_minutes: Set(b.max_minutes),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await
+    .map_err(name_taken)?;
+    Ok(HttpResponse::Created().json(ServiceItemOut::from(item)))
+}
+
+/// The catalogue of the community a region lies in: active items for everyone there, all items
+/// for its staff.
+#[utoipa::path(
+    tag = "服务项目",
+    params(("id" = String, Path, description = "社区或其下级区域 id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "服务项目", body = Vec<ServiceItemOut>),
+        (status = 404, description = "不存在或不在你的社区", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/regions/{id}/service-items")]
+pub async fn list(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<ServiceItemOut>>> {
+    let r = crate::regions::find(&state.db, id.into_inner()).await?;
+    let community = super::service::community_of(&state.db, &r)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let home = match p.user.residence_region_id {
+        Some(h) => Some(crate::regions::find(&state.db, h).await?),
+        None => None,
+    };
+    let lives_there = home.is_some_and(|h| h.path.starts_with(&community.path));
+    if !lives_there && !p.sees(&community.path) {
+        return Err(AppError::new(ErrorCode::NotFound));
+    }
+    let staff = p.covers(&community.path, &[Role::Staff]);
+    let mut q = service_item::Entity::find()
+        .filter(service_item::Column::CommunityId.eq(community.id))
+        .order_by_asc(service_item::Column::Category)
+        .order_by_asc(service_item::Column::Id);
+    if !staff {
+        q = q.filter(service_item::Column::Active.eq(true));
+    }
+    Ok(web::Json(
+        q.all(&state.db).await?.into_iter().map(Into::into).collect(),
+    ))
+}
+
+/// 修改服务项目
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceItemPatch {
+    #[validate(length(min = 1, max = 64, message = "名称为 1 到 64 个字"))]
+    pub name: Option<String>,
+    #[validate(length(min = 1, max = 32, message = "岗位为 1 到 32 个字"))]
+    pub category: Option<String>,
+    #[validate(length(max = 1000, message = "说明最多 1000 个字"))]
+    pub description: Option<String>,
+    #[validate(range(min = 0, max = 10000, message = "绿币为 0 到 10000"))]
+    pub coins: Option<i32>,
+    #[validate(range(min = 1, max = 1440, message = "分钟数为 1 到 1440"))]
+    pub max_minutes: Option<i32>,
+    /// 停用后不能再下单（已下的单不受影响）
+    pub active: Option<bool>,
+}
+
+/// Edits or deactivates a service item.
+#[utoipa::path(
+    tag = "服务项目",
+    params(("id" = String, Path, description = "服务项目 id")),
+    request_body = ServiceItemPatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "已更新", body = ServiceItemOut),
+        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/service-items/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    p: Principal,
+    id: web::Path<i64>,
+    body: ApiJson<ServiceItemPatch>,
+) -> AppResult<web::Json<ServiceItemOut>> {
+    let item = service_item::Entity::find_by_id(id.into_inner())
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    let community = crate::regions::find(&state.db, item.community_id).await?;
+    p.authorize(&community, &[Role::Staff])?;
+    let b = body.0;
+    let mut a: service_item::ActiveModel = item.into();
+    if let Some(v) = b.name {
+        a.name = Set(v);
+    }
+    if let Some(v) = b.category {
+        a.category = Set(v);
+    }
+    if let Some(v) = b.description {
+        a.description = Set(v);
+    }
+    if let Some(v) = b.coins {
+        a.coins = Set(v);
+    }
+    if let Some(v) = b.max_minutes {
+        a.max_minutes = Set(v);
+    }
+    if let Some(v) = b.active {
+        a.active = Set(v);
+    }
+    a.updated_at = Set(Utc::now());
+    Ok(web::Json(a.update(&state.db).await.map_err(name_taken)?.into()))
+}

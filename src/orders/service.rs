@@ -1,0 +1,307 @@
+//! Order rules that touch storage: placing, transitions with their timeline, awards owed.
+
+use super::state::{self, Action};
+use crate::auth::Principal;
+use crate::config::OrderRules;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use entity::region::{self, RegionKind};
+use entity::service_order::{self, OrderStatus};
+use entity::{award_claim, order_event, service_item};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr};
+
+/// One step of an order's life: what happens, who does it, and the fields it sets.
+pub struct Step {
+    pub action: Action,
+    pub actor: Option<i64>,
+    pub note: Option<String>,
+    pub set: service_order::ActiveModel,
+    pub at: DateTime<Utc>,
+    /// Escalation moves the owning region: (from, to).
+    pub region_move: Option<(i64, i64)>,
+    /// A claim also checks the member's open orders (member id, limit).
+    pub open_limit: Option<(i64, u64)>,
+}
+
+impl Step {
+    pub fn new(action: Action, actor: Option<i64>, at: DateTime<Utc>) -> Step {
+        Step {
+            action,
+            actor,
+            note: None,
+            set: Default::default(),
+            at,
+            region_move: None,
+            open_limit: None,
+        }
+    }
+
+    pub fn note(mut self, note: Option<String>) -> Step {
+        self.note = note;
+        self
+    }
+}
+
+fn refused(current: OrderStatus, action: Action) -> AppError {
+    if action == Action::Claim && current != OrderStatus::Published {
+        return AppError::new(ErrorCode::OrderAlreadyClaimed).with_detail(format!(
+            "订单当前状态为 {}（{}）",
+            status_name(current),
+            state::label(current)
+        ));
+    }
+    AppError::new(ErrorCode::OrderInvalidTransition).with_detail(format!(
+        "订单当前状态为 {}（{}）",
+        status_name(current),
+        state::label(current)
+    ))
+}
+
+pub fn status_name(s: OrderStatus) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Applies `step` if the order is still where it was read: one conditional update, checked by
+/// rows affected, and its timeline event, in the caller's transaction. A lost race answers 409.
+pub async fn apply(
+    conn: &impl ConnectionTrait,
+    rules: &OrderRules,
+    order: &service_order::Model,
+    step: Step,
+) -> AppResult<service_order::Model> {
+    let to = state::next(order.status, step.action).ok_or_else(|| refused(order.status, step.action))?;
+    let mut set = step.set;
+    set.status = Set(to);
+    set.updated_at = Set(step.at);
+    let mut update = service_order::Entity::update_many()
+        .set(set)
+        .filter(service_order::Column::Id.eq(order.id))
+        .filter(service_order::Column::Status.eq(order.status));
+    if let Some((member, limit)) = step.open_limit {
+        update = update.filter(Expr::cust_with_values(
+            "(SELECT COUNT(*) FROM service_order o WHERE o.assignee_id = ? AND o.status IN ('claimed', 'in_service')) < ?",
+            [member, limit as i64],
+        ));
+    }
+    if update.exec(conn).await?.rows_affected != 1 {
+        let current = find(conn, order.id).await?;
+        if current.status == order.status && step.open_limit.is_some() {
+            return Err(AppError::new(ErrorCode::TooManyOpenOrders));
+        }
+        return Err(refused(current.status, step.action));
+    }
+    order_event::ActiveModel {
+        order_id: Set(order.id),
+        actor_id: Set(step.actor),
+        action: Set(step.action.as_str().to_owned()),
+        from_status: Set(Some(order.status)),
+        to_status: Set(to),
+        from_region_id: Set(step.region_move.map(|m| m.0)),
+        to_region_id: Set(step.region_move.map(|m| m.1)),
+        note: Set(step.note),
+        created_at: Set(step.at),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    let updated = find(conn, order.id).await?;
+    if to == OrderStatus::Closed {
+        record_award(conn, rules, &updated, step.at).await?;
+    }
+    Ok(updated)
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: i64) -> AppResult<service_order::Model> {
+    service_order::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
+}
+
+/// The community a region lies in (itself when it is one).
+pub async fn community_of(
+    conn: &impl ConnectionTrait,
+    r: &region::Model,
+) -> AppResult<Option<region::Model>> {
+    let ids: Vec<i64> = r.path.split('/').filter_map(|s| s.parse().ok()).collect();
+    Ok(region::Entity::find()
+        .filter(region::Column::Id.is_in(ids))
+        .filter(region::Column::Kind.eq(RegionKind::Community))
+        .one(conn)
+        .await?)
+}
+
+/// What the member is owed for a closed order: its actual minutes capped by the item, and the
+/// item's coins. Unique per order, so however the order closed it is owed once.
+async fn record_award(
+    conn: &impl ConnectionTrait,
+    rules: &OrderRules,
+    order: &service_order::Model,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    let Some(member) = order.assignee_id else {
+        return Ok(());
+    };
+    let item = match order.service_item_id {
+        Some(id) => service_item::Entity::find_by_id(id).one(conn).await?,
+        None => None,
+    };
+    let cap = item.as_ref().map_or(rules.default_max_minutes, |i| i.max_minutes);
+    let origin = crate::regions::find(conn, order.origin_region_id).await?;
+    let community = community_of(conn, &origin)
+        .await?
+        .map_or(order.origin_region_id, |c| c.id);
+    let claim = award_claim::ActiveModel {
+        order_id: Set(order.id),
+        member_id: Set(member),
+        community_id: Set(community),
+        minutes: Set(order.minutes.unwrap_or(0).clamp(0, cap)),
+        coins: Set(item.as_ref().map_or(0, |i| i.coins)),
+        created_at: Set(at),
+        posted_at: Set(None),
+        ..Default::default()
+    };
+    award_claim::Entity::insert(claim)
+        .on_conflict_do_nothing_on([award_claim::Column::OrderId])
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub struct NewOrder {
+    pub region_id: i64,
+    pub service_item_id: Option<i64>,
+    pub title: String,
+    pub description: String,
+    pub address: String,
+    pub contact_phone: Option<String>,
+    pub preferred_time: Option<DateTime<Utc>>,
+    pub photos: Vec<String>,
+}
+
+/// Places an order for the caller where they live. With a key, a retry returns the first order.
+/// Returns the order and whether this call created it.
+pub async fn place(
+    state: &AppState,
+    p: &Principal,
+    key: Option<String>,
+    new: NewOrder,
+) -> AppResult<(service_order::Model, bool)> {
+    let by_key = |key: String| {
+        service_order::Entity::find()
+            .filter(service_order::Column::ResidentId.eq(p.id()))
+            .filter(service_order::Column::ClientKey.eq(key))
+            .one(&state.db)
+    };
+    if let Some(k) = &key
+        && let Some(first) = by_key(k.clone()).await?
+    {
+        return Ok((first, false));
+    }
+    crate::ratelimit::hit(
+        &state.kv,
+        &format!("orders:submit:{}", p.id()),
+        state.config.orders.submits_per_hour,
+        std::time::Duration::from_secs(3600),
+    )
+    .await?;
+    let target = crate::regions::find(&state.db, new.region_id).await?;
+    let home = match p.user.residence_region_id {
+        Some(id) => Some(crate::regions::find(&state.db, id).await?),
+        None => None,
+    };
+    let placeable = matches!(
+        target.kind,
+        RegionKind::Community | RegionKind::Grid | RegionKind::Building
+    );
+    if !placeable || !home.is_some_and(|h| h.path.starts_with(&target.path)) {
+        return Err(AppError::new(ErrorCode::OrderRegionInvalid));
+    }
+    if let Some(item_id) = new.service_item_id {
+        let item = service_item::Entity::find_by_id(item_id).one(&state.db).await?;
+        let community = community_of(&state.db, &target).await?;
+        let usable = item.is_some_and(|i| i.active && community.is_some_and(|c| c.id == i.community_id));
+        if !usable {
+            return Err(AppError::new(ErrorCode::ServiceItemUnavailable));
+        }
+    }
+    let now = Utc::now();
+    let txn = crate::db::begin_write(&state.db).await?;
+    let inserted = service_order::ActiveModel {
+        region_id: Set(target.id),
+        origin_region_id: Set(target.id),
+        resident_id: Set(p.id()),
+        service_item_id: Set(new.service_item_id),
+        title: Set(new.title),
+        description: Set(new.description),
+        address: Set(new.address),
+        contact_phone_enc: Set(new.contact_phone.map(|ph| state.pii.encrypt(&ph))),
+        preferred_time: Set(new.preferred_time),
+        photos: Set(serde_json::to_string(&new.photos).map_err(AppError::internal)?),
+        status: Set(OrderStatus::Submitted),
+        completion_photos: Set("[]".into()),
+        client_key: Set(key.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await;
+    let order = match inserted {
+        Ok(o) => o,
+        // The same key raced in: the other request created the order; answer with it.
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            txn.rollback().await?;
+            let k = key.ok_or_else(|| AppError::internal(e))?;
+            let first = by_key(k)
+                .await?
+                .ok_or_else(|| AppError::new(ErrorCode::Conflict))?;
+            return Ok((first, false));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    order_event::ActiveModel {
+        order_id: Set(order.id),
+        actor_id: Set(Some(p.id())),
+        action: Set("submit".into()),
+        from_status: Set(None),
+        to_status: Set(OrderStatus::Submitted),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok((order, true))
+}
+
+/// The answer when an order is no longer where an action needs it.
+pub fn status_conflict(current: OrderStatus, action: Action) -> AppError {
+    refused(current, action)
+}
+
+/// The step that moves an order to its region's parent, clearing any pool it was published to.
+pub async fn escalation(
+    conn: &impl ConnectionTrait,
+    order: &service_order::Model,
+    actor: Option<i64>,
+    at: DateTime<Utc>,
+    note: Option<String>,
+) -> AppResult<Step> {
+    let owner = crate::regions::find(conn, order.region_id).await?;
+    let parent = owner
+        .parent_id
+        .ok_or_else(|| AppError::new(ErrorCode::EscalationTop))?;
+    let mut step = Step::new(Action::Escalate, actor, at).note(note);
+    step.set.region_id = Set(parent);
+    step.set.pool_region_id = Set(None);
+    step.set.pool_skill = Set(None);
+    step.set.dispatch_mode = Set(None);
+    step.region_move = Some((owner.id, parent));
+    Ok(step)
+}

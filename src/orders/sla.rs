@@ -1,0 +1,161 @@
+//! SLA clocks: escalate what nobody dispatched, release what nobody started, close what nobody
+//! confirmed. `tick` takes the time as an argument, so tests move the clock instead of sleeping.
+//! With several instances each order is acted on once: candidates are locked with
+//! `FOR UPDATE SKIP LOCKED` on PostgreSQL, and every step is a conditional update anyway.
+
+use super::service::{self, Step};
+use super::state::Action;
+use crate::error::AppResult;
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use entity::service_order::{self, OrderStatus};
+use sea_orm::sea_query::LockBehavior;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+const BATCH: u64 = 100;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    pub escalated: usize,
+    pub released: usize,
+    pub closed: usize,
+}
+
+fn since(now: DateTime<Utc>, d: std::time::Duration) -> DateTime<Utc> {
+    now - chrono::Duration::from_std(d).unwrap_or(chrono::TimeDelta::MAX)
+}
+
+/// One pass of every clock at time `now`.
+pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport> {
+    let rules = &state.config.orders;
+    let mut report = TickReport::default();
+    let overdue = |status: OrderStatus, column: service_order::Column, limit: DateTime<Utc>| {
+        service_order::Entity::find()
+            .filter(service_order::Column::Status.eq(status))
+            .filter(column.lt(limit))
+            .order_by_asc(service_order::Column::Id)
+            .limit(BATCH)
+    };
+
+    let undispatched = overdue(
+        OrderStatus::Submitted,
+        service_order::Column::UpdatedAt,
+        since(now, rules.dispatch_within),
+    );
+    for id in ids(state, undispatched).await? {
+        if act(state, id, OrderStatus::Submitted, |o| async move {
+            service::escalation(&state.db, &o, None, now, Some("超时未派单，自动上报".into()))
+                .await
+                .map(Some)
+        })
+        .await?
+        {
+            report.escalated += 1;
+        }
+    }
+
+    let unstarted = overdue(
+        OrderStatus::Claimed,
+        service_order::Column::ClaimedAt,
+        since(now, rules.start_within),
+    );
+    for id in ids(state, unstarted).await? {
+        if act(state, id, OrderStatus::Claimed, |o| async move {
+            let back_to_pool = o.dispatch_mode.as_deref() == Some("publish");
+            let action = if back_to_pool {
+                Action::ReleaseToPool
+            } else {
+                Action::ReturnToDispatcher
+            };
+            let mut step = Step::new(action, None, now).note(Some("超时未开始服务，自动退回".into()));
+            step.set.assignee_id = Set(None);
+            step.set.claimed_at = Set(None);
+            if !back_to_pool {
+                step.set.unit_id = Set(None);
+                step.set.dispatch_mode = Set(None);
+            }
+            Ok(Some(step))
+        })
+        .await?
+        {
+            report.released += 1;
+        }
+    }
+
+    let unconfirmed = overdue(
+        OrderStatus::Completed,
+        service_order::Column::CompletedAt,
+        since(now, rules.confirm_within),
+    );
+    for id in ids(state, unconfirmed).await? {
+        if act(state, id, OrderStatus::Completed, |_| async move {
+            let mut step = Step::new(Action::AutoClose, None, now).note(Some("超时未评价，自动结单".into()));
+            step.set.closed_at = Set(Some(now));
+            Ok(Some(step))
+        })
+        .await?
+        {
+            report.closed += 1;
+        }
+    }
+    Ok(report)
+}
+
+async fn ids(state: &AppState, q: sea_orm::Select<service_order::Entity>) -> AppResult<Vec<i64>> {
+    Ok(q.all(&state.db).await?.into_iter().map(|o| o.id).collect())
+}
+
+/// Acts on one order in its own transaction, if it is still `expected` and not locked by another
+/// instance. A step that lost its race (or an escalation at the top of the tree) is skipped.
+async fn act<F, Fut>(state: &AppState, id: i64, expected: OrderStatus, make: F) -> AppResult<bool>
+where
+    F: FnOnce(service_order::Model) -> Fut,
+    Fut: std::future::Future<Output = AppResult<Option<Step>>>,
+{
+    let txn = crate::db::begin_write(&state.db).await?;
+    let locked = service_order::Entity::find_by_id(id)
+        .filter(service_order::Column::Status.eq(expected))
+        .lock_with_behavior(sea_orm::sea_query::LockType::Update, LockBehavior::SkipLocked)
+        .one(&txn)
+        .await?;
+    let Some(order) = locked else {
+        txn.rollback().await?;
+        return Ok(false);
+    };
+    let step = match make(order.clone()).await {
+        Ok(Some(step)) => step,
+        Ok(None) | Err(_) => {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+    };
+    match service::apply(&txn, &state.config.orders, &order, step).await {
+        Ok(_) => {
+            txn.commit().await?;
+            Ok(true)
+        }
+        Err(e) => {
+            tracing::debug!(order_id = id, error = %e, "SLA step skipped");
+            txn.rollback().await?;
+            Ok(false)
+        }
+    }
+}
+
+/// Runs the clocks until `stop` says so.
+pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(state.config.orders.sla_tick);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {
+                match tick(&state, Utc::now()).await {
+                    Ok(r) if r != TickReport::default() => tracing::info!(?r, "SLA clocks acted"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "SLA tick failed"),
+                }
+            }
+            _ = stop.changed() => break,
+        }
+    }
+}
