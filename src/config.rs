@@ -72,6 +72,8 @@ pub struct Config {
     /// Password attempts allowed per phone, and per client IP, in one 15-minute window.
     pub login_attempts_per_phone: i64,
     pub login_attempts_per_ip: i64,
+    /// Behind a reverse proxy: take the client address from `Forwarded` / `X-Forwarded-For`.
+    pub trust_proxy: bool,
     pub wechat: WechatConfig,
     pub orders: OrderRules,
     pub body_limit: usize,
@@ -201,6 +203,14 @@ impl Config {
         );
         let login_attempts_per_phone = parse_num(&var, "LOGIN_ATTEMPTS_PER_PHONE", 5, 1..=1000, &mut errs);
         let login_attempts_per_ip = parse_num(&var, "LOGIN_ATTEMPTS_PER_IP", 30, 1..=100_000, &mut errs);
+        let trust_proxy = match var("TRUST_PROXY").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(other) => {
+                errs.push(format!("TRUST_PROXY: `{other}` is not true or false"));
+                false
+            }
+        };
 
         let hour = 3600u64;
         let orders = OrderRules {
@@ -276,6 +286,7 @@ impl Config {
             refresh_token_ttl: Duration::from_secs(refresh_ttl),
             login_attempts_per_phone,
             login_attempts_per_ip,
+            trust_proxy,
             wechat,
             orders,
             body_limit,
@@ -402,6 +413,8 @@ mod tests {
             ("PII_KEY", "xyz"),
             ("ACCESS_TOKEN_TTL_SECS", "5"),
             ("LOGIN_ATTEMPTS_PER_PHONE", "0"),
+            ("TRUST_PROXY", "maybe"),
+            ("SLA_DISPATCH_HOURS", "0"),
         ];
         let err = load(&cases).unwrap_err();
         for (key, _) in cases {

@@ -19,27 +19,42 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
-            m.type_() == actix_web::mime::APPLICATION
-                && (m.subtype() == actix_web::mime::JSON || m.suffix() == Some(actix_web::mime::JSON))
-        });
-        if !is_json {
-            return Box::pin(async {
-                Err(AppError::new(ErrorCode::UnsupportedMediaType)
-                    .with_detail("Content-Type 必须是 application/json"))
-            });
-        }
+        let json = require_json(req);
         let body = Bytes::from_request(req, payload);
         Box::pin(async move {
-            let bytes = body.await.map_err(|e| match e.as_error::<PayloadError>() {
-                Some(PayloadError::Overflow) => AppError::new(ErrorCode::PayloadTooLarge),
-                _ => AppError::new(ErrorCode::BadRequest).with_detail("请求体读取失败"),
-            })?;
-            let value: T = parse_json(&bytes)?;
-            value.validate()?;
-            Ok(ApiJson(value))
+            json?;
+            let bytes = body.await.map_err(payload_error)?;
+            decode(&bytes).map(ApiJson)
         })
     }
+}
+
+/// The request says its body is JSON (`application/json` or `application/*+json`).
+pub fn require_json(req: &HttpRequest) -> Result<(), AppError> {
+    let is_json = req.mime_type().ok().flatten().is_some_and(|m| {
+        m.type_() == actix_web::mime::APPLICATION
+            && (m.subtype() == actix_web::mime::JSON || m.suffix() == Some(actix_web::mime::JSON))
+    });
+    if is_json {
+        Ok(())
+    } else {
+        Err(AppError::new(ErrorCode::UnsupportedMediaType)
+            .with_detail("Content-Type 必须是 application/json"))
+    }
+}
+
+fn payload_error(e: actix_web::Error) -> AppError {
+    match e.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => AppError::new(ErrorCode::PayloadTooLarge),
+        _ => AppError::new(ErrorCode::BadRequest).with_detail("请求体读取失败"),
+    }
+}
+
+/// Parses and validates a JSON body already read (for handlers that must look before parsing).
+pub fn decode<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, AppError> {
+    let value: T = parse_json(bytes)?;
+    value.validate()?;
+    Ok(value)
 }
 
 /// Parses JSON, naming the offending field when the shape is wrong.

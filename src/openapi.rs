@@ -80,23 +80,45 @@ fn add_default_problem(doc: &mut utoipa::openapi::OpenApi) {
         .build();
     let components = doc.components.get_or_insert_with(Default::default);
     components.responses.insert("Problem".into(), RefOr::T(problem));
-    for item in doc.paths.paths.values_mut() {
-        for op in [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (method, op) in [
+            ("get", &mut item.get),
+            ("post", &mut item.post),
+            ("put", &mut item.put),
+            ("patch", &mut item.patch),
+            ("delete", &mut item.delete),
         ]
         .into_iter()
-        .flatten()
+        .filter_map(|(m, op)| op.as_mut().map(|op| (m, op)))
         {
+            // Handler names repeat across modules (`create`, `list`): client generators need
+            // unique ids, so derive them from the method and path.
+            op.operation_id = Some(operation_id(method, path));
             op.responses
                 .responses
                 .entry("default".into())
                 .or_insert_with(|| RefOr::Ref(Ref::new("#/components/responses/Problem")));
         }
     }
+}
+
+/// `POST /api/v1/orders/{id}/claim` → `post_orders_by_id_claim`.
+fn operation_id(method: &str, path: &str) -> String {
+    let parts = path
+        .trim_start_matches("/api/v1")
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if s.starts_with('{') {
+                format!("by_{}", s.trim_matches(['{', '}']))
+            } else {
+                s.replace('-', "_")
+            }
+        });
+    std::iter::once(method.to_owned())
+        .chain(parts)
+        .collect::<Vec<_>>()
+        .join("_")
 }
 
 /// Pretty JSON with a trailing newline, the committed form.

@@ -4,14 +4,28 @@ use crate::error::{AppError, ErrorCode};
 use crate::kv::Kv;
 use std::time::Duration;
 
+fn limited(ttl: Duration) -> AppError {
+    let mut err = AppError::new(ErrorCode::RateLimited);
+    let secs = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
+    err.retry_after = Some(secs.max(1));
+    err
+}
+
 /// Counts one hit on `key`; past `limit` in the window, answers 429 with `Retry-After`.
 pub async fn hit(kv: &Kv, key: &str, limit: i64, window: Duration) -> Result<(), AppError> {
     let counter = kv.incr(&format!("rl:{key}"), window).await?;
     if counter.value > limit {
-        let mut err = AppError::new(ErrorCode::RateLimited);
-        let secs = counter.ttl.as_secs() + u64::from(counter.ttl.subsec_nanos() > 0);
-        err.retry_after = Some(secs.max(1));
-        return Err(err);
+        return Err(limited(counter.ttl));
+    }
+    Ok(())
+}
+
+/// Answers 429 when `key` already has `limit` hits in its window, without counting one.
+pub async fn check(kv: &Kv, key: &str, limit: i64) -> Result<(), AppError> {
+    let key = format!("rl:{key}");
+    let used: i64 = kv.get(&key).await?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    if used >= limit {
+        return Err(limited(kv.ttl(&key).await?.unwrap_or(Duration::from_secs(1))));
     }
     Ok(())
 }

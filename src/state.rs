@@ -16,6 +16,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub pii: Pii,
     pub wechat: WechatClient,
+    /// Lookup hashes of `BOOTSTRAP_ADMIN_PHONES`: who is a system admin, decided per request.
+    pub admin_hashes: Arc<std::collections::HashSet<String>>,
 }
 
 impl AppState {
@@ -26,13 +28,22 @@ impl AppState {
             .timeout(std::time::Duration::from_secs(5))
             .user_agent(concat!("linli/", env!("CARGO_PKG_VERSION")))
             .build()?;
+        let pii = Pii::new(config.pii_key.expose_secret());
+        let admin_hashes = Arc::new(
+            config
+                .bootstrap_admin_phones
+                .iter()
+                .map(|p| pii.lookup_hash(p))
+                .collect(),
+        );
         Ok(AppState {
+            admin_hashes,
             tokens: TokenKeys::new(
                 &config.jwt_secret,
                 config.access_token_ttl,
                 config.refresh_token_ttl,
             ),
-            pii: Pii::new(config.pii_key.expose_secret()),
+            pii,
             wechat: WechatClient::new(http, config.wechat.clone(), kv.clone()),
             db,
             kv,

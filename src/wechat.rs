@@ -68,6 +68,11 @@ fn map_errcode(errcode: i64, errmsg: &str, call: &str) -> AppError {
     err
 }
 
+/// A transport error, without the URL: its query holds the app secret or the access token.
+fn transport(err: reqwest::Error, call: &str) -> AppError {
+    unavailable(err.without_url(), call)
+}
+
 fn unavailable(err: impl std::fmt::Display, call: &str) -> AppError {
     tracing::warn!(call, error = %err, "WeChat unreachable");
     let mut e = AppError::new(ErrorCode::WechatUnavailable);
@@ -98,11 +103,11 @@ impl WechatClient {
     }
 
     async fn send(&self, req: reqwest::RequestBuilder, call: &str) -> Result<Vec<u8>, AppError> {
-        let res = req.send().await.map_err(|e| unavailable(e, call))?;
+        let res = req.send().await.map_err(|e| transport(e, call))?;
         if !res.status().is_success() {
             return Err(unavailable(format!("HTTP {}", res.status()), call));
         }
-        Ok(res.bytes().await.map_err(|e| unavailable(e, call))?.to_vec())
+        Ok(res.bytes().await.map_err(|e| transport(e, call))?.to_vec())
     }
 
     pub async fn code2session(&self, code: &str) -> Result<Session, AppError> {

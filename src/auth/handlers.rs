@@ -3,7 +3,7 @@ use super::{password, tokens};
 use crate::api::valid_phone;
 use crate::config::AppEnv;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, decode, require_json};
 use crate::ratelimit;
 use crate::state::AppState;
 use crate::users::{self, UserOut};
@@ -15,6 +15,14 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// The caller's address: the peer, or behind a trusted proxy the forwarded client.
+fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
+    if trust_proxy && let Some(ip) = req.connection_info().realip_remote_addr() {
+        return ip.to_owned();
+    }
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+}
 
 /// 登录结果
 #[derive(Debug, Serialize, ToSchema)]
@@ -31,9 +39,14 @@ pub struct TokensOut {
     pub user: UserOut,
 }
 
-async fn issue(state: &AppState, u: &user::Model, family: Option<String>) -> AppResult<TokensOut> {
+async fn issue(
+    state: &AppState,
+    conn: &impl sea_orm::ConnectionTrait,
+    u: &user::Model,
+    family: Option<String>,
+) -> AppResult<TokensOut> {
     let (access_token, _) = state.tokens.issue_access(u.id);
-    let refresh_token = tokens::issue_refresh(&state.db, &state.tokens, u.id, family).await?;
+    let refresh_token = tokens::issue_refresh(conn, &state.tokens, u.id, family).await?;
     Ok(TokensOut {
         access_token,
         refresh_token,
@@ -70,7 +83,7 @@ pub async fn wechat_login(
     let session = state.wechat.code2session(&body.0.code).await?;
     let u = users::find_or_create_by_openid(&state, &session.openid, session.unionid.as_deref()).await?;
     let u = users::sync_system_admin(&state, u).await?;
-    Ok(web::Json(issue(&state, &u, None).await?))
+    Ok(web::Json(issue(&state, &state.db, &u, None).await?))
 }
 
 /// Binds the caller's phone from a `getPhoneNumber` code.
@@ -124,15 +137,11 @@ pub async fn password_login(
     body: ApiJson<PasswordLoginIn>,
 ) -> AppResult<web::Json<TokensOut>> {
     let body = body.0;
-    let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let ip_key = format!("login:ip:{}", client_ip(&req, state.config.trust_proxy));
     let phone_key = format!("login:phone:{}", state.pii.lookup_hash(&body.phone));
-    ratelimit::hit(
-        &state.kv,
-        &format!("login:ip:{ip}"),
-        state.config.login_attempts_per_ip,
-        LOGIN_WINDOW,
-    )
-    .await?;
+    // Per address, failures count (an office behind one NAT logs in all day); per phone, every
+    // attempt counts and a success clears them.
+    ratelimit::check(&state.kv, &ip_key, state.config.login_attempts_per_ip).await?;
     ratelimit::hit(
         &state.kv,
         &phone_key,
@@ -143,12 +152,13 @@ pub async fn password_login(
     let found = users::find_by_phone(&state.db, &state.pii, &body.phone).await?;
     let stored = found.as_ref().and_then(|u| u.password_hash.clone());
     if !password::verify(body.password, stored).await? {
+        ratelimit::hit(&state.kv, &ip_key, i64::MAX, LOGIN_WINDOW).await?;
         return Err(AppError::new(ErrorCode::LoginFailed));
     }
     let u = found.ok_or_else(|| AppError::new(ErrorCode::LoginFailed))?;
     ratelimit::reset(&state.kv, &phone_key).await?;
     let u = users::sync_system_admin(&state, u).await?;
-    Ok(web::Json(issue(&state, &u, None).await?))
+    Ok(web::Json(issue(&state, &state.db, &u, None).await?))
 }
 
 /// 开发环境登录
@@ -177,14 +187,17 @@ pub struct DevLoginIn {
 pub async fn dev_login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: ApiJson<DevLoginIn>,
+    body: web::Bytes,
 ) -> AppResult<web::Json<TokensOut>> {
+    // In production the route does not exist, whatever the body says.
     if state.config.app_env == AppEnv::Production {
         return Err(AppError::new(ErrorCode::RouteNotFound).with_detail(format!("POST {}", req.path())));
     }
-    let u = users::find_or_create_by_phone(&state, &body.0.phone, &body.0.name).await?;
+    require_json(&req)?;
+    let body: DevLoginIn = decode(&body)?;
+    let u = users::find_or_create_by_phone(&state, &body.phone, &body.name).await?;
     let u = users::sync_system_admin(&state, u).await?;
-    Ok(web::Json(issue(&state, &u, None).await?))
+    Ok(web::Json(issue(&state, &state.db, &u, None).await?))
 }
 
 /// 刷新令牌
@@ -209,12 +222,22 @@ pub async fn refresh(
     state: web::Data<AppState>,
     body: ApiJson<RefreshIn>,
 ) -> AppResult<web::Json<TokensOut>> {
-    let row = tokens::consume_refresh(&state.db, &body.0.refresh_token).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let row = match tokens::spend_refresh(&txn, &body.0.refresh_token).await? {
+        tokens::Spent::Fresh(row) => row,
+        tokens::Spent::Reused => {
+            txn.commit().await?;
+            return Err(AppError::new(ErrorCode::RefreshTokenReused));
+        }
+        tokens::Spent::Invalid => return Err(AppError::new(ErrorCode::RefreshTokenInvalid)),
+    };
     let u = user::Entity::find_by_id(row.user_id)
-        .one(&state.db)
+        .one(&txn)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::RefreshTokenInvalid))?;
-    Ok(web::Json(issue(&state, &u, Some(row.family)).await?))
+    let out = issue(&state, &txn, &u, Some(row.family)).await?;
+    txn.commit().await?;
+    Ok(web::Json(out))
 }
 
 use sea_orm::EntityTrait;
@@ -230,22 +253,29 @@ pub struct LogoutIn {
 /// Logs out: the access token is denied until it expires; the refresh token's family is revoked.
 #[utoipa::path(
     tag = "登录",
-    request_body = LogoutIn,
+    request_body(content = Option<LogoutIn>, description = "可省略请求体"),
     security(("bearer" = [])),
     responses((status = 204, description = "已退出"))
 )]
 #[post("/auth/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
+    req: HttpRequest,
     p: Principal,
-    body: ApiJson<LogoutIn>,
+    body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    let body: LogoutIn = if body.is_empty() {
+        LogoutIn::default()
+    } else {
+        require_json(&req)?;
+        decode(&body)?
+    };
     let remaining = (p.token_exp - chrono::Utc::now().timestamp()).max(1) as u64;
     state
         .kv
         .set(&revoked_key(&p.jti), "1", Some(Duration::from_secs(remaining)))
         .await?;
-    if let Some(secret) = body.0.refresh_token.as_deref()
+    if let Some(secret) = body.refresh_token.as_deref()
         && let Some(row) = tokens::find_refresh(&state.db, secret).await?
         && row.user_id == p.id()
     {

@@ -115,10 +115,15 @@ async fn load_user(
     jti: String,
     token_exp: i64,
 ) -> Result<Principal, AppError> {
-    let user = user::Entity::find_by_id(user_id)
+    let mut user = user::Entity::find_by_id(user_id)
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::Unauthorized).with_detail("用户不存在"))?;
+    // Taking a phone off BOOTSTRAP_ADMIN_PHONES takes effect at the next request, not the next login.
+    user.is_system_admin = user
+        .phone_hash
+        .as_ref()
+        .is_some_and(|h| state.admin_hashes.contains(h));
     let rows = role_grant::Entity::find()
         .filter(role_grant::Column::UserId.eq(user_id))
         .find_also_related(region::Entity)

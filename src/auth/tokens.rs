@@ -156,12 +156,19 @@ pub async fn issue_refresh(
     Ok(secret)
 }
 
-/// Marks `secret` used and hands back its row, exactly once. Presenting a used token again
-/// revokes its whole family: someone holds a copy.
-pub async fn consume_refresh(
-    conn: &impl ConnectionTrait,
-    secret: &str,
-) -> Result<refresh_token::Model, AppError> {
+/// What presenting a refresh token found.
+pub enum Spent {
+    /// It was live and is now used: issue the next one of its family in the same transaction.
+    Fresh(refresh_token::Model),
+    /// It had been used already: its family is now revoked (commit that), someone holds a copy.
+    Reused,
+    /// Unknown, expired or revoked.
+    Invalid,
+}
+
+/// Marks `secret` used, exactly once. Run it in the transaction that issues the successor, so a
+/// racing reuse that revokes the family also sees (and revokes) the successor.
+pub async fn spend_refresh(conn: &impl ConnectionTrait, secret: &str) -> Result<Spent, AppError> {
     let hash = sha256_hex(secret);
     let now = Utc::now();
     let taken = refresh_token::Entity::update_many()
@@ -177,15 +184,15 @@ pub async fn consume_refresh(
         .filter(refresh_token::Column::TokenHash.eq(&hash))
         .one(conn)
         .await?;
-    match row {
-        Some(row) if taken == 1 => Ok(row),
+    Ok(match row {
+        Some(row) if taken == 1 => Spent::Fresh(row),
         Some(row) if row.used_at.is_some() && row.revoked_at.is_none() => {
             revoke_family(conn, &row.family, now).await?;
             tracing::warn!(user_id = row.user_id, "refresh token reused: family revoked");
-            Err(AppError::new(ErrorCode::RefreshTokenReused))
+            Spent::Reused
         }
-        _ => Err(AppError::new(ErrorCode::RefreshTokenInvalid)),
-    }
+        _ => Spent::Invalid,
+    })
 }
 
 pub async fn revoke_family(

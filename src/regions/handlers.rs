@@ -47,21 +47,28 @@ pub async fn create(
     body: ApiJson<CreateRegionIn>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
+    // Read the parent inside the write transaction (locked on PostgreSQL), so a move running at
+    // the same moment cannot leave the new node with a stale path.
+    let txn = crate::db::begin_write(&state.db).await?;
     let parent = match body.parent_id {
         Some(id) => {
-            let parent = super::find(&state.db, id.0).await?;
+            let parent = super::find_for_update(&txn, id.0).await?;
             p.authorize(&parent, &[Role::Admin])?;
             Some(parent)
         }
-        None if p.is_system_admin() => None,
-        None => return Err(AppError::new(ErrorCode::Forbidden).with_detail("只有系统管理员可以创建顶级区域")),
+        None if !p.is_system_admin() => {
+            return Err(AppError::new(ErrorCode::Forbidden).with_detail("只有系统管理员可以创建顶级区域"));
+        }
+        None if body.kind != RegionKind::County => {
+            return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("顶级区域须为县"));
+        }
+        None => None,
     };
     let new = NewRegion {
         kind: body.kind,
         name: &body.name,
         party_org: body.party_org.as_deref(),
     };
-    let txn = crate::db::begin_write(&state.db).await?;
     let created = super::create(&txn, parent.as_ref(), new).await?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(RegionOut::from(created)))
@@ -234,10 +241,16 @@ pub async fn move_region(
     access: RegionAccess<AdminRole>,
     body: ApiJson<MoveRegionIn>,
 ) -> AppResult<web::Json<RegionOut>> {
-    let new_parent = super::find(&state.db, body.0.parent_id.0).await?;
-    access.principal.authorize(&new_parent, &[Role::Admin])?;
     let txn = crate::db::begin_write(&state.db).await?;
-    let moved = super::move_under(&txn, &access.region, &new_parent).await?;
+    let node = super::find_for_update(&txn, access.region.id).await?;
+    // Moving a node out from under its parent is the parent's admins' call too.
+    if let Some(parent_id) = node.parent_id {
+        let parent = super::find(&txn, parent_id).await?;
+        access.principal.authorize(&parent, &[Role::Admin])?;
+    }
+    let new_parent = super::find_for_update(&txn, body.0.parent_id.0).await?;
+    access.principal.authorize(&new_parent, &[Role::Admin])?;
+    let moved = super::move_under(&txn, &node, &new_parent).await?;
     txn.commit().await?;
     Ok(web::Json(moved.into()))
 }

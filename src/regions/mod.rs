@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use entity::region::{self, RegionKind};
 use entity::role_grant::{self, Role};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -87,6 +88,15 @@ pub async fn ensure_grant(
 /// The region, or 404.
 pub async fn find(conn: &impl ConnectionTrait, id: i64) -> AppResult<region::Model> {
     region::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
+}
+
+/// The region, locked for the rest of the transaction where the database supports row locks.
+pub async fn find_for_update(conn: &impl ConnectionTrait, id: i64) -> AppResult<region::Model> {
+    region::Entity::find_by_id(id)
+        .lock_exclusive()
         .one(conn)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))

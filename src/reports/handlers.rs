@@ -113,7 +113,11 @@ pub async fn submit(
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::ReportExists),
+        _ => e.into(),
+    })?;
     txn.commit().await?;
     Ok(HttpResponse::Created().json(ReportOut::new(created, Some(&p.user), &state.pii)))
 }

@@ -5,12 +5,12 @@ use crate::auth::password;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, put, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use entity::role_grant::Role;
 use entity::user;
 use sea_orm::{ActiveModelTrait, Set};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use validator::Validate;
 
 /// The caller: profile, roles with their regions, residence.
@@ -102,32 +102,33 @@ pub async fn set_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct LookupQuery {
-    /// 完整手机号
+/// 按手机号查找用户
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LookupIn {
+    /// 完整手机号（放在请求体里，不进访问日志）
     #[validate(custom(function = "valid_phone"))]
     pub phone: String,
 }
 
-/// Finds a user by exact phone, for staff and admins granting roles.
+/// Finds a user by exact phone, for staff and admins granting roles. Rate limited per caller.
 #[utoipa::path(
     tag = "我的",
-    params(LookupQuery),
+    request_body = LookupIn,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "找到的用户（手机号脱敏）", body = UserOut),
         (status = 403, description = "仅社区工作者和管理员可查", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`USER_NOT_FOUND`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`RATE_LIMITED`", body = Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/users/lookup")]
+#[post("/users/lookup")]
 pub async fn lookup(
     state: web::Data<AppState>,
     p: Principal,
-    q: web::Query<LookupQuery>,
+    body: ApiJson<LookupIn>,
 ) -> AppResult<web::Json<UserOut>> {
-    q.validate()?;
     let staff = p.is_system_admin()
         || p.grants
             .iter()
@@ -135,7 +136,9 @@ pub async fn lookup(
     if !staff {
         return Err(AppError::new(ErrorCode::Forbidden));
     }
-    let u = super::find_by_phone(&state.db, &state.pii, &q.phone)
+    let minute = std::time::Duration::from_secs(60);
+    crate::ratelimit::hit(&state.kv, &format!("lookup:{}", p.id()), 30, minute).await?;
+    let u = super::find_by_phone(&state.db, &state.pii, &body.0.phone)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::UserNotFound))?;
     Ok(web::Json(UserOut::new(&u, &state.pii)))

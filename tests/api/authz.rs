@@ -171,7 +171,9 @@ async fn residents_and_members_cannot_use_staff_or_admin_routes() {
             .filter(|(_, p, _)| !p.starts_with("/api/v1/units/"))
             .collect();
         expect_all(&app, who, Some(token), table, 403).await;
-        let res = app.get_as("/api/v1/users/lookup?phone=13800000001", token).await;
+        let res = app
+            .post_as("/api/v1/users/lookup", token, json!({"phone": "13800000001"}))
+            .await;
         assert_eq!(res.status(), 403, "{who}: user lookup");
     }
     // A unit is visible to its own admins and its community's staff only.
@@ -241,4 +243,50 @@ async fn no_token_no_entry() {
         ("GET", "/api/v1/me/reports".to_owned(), None),
     ]);
     expect_all(&app, "anonymous", None, table, 401).await;
+}
+
+#[tokio::test]
+async fn an_admin_of_one_community_cannot_reach_another() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let ids = ids(&app, &w).await;
+    let boss_a = app.login("13866660001", "和平书记").await;
+    world::grant(&app, &w.admin.token, &w.comm_a, &boss_a.user_id, "admin").await;
+
+    let table = routes(
+        &w.comm_b,
+        &ids.unit_b,
+        &ids.report_b,
+        &ids.grant_b,
+        &w.resident_a.user_id,
+    );
+    expect_all(&app, "admin of A on B", Some(&boss_a.token), table, 404).await;
+    let res = app
+        .post_as(
+            "/api/v1/regions",
+            &boss_a.token,
+            json!({"parent_id": w.comm_b, "kind": "grid", "name": "x"}),
+        )
+        .await;
+    assert_eq!(res.status(), 404, "creating under B");
+    let res = app
+        .post_as(
+            &format!("/api/v1/regions/{}/move", w.grid_a),
+            &boss_a.token,
+            json!({"parent_id": w.comm_b}),
+        )
+        .await;
+    assert_eq!(res.status(), 404, "moving A's grid into B");
+    // Their own community stays where their superiors put it.
+    let res = app
+        .post_as(
+            &format!("/api/v1/regions/{}/move", w.comm_a),
+            &boss_a.token,
+            json!({"parent_id": w.street}),
+        )
+        .await;
+    assert_eq!(res.status(), 403, "moving the community they administer");
+    // Inside A they govern: a new grid, and staff for it.
+    let grid = world::region(&app, &boss_a.token, Some(&w.comm_a), "grid", "和平二网格").await;
+    world::grant(&app, &boss_a.token, &grid, &w.resident_a.user_id, "staff").await;
 }

@@ -77,8 +77,12 @@ async fn others_see_masked_phones_the_owner_sees_their_own() {
         "{text}"
     );
     let found = ok_json(
-        app.get_as("/api/v1/users/lookup?phone=13800000021", &w.staff_a.token)
-            .await,
+        app.post_as(
+            "/api/v1/users/lookup",
+            &w.staff_a.token,
+            serde_json::json!({"phone": "13800000021"}),
+        )
+        .await,
         200,
     )
     .await;

@@ -233,3 +233,17 @@ async fn counts_per_community_and_unit_and_the_unit_admin_view() {
         403
     );
 }
+
+#[tokio::test]
+async fn simultaneous_reports_make_one() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let calls = (0..6).map(|_| report(&app, &w.resident_a.token, &w.comm_a, None));
+    let statuses: Vec<u16> = futures_util::future::join_all(calls)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
+}
