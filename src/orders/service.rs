@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use entity::region::{self, RegionKind};
 use entity::service_order::{self, OrderStatus};
 use entity::{award_claim, order_event, service_item};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, SqlErr,
+};
 
 /// One step of an order's life: what happens, who does it, and the fields it sets.
 pub struct Step {
@@ -78,21 +79,27 @@ pub async fn apply(
     let mut set = step.set;
     set.status = Set(to);
     set.updated_at = Set(step.at);
-    let mut update = service_order::Entity::update_many()
-        .set(set)
-        .filter(service_order::Column::Id.eq(order.id))
-        .filter(service_order::Column::Status.eq(order.status));
     if let Some((member, limit)) = step.open_limit {
-        update = update.filter(Expr::cust_with_values(
-            "(SELECT COUNT(*) FROM service_order o WHERE o.assignee_id = ? AND o.status IN ('claimed', 'in_service')) < ?",
-            [member, limit as i64],
-        ));
-    }
-    if update.exec(conn).await?.rows_affected != 1 {
-        let current = find(conn, order.id).await?;
-        if current.status == order.status && step.open_limit.is_some() {
+        // Inside the write transaction: serialised on SQLite; on PostgreSQL two simultaneous
+        // claims by one member may pass together, overshooting by one at most per race.
+        let open = service_order::Entity::find()
+            .filter(service_order::Column::AssigneeId.eq(member))
+            .filter(service_order::Column::Status.is_in([OrderStatus::Claimed, OrderStatus::InService]))
+            .count(conn)
+            .await?;
+        if open >= limit {
             return Err(AppError::new(ErrorCode::TooManyOpenOrders));
         }
+    }
+    let changed = service_order::Entity::update_many()
+        .set(set)
+        .filter(service_order::Column::Id.eq(order.id))
+        .filter(service_order::Column::Status.eq(order.status))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    if changed != 1 {
+        let current = find(conn, order.id).await?;
         return Err(refused(current.status, step.action));
     }
     order_event::ActiveModel {
@@ -203,13 +210,6 @@ pub async fn place(
     {
         return Ok((first, false));
     }
-    crate::ratelimit::hit(
-        &state.kv,
-        &format!("orders:submit:{}", p.id()),
-        state.config.orders.submits_per_hour,
-        std::time::Duration::from_secs(3600),
-    )
-    .await?;
     let target = crate::regions::find(&state.db, new.region_id).await?;
     let home = match p.user.residence_region_id {
         Some(id) => Some(crate::regions::find(&state.db, id).await?),
@@ -230,6 +230,14 @@ pub async fn place(
             return Err(AppError::new(ErrorCode::ServiceItemUnavailable));
         }
     }
+    // Only orders that would be placed count against the hourly limit.
+    crate::ratelimit::hit(
+        &state.kv,
+        &format!("orders:submit:{}", p.id()),
+        state.config.orders.submits_per_hour,
+        std::time::Duration::from_secs(3600),
+    )
+    .await?;
     let now = Utc::now();
     let txn = crate::db::begin_write(&state.db).await?;
     let inserted = service_order::ActiveModel {

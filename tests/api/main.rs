@@ -7,6 +7,7 @@ mod jwt;
 mod kv;
 mod openapi;
 mod ops;
+mod orders;
 mod pii;
 mod regions;
 mod reports;

@@ -1,0 +1,890 @@
+//! An order's whole life through the API, every illegal step, escalation, the SLA clocks, races.
+
+use crate::helpers::{Session, TestApp, ok_json, problem, spawn_app, spawn_app_with};
+use crate::world::{self, World};
+use chrono::{Duration, Utc};
+use entity::{award_claim, order_event};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+pub async fn item(app: &TestApp, w: &World) -> String {
+    let res = app
+        .post_as(
+            &format!("/api/v1/regions/{}/service-items", w.comm_a),
+            &w.staff_a.token,
+            json!({"name": "疏通下水道", "category": "便民服务", "coins": 10, "max_minutes": 60}),
+        )
+        .await;
+    ok_json(res, 201).await["id"].as_str().unwrap().to_owned()
+}
+
+pub async fn place(app: &TestApp, who: &Session, region: &str, item: Option<&str>) -> Value {
+    let res = app
+        .post_as(
+            "/api/v1/orders",
+            &who.token,
+            json!({"region_id": region, "service_item_id": item, "title": "厨房下水道堵了",
+                   "description": "水漫出来了", "address": "1 单元 101", "contact_phone": "13912345678"}),
+        )
+        .await;
+    ok_json(res, 201).await
+}
+
+pub async fn act(app: &TestApp, who: &Session, id: &str, action: &str, body: Value) -> reqwest::Response {
+    app.post_as(&format!("/api/v1/orders/{id}/{action}"), &who.token, body)
+        .await
+}
+
+async fn step(app: &TestApp, who: &Session, id: &str, action: &str, body: Value, status: &str) -> Value {
+    let out = ok_json(act(app, who, id, action, body).await, 200).await;
+    assert_eq!(out["status"], status, "{action}: {out}");
+    out
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
+}
+
+async fn timeline(app: &TestApp, who: &Session, id: &str) -> Vec<String> {
+    let detail = ok_json(app.get_as(&format!("/api/v1/orders/{id}"), &who.token).await, 200).await;
+    detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn award(app: &TestApp, order: &str) -> Vec<award_claim::Model> {
+    award_claim::Entity::find()
+        .filter(award_claim::Column::OrderId.eq(order.parse::<i64>().unwrap()))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn assigned_order_lives_to_closed_and_owes_an_award_once() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let item = item(&app, &w).await;
+    let req = || {
+        app.client
+            .post(app.url("/api/v1/orders"))
+            .bearer_auth(&w.resident_a.token)
+            .header("Idempotency-Key", "order-1")
+            .json(&json!({"region_id": w.grid_a, "service_item_id": item, "title": "修水管", "address": "1 单元 101",
+                          "contact_phone": "13912345678", "photos": ["media/1.jpg"]}))
+            .send()
+    };
+    let first = ok_json(req().await.unwrap(), 201).await;
+    assert_eq!(first["status"], "submitted");
+    assert_eq!(
+        first["contact_phone"], "13912345678",
+        "the resident sees their own number"
+    );
+    let retry = req().await.unwrap();
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    assert_eq!(
+        ok_json(retry, 201).await["id"],
+        first["id"],
+        "a retry returns the first order"
+    );
+    let id = id(&first);
+
+    let staff_view = ok_json(
+        app.get_as(&format!("/api/v1/orders/{id}"), &w.staff_a.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(staff_view["contact_phone"], "139****5678", "others see it masked");
+    step(
+        &app,
+        &w.staff_a,
+        &id,
+        "dispatch",
+        json!({"mode": "assign", "member_id": w.member_a.user_id}),
+        "assigned",
+    )
+    .await;
+    step(&app, &w.member_a, &id, "accept", json!({}), "claimed").await;
+    step(&app, &w.member_a, &id, "start", json!({}), "in_service").await;
+    let done = step(
+        &app,
+        &w.member_a,
+        &id,
+        "complete",
+        json!({"minutes": 90, "note": "已疏通"}),
+        "completed",
+    )
+    .await;
+    assert_eq!(done["minutes"], 90);
+    let closed = step(
+        &app,
+        &w.resident_a,
+        &id,
+        "confirm",
+        json!({"rating": 5, "comment": "很及时"}),
+        "closed",
+    )
+    .await;
+    assert_eq!(
+        (closed["rating"].as_i64(), closed["assignee"]["id"].as_str()),
+        (Some(5), Some(w.member_a.user_id.as_str()))
+    );
+
+    let actions = timeline(&app, &w.resident_a, &id).await;
+    assert_eq!(
+        actions,
+        ["submit", "assign", "accept", "start", "complete", "confirm"]
+    );
+    let owed = award(&app, &id).await;
+    assert_eq!(owed.len(), 1);
+    assert_eq!(
+        (owed[0].minutes, owed[0].coins),
+        (60, 10),
+        "minutes capped by the item, the item's coins"
+    );
+    assert_eq!(owed[0].member_id.to_string(), w.member_a.user_id);
+    assert_eq!(owed[0].community_id.to_string(), w.comm_a);
+}
+
+async fn members(app: &TestApp, w: &World, n: usize) -> Vec<Session> {
+    let mut out = Vec::new();
+    for start in (0..n).step_by(20) {
+        let make = (start..n.min(start + 20)).map(|i| async move {
+            let s = app.login(&format!("1370000{i:04}"), &format!("党员{i}")).await;
+            world::grant(app, &w.staff_a.token, &w.comm_a, &s.user_id, "member").await;
+            s
+        });
+        out.extend(futures_util::future::join_all(make).await);
+    }
+    out
+}
+
+#[tokio::test]
+async fn two_hundred_members_claim_one_order_and_one_wins() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let crowd = members(&app, &w, 200).await;
+    let order = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    step(
+        &app,
+        &w.staff_a,
+        &order,
+        "dispatch",
+        json!({"mode": "publish"}),
+        "published",
+    )
+    .await;
+    let pool = ok_json(app.get_as("/api/v1/orders/pool", &crowd[0].token).await, 200).await;
+    assert_eq!(pool["items"][0]["id"], order);
+
+    let claims = crowd.iter().map(|m| act(&app, m, &order, "claim", json!({})));
+    let results = futures_util::future::join_all(claims).await;
+    let mut winners = Vec::new();
+    for (m, r) in crowd.iter().zip(results) {
+        match r.status().as_u16() {
+            200 => winners.push(m.user_id.clone()),
+            409 => assert_eq!(problem(r).await["code"], "ORDER_ALREADY_CLAIMED"),
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one winner");
+    let detail = ok_json(
+        app.get_as(&format!("/api/v1/orders/{order}"), &w.staff_a.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(detail["assignee"]["id"], winners[0]);
+    let claims = order_event::Entity::find()
+        .filter(order_event::Column::OrderId.eq(order.parse::<i64>().unwrap()))
+        .filter(order_event::Column::Action.eq("claim"))
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(claims, 1, "one claim event");
+}
+
+#[tokio::test]
+async fn decline_cancel_and_reject() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let o = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    step(
+        &app,
+        &w.staff_a,
+        &o,
+        "dispatch",
+        json!({"mode": "assign", "member_id": w.member_a.user_id}),
+        "assigned",
+    )
+    .await;
+    let back = step(
+        &app,
+        &w.member_a,
+        &o,
+        "decline",
+        json!({"reason": "这周出差"}),
+        "submitted",
+    )
+    .await;
+    assert!(back["assignee"].is_null());
+    let detail = ok_json(
+        app.get_as(&format!("/api/v1/orders/{o}"), &w.staff_a.token).await,
+        200,
+    )
+    .await;
+    assert_eq!(detail["timeline"][2]["note"], "这周出差");
+    step(
+        &app,
+        &w.staff_a,
+        &o,
+        "dispatch",
+        json!({"mode": "publish"}),
+        "published",
+    )
+    .await;
+    step(
+        &app,
+        &w.resident_a,
+        &o,
+        "cancel",
+        json!({"reason": "自己修好了"}),
+        "cancelled",
+    )
+    .await;
+
+    let o2 = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    let res = act(&app, &w.member_a, &o2, "reject", json!({"reason": "x"})).await;
+    assert_eq!(
+        res.status(),
+        404,
+        "a member who has nothing to do with it does not see it"
+    );
+    step(
+        &app,
+        &w.staff_a,
+        &o2,
+        "dispatch",
+        json!({"mode": "publish"}),
+        "published",
+    )
+    .await;
+    let res = act(&app, &w.member_a, &o2, "reject", json!({"reason": "x"})).await;
+    assert_eq!(
+        res.status(),
+        403,
+        "a member who may claim it sees it, but cannot reject"
+    );
+    step(
+        &app,
+        &w.staff_a,
+        &o2,
+        "reject",
+        json!({"reason": "不属于服务范围"}),
+        "rejected",
+    )
+    .await;
+    let res = act(&app, &w.staff_a, &o2, "dispatch", json!({"mode": "publish"})).await;
+    assert_eq!(problem(res).await["code"], "ORDER_INVALID_TRANSITION");
+}
+
+#[tokio::test]
+async fn illegal_steps_answer_409_naming_the_state() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let o = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    let m = &w.member_a;
+    // submitted
+    let res = act(&app, &w.resident_a, &o, "confirm", json!({"rating": 5})).await;
+    let p = problem(res).await;
+    assert_eq!(p["code"], "ORDER_INVALID_TRANSITION");
+    assert!(p["detail"].as_str().unwrap().contains("submitted"), "{p}");
+    step(
+        &app,
+        &w.staff_a,
+        &o,
+        "dispatch",
+        json!({"mode": "assign", "member_id": m.user_id}),
+        "assigned",
+    )
+    .await;
+    // assigned: the assignee cannot start, complete; staff cannot dispatch again
+    let cases: Vec<(&Session, &str, Value, &str)> = vec![
+        (m, "start", json!({}), "assigned"),
+        (m, "complete", json!({"minutes": 10}), "assigned"),
+        (&w.staff_a, "dispatch", json!({"mode": "publish"}), "assigned"),
+        (&w.resident_a, "confirm", json!({"rating": 3}), "assigned"),
+    ];
+    for (who, action, body, state) in cases {
+        let p = problem(act(&app, who, &o, action, body).await).await;
+        assert_eq!(p["code"], "ORDER_INVALID_TRANSITION", "{action} in {state}");
+        assert!(p["detail"].as_str().unwrap().contains(state), "{action}: {p}");
+    }
+    step(&app, m, &o, "accept", json!({}), "claimed").await;
+    step(&app, m, &o, "start", json!({}), "in_service").await;
+    // in service: no cancel, decline, accept, escalate, reject
+    let cases: Vec<(&Session, &str, Value)> = vec![
+        (&w.resident_a, "cancel", json!({})),
+        (m, "decline", json!({"reason": "x"})),
+        (m, "accept", json!({})),
+        (m, "start", json!({})),
+        (&w.staff_a, "escalate", json!({"reason": "x"})),
+        (&w.staff_a, "reject", json!({"reason": "x"})),
+    ];
+    for (who, action, body) in cases {
+        let res = act(&app, who, &o, action, body).await;
+        assert_eq!(res.status(), 409, "{action} in service");
+        let p = problem(res).await;
+        assert!(
+            p["detail"].as_str().unwrap().contains("in_service"),
+            "{action}: {p}"
+        );
+    }
+    step(&app, m, &o, "complete", json!({"minutes": 30}), "completed").await;
+    step(&app, &w.resident_a, &o, "confirm", json!({"rating": 4}), "closed").await;
+    for (who, action, body) in [
+        (&w.resident_a, "confirm", json!({"rating": 5})),
+        (&w.resident_a, "cancel", json!({})),
+        (m, "complete", json!({"minutes": 5})),
+    ] {
+        let p = problem(act(&app, who, &o, action, body).await).await;
+        assert_eq!(p["code"], "ORDER_INVALID_TRANSITION", "{action} when closed");
+    }
+    let res = act(&app, &w.resident_a, &o, "confirm", json!({"rating": 6})).await;
+    assert_eq!(problem(res).await["code"], "VALIDATION_FAILED");
+}
+
+#[tokio::test]
+async fn escalation_by_hand_moves_the_owner_up() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let o = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    let up = step(
+        &app,
+        &w.staff_a,
+        &o,
+        "escalate",
+        json!({"reason": "需要街道协调"}),
+        "submitted",
+    )
+    .await;
+    assert_eq!(up["region_id"], w.comm_a, "grid → community");
+    let up = step(
+        &app,
+        &w.staff_a,
+        &o,
+        "escalate",
+        json!({"reason": "社区解决不了"}),
+        "submitted",
+    )
+    .await;
+    assert_eq!(up["region_id"], w.street);
+    // Staff of the community still see it, but the street dispatches it now.
+    let res = act(&app, &w.staff_a, &o, "dispatch", json!({"mode": "publish"})).await;
+    assert_eq!(res.status(), 403);
+    step(
+        &app,
+        &w.admin,
+        &o,
+        "dispatch",
+        json!({"mode": "assign", "member_id": w.member_a.user_id}),
+        "assigned",
+    )
+    .await;
+    let detail = ok_json(
+        app.get_as(&format!("/api/v1/orders/{o}"), &w.staff_a.token).await,
+        200,
+    )
+    .await;
+    let e = &detail["timeline"][2];
+    assert_eq!(
+        (
+            e["action"].as_str(),
+            e["from_region_id"].as_str(),
+            e["to_region_id"].as_str()
+        ),
+        (Some("escalate"), Some(w.comm_a.as_str()), Some(w.street.as_str()))
+    );
+
+    let top = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    for _ in 0..3 {
+        step(
+            &app,
+            &w.admin,
+            &top,
+            "escalate",
+            json!({"reason": "上报"}),
+            "submitted",
+        )
+        .await;
+    }
+    let res = act(&app, &w.admin, &top, "escalate", json!({"reason": "再上报"})).await;
+    assert_eq!(problem(res).await["code"], "ESCALATION_TOP");
+}
+
+#[tokio::test]
+async fn sla_clocks_escalate_release_and_close() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let idle = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    let pooled = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    step(
+        &app,
+        &w.staff_a,
+        &pooled,
+        "dispatch",
+        json!({"mode": "publish"}),
+        "published",
+    )
+    .await;
+    step(&app, &w.member_a, &pooled, "claim", json!({}), "claimed").await;
+    let assigned = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    step(
+        &app,
+        &w.staff_a,
+        &assigned,
+        "dispatch",
+        json!({"mode": "assign", "member_id": w.member_a.user_id}),
+        "assigned",
+    )
+    .await;
+    step(&app, &w.member_a, &assigned, "accept", json!({}), "claimed").await;
+    let done = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    step(
+        &app,
+        &w.staff_a,
+        &done,
+        "dispatch",
+        json!({"mode": "publish"}),
+        "published",
+    )
+    .await;
+    step(&app, &w.member_a, &done, "claim", json!({}), "claimed").await;
+    step(&app, &w.member_a, &done, "start", json!({}), "in_service").await;
+    step(
+        &app,
+        &w.member_a,
+        &done,
+        "complete",
+        json!({"minutes": 20}),
+        "completed",
+    )
+    .await;
+
+    let tick = |hours: i64| linli::orders::sla::tick(&app.state, Utc::now() + Duration::hours(hours));
+    let nothing = tick(1).await.unwrap();
+    assert_eq!(
+        (nothing.escalated, nothing.released, nothing.closed),
+        (0, 0, 0),
+        "too early for any clock"
+    );
+
+    let r = tick(25).await.unwrap();
+    assert_eq!((r.escalated, r.released, r.closed), (1, 0, 0));
+    let o = ok_json(
+        app.get_as(&format!("/api/v1/orders/{idle}"), &w.staff_a.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(o["region_id"], w.comm_a);
+    assert_eq!(
+        o["timeline"].as_array().unwrap().last().unwrap()["actor_id"],
+        Value::Null,
+        "the system acted"
+    );
+
+    let r = tick(49).await.unwrap();
+    assert_eq!(r.released, 2);
+    let o = ok_json(
+        app.get_as(&format!("/api/v1/orders/{pooled}"), &w.staff_a.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (o["status"].as_str(), o["assignee"].is_null()),
+        (Some("published"), true),
+        "back to the pool"
+    );
+    let o = ok_json(
+        app.get_as(&format!("/api/v1/orders/{assigned}"), &w.staff_a.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (o["status"].as_str(), o["assignee"].is_null()),
+        (Some("submitted"), true),
+        "back to the dispatcher"
+    );
+
+    let r = tick(24 * 8).await.unwrap();
+    assert_eq!(r.closed, 1);
+    let o = ok_json(
+        app.get_as(&format!("/api/v1/orders/{done}"), &w.resident_a.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (o["status"].as_str(), o["rating"].is_null()),
+        (Some("closed"), true)
+    );
+    assert_eq!(
+        o["timeline"].as_array().unwrap().last().unwrap()["action"],
+        "auto_close"
+    );
+    assert_eq!(award(&app, &done).await.len(), 1);
+    assert_eq!(tick(24 * 8).await.unwrap().closed, 0, "closed once");
+}
+
+#[tokio::test]
+async fn confirm_and_auto_close_at_once_award_once() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let mut orders = Vec::new();
+    for _ in 0..5 {
+        let o = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+        step(
+            &app,
+            &w.staff_a,
+            &o,
+            "dispatch",
+            json!({"mode": "assign", "member_id": w.member_a.user_id}),
+            "assigned",
+        )
+        .await;
+        for (a, s) in [("accept", "claimed"), ("start", "in_service")] {
+            step(&app, &w.member_a, &o, a, json!({}), s).await;
+        }
+        step(
+            &app,
+            &w.member_a,
+            &o,
+            "complete",
+            json!({"minutes": 30}),
+            "completed",
+        )
+        .await;
+        orders.push(o);
+    }
+    let confirms = orders
+        .iter()
+        .map(|o| act(&app, &w.resident_a, o, "confirm", json!({"rating": 5})));
+    let clock = linli::orders::sla::tick(&app.state, Utc::now() + Duration::days(8));
+    let (answers, ticked) = tokio::join!(futures_util::future::join_all(confirms), clock);
+    let confirmed = answers.iter().filter(|r| r.status() == 200).count();
+    assert_eq!(
+        confirmed + ticked.unwrap().closed,
+        5,
+        "each order closed by exactly one of them"
+    );
+    for o in &orders {
+        assert_eq!(award(&app, o).await.len(), 1, "order {o} owes one award");
+        let closes = order_event::Entity::find()
+            .filter(order_event::Column::OrderId.eq(o.parse::<i64>().unwrap()))
+            .filter(order_event::Column::ToStatus.eq("closed"))
+            .count(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(closes, 1);
+    }
+}
+
+#[tokio::test]
+async fn the_timeline_cannot_be_edited_in_the_database() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    place(&app, &w.resident_a, &w.grid_a, None).await;
+    let db = &app.state.db;
+    assert!(
+        db.execute_unprepared("UPDATE order_event SET note = 'forged'")
+            .await
+            .is_err(),
+        "update allowed"
+    );
+    assert!(
+        db.execute_unprepared("DELETE FROM order_event").await.is_err(),
+        "delete allowed"
+    );
+    assert_eq!(order_event::Entity::find().count(db).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn placing_rules() {
+    let app = spawn_app_with(&[("ORDER_SUBMITS_PER_HOUR", "3")], |_| {}).await;
+    let w = world::build(&app).await;
+    let item = item(&app, &w).await;
+    let try_place = |region: &str, item: Option<&str>| {
+        app.post_as(
+            "/api/v1/orders",
+            &w.resident_a.token,
+            json!({"region_id": region, "service_item_id": item, "title": "t", "address": "a"}),
+        )
+    };
+    assert_eq!(
+        problem(try_place(&w.comm_b, None).await).await["code"],
+        "ORDER_REGION_INVALID",
+        "not where I live"
+    );
+    assert_eq!(
+        problem(try_place(&w.street, None).await).await["code"],
+        "ORDER_REGION_INVALID",
+        "above my community"
+    );
+    let newcomer = app.login("13855550000", "没住址").await;
+    let res = app
+        .post_as(
+            "/api/v1/orders",
+            &newcomer.token,
+            json!({"region_id": w.grid_a, "title": "t", "address": "a"}),
+        )
+        .await;
+    assert_eq!(problem(res).await["code"], "ORDER_REGION_INVALID");
+    let res = app
+        .call(
+            "PATCH",
+            &format!("/api/v1/service-items/{item}"),
+            Some(&w.staff_a.token),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(ok_json(res, 200).await["active"], false);
+    assert_eq!(
+        problem(try_place(&w.grid_a, Some(&item)).await).await["code"],
+        "SERVICE_ITEM_UNAVAILABLE"
+    );
+    let res = app
+        .post_as(
+            "/api/v1/orders",
+            &w.resident_a.token,
+            json!({"region_id": w.grid_a, "title": "t", "address": "a", "status": "closed"}),
+        )
+        .await;
+    assert_eq!(
+        problem(res).await["code"],
+        "VALIDATION_FAILED",
+        "no mass assignment of status"
+    );
+    let photos: Vec<String> = (0..10).map(|i| format!("p{i}")).collect();
+    let res = app
+        .post_as(
+            "/api/v1/orders",
+            &w.resident_a.token,
+            json!({"region_id": w.grid_a, "title": "t", "address": "a", "photos": photos}),
+        )
+        .await;
+    assert_eq!(problem(res).await["errors"][0]["field"], "photos");
+    for _ in 0..3 {
+        assert_eq!(try_place(&w.grid_a, None).await.status(), 201);
+    }
+    let res = try_place(&w.grid_a, None).await;
+    assert_eq!(res.status(), 429, "per-resident submission limit");
+}
+
+#[tokio::test]
+async fn a_unit_takes_an_order_for_its_members() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let unit = crate::reports::unit(&app, &w, "市供电公司").await;
+    let r = ok_json(
+        crate::reports::report(&app, &w.member_a.token, &w.comm_a, Some(&unit)).await,
+        201,
+    )
+    .await;
+    ok_json(
+        app.call(
+            "POST",
+            &format!("/api/v1/reports/{}/approve", id(&r)),
+            Some(&w.staff_a.token),
+            None,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let boss = app.login("13877771111", "单位书记").await;
+    let res = app
+        .post_as(
+            &format!("/api/v1/regions/{}/roles", w.comm_a),
+            &w.admin.token,
+            json!({"user_id": boss.user_id, "role": "unit_admin", "unit_id": unit}),
+        )
+        .await;
+    ok_json(res, 201).await;
+
+    let o = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    step(
+        &app,
+        &w.staff_a,
+        &o,
+        "dispatch",
+        json!({"mode": "unit", "unit_id": unit}),
+        "assigned",
+    )
+    .await;
+    let mine = ok_json(
+        app.get_as(&format!("/api/v1/orders?scope=unit&unit_id={unit}"), &boss.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(mine["items"][0]["id"], o);
+    let res = act(
+        &app,
+        &boss,
+        &o,
+        "accept",
+        json!({"member_id": w.resident_a.user_id}),
+    )
+    .await;
+    assert_eq!(
+        problem(res).await["code"],
+        "ASSIGNEE_INVALID",
+        "not one of the unit's members"
+    );
+    let claimed = step(
+        &app,
+        &boss,
+        &o,
+        "accept",
+        json!({"member_id": w.member_a.user_id}),
+        "claimed",
+    )
+    .await;
+    assert_eq!(claimed["assignee"]["id"], w.member_a.user_id);
+    step(&app, &w.member_a, &o, "start", json!({}), "in_service").await;
+}
+
+#[tokio::test]
+async fn a_member_holds_a_limited_number_of_open_orders() {
+    let app = spawn_app_with(&[("MAX_OPEN_ORDERS_PER_MEMBER", "1")], |_| {}).await;
+    let w = world::build(&app).await;
+    let a = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    let b = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    for o in [&a, &b] {
+        step(
+            &app,
+            &w.staff_a,
+            o,
+            "dispatch",
+            json!({"mode": "publish"}),
+            "published",
+        )
+        .await;
+    }
+    step(&app, &w.member_a, &a, "claim", json!({}), "claimed").await;
+    let res = act(&app, &w.member_a, &b, "claim", json!({})).await;
+    assert_eq!(problem(res).await["code"], "TOO_MANY_OPEN_ORDERS");
+}
+
+#[tokio::test]
+async fn lists_by_point_of_view() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let a = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    let b = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    let other = id(&place(&app, &w.resident_b, &w.grid_b, None).await);
+    step(
+        &app,
+        &w.staff_a,
+        &a,
+        "dispatch",
+        json!({"mode": "assign", "member_id": w.member_a.user_id}),
+        "assigned",
+    )
+    .await;
+    let ids = |v: &Value| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+
+    let mine = ok_json(
+        app.get_as("/api/v1/orders?limit=1", &w.resident_a.token).await,
+        200,
+    )
+    .await;
+    assert_eq!(ids(&mine), [b.clone()]);
+    let next = mine["next_cursor"].as_str().unwrap();
+    let rest = ok_json(
+        app.get_as(
+            &format!("/api/v1/orders?limit=1&cursor={next}"),
+            &w.resident_a.token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(ids(&rest), [a.clone()]);
+    let assigned = ok_json(
+        app.get_as("/api/v1/orders?scope=assigned", &w.member_a.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(ids(&assigned), [a.clone()]);
+    let region = ok_json(
+        app.get_as(
+            &format!(
+                "/api/v1/orders?scope=region&region_id={}&status=submitted",
+                w.comm_a
+            ),
+            &w.staff_a.token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(ids(&region), [b.clone()]);
+    let street = ok_json(
+        app.get_as(
+            &format!("/api/v1/orders?scope=region&region_id={}", w.street),
+            &w.admin.token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(ids(&street), [other.clone(), b, a]);
+    let res = app
+        .get_as(
+            &format!("/api/v1/orders?scope=region&region_id={}", w.comm_b),
+            &w.staff_a.token,
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    let res = app.get_as("/api/v1/orders?scope=region", &w.staff_a.token).await;
+    assert_eq!(problem(res).await["code"], "INVALID_QUERY");
+    let counts = ok_json(
+        app.get_as(
+            &format!("/api/v1/regions/{}/order-counts", w.comm_a),
+            &w.staff_a.token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let count = |s: &str| {
+        counts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["status"] == s)
+            .unwrap()["count"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(
+        (count("submitted"), count("assigned"), count("closed")),
+        (1, 1, 0)
+    );
+}
