@@ -813,7 +813,7 @@ async fn lists_by_point_of_view() {
         200,
     )
     .await;
-    assert_eq!(ids(&mine), [b.clone()]);
+    assert_eq!(ids(&mine), [b.as_str()]);
     let next = mine["next_cursor"].as_str().unwrap();
     let rest = ok_json(
         app.get_as(
@@ -824,14 +824,14 @@ async fn lists_by_point_of_view() {
         200,
     )
     .await;
-    assert_eq!(ids(&rest), [a.clone()]);
+    assert_eq!(ids(&rest), [a.as_str()]);
     let assigned = ok_json(
         app.get_as("/api/v1/orders?scope=assigned", &w.member_a.token)
             .await,
         200,
     )
     .await;
-    assert_eq!(ids(&assigned), [a.clone()]);
+    assert_eq!(ids(&assigned), [a.as_str()]);
     let region = ok_json(
         app.get_as(
             &format!(
@@ -844,7 +844,7 @@ async fn lists_by_point_of_view() {
         200,
     )
     .await;
-    assert_eq!(ids(&region), [b.clone()]);
+    assert_eq!(ids(&region), [b.as_str()]);
     let street = ok_json(
         app.get_as(
             &format!("/api/v1/orders?scope=region&region_id={}", w.street),
