@@ -4,6 +4,7 @@ mod actions;
 mod handlers;
 mod items;
 pub mod service;
+mod showcase;
 pub mod sla;
 pub mod state;
 
@@ -39,7 +40,9 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(actions::confirm)
         .service(actions::cancel)
         .service(actions::reject)
-        .service(actions::escalate);
+        .service(actions::escalate)
+        .service(showcase::showcase)
+        .service(showcase::ratings);
 }
 
 /// 订单

@@ -290,3 +290,115 @@ async fn an_admin_of_one_community_cannot_reach_another() {
     let grid = world::region(&app, &boss_a.token, Some(&w.comm_a), "grid", "和平二网格").await;
     world::grant(&app, &boss_a.token, &grid, &w.resident_a.user_id, "staff").await;
 }
+
+/// Every order route, aimed at community `c`'s order and service item.
+fn order_routes(c: &str, order: &str, item: &str) -> Vec<(&'static str, String, Option<Value>)> {
+    let act = |a: &str, body: Value| ("POST", format!("/api/v1/orders/{order}/{a}"), Some(body));
+    vec![
+        ("GET", format!("/api/v1/orders/{order}"), None),
+        act("dispatch", json!({"mode": "publish"})),
+        act("accept", json!({})),
+        act("decline", json!({"reason": "x"})),
+        act("claim", json!({})),
+        act("start", json!({})),
+        act("complete", json!({"minutes": 10})),
+        act("confirm", json!({"rating": 5})),
+        act("cancel", json!({})),
+        act("reject", json!({"reason": "x"})),
+        act("escalate", json!({"reason": "x"})),
+        ("GET", format!("/api/v1/orders?scope=region&region_id={c}"), None),
+        ("GET", format!("/api/v1/regions/{c}/order-counts"), None),
+        (
+            "POST",
+            format!("/api/v1/regions/{c}/service-items"),
+            Some(json!({"name": "n", "category": "c", "coins": 1, "max_minutes": 10})),
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/service-items/{item}"),
+            Some(json!({"active": false})),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn order_routes_are_scoped_like_the_rest() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let item_a = crate::orders::item(&app, &w).await;
+    let res = app
+        .post_as(
+            &format!("/api/v1/regions/{}/service-items", w.comm_b),
+            &w.staff_b.token,
+            json!({"name": "理发", "category": "便民服务", "coins": 5, "max_minutes": 30}),
+        )
+        .await;
+    let item_b = ok_json(res, 201).await["id"].as_str().unwrap().to_owned();
+    let order_a = crate::orders::place(&app, &w.resident_a, &w.grid_a, None).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let order_b = crate::orders::place(&app, &w.resident_b, &w.grid_b, None).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let table = order_routes(&w.comm_b, &order_b, &item_b);
+    expect_all(
+        &app,
+        "staff of A on B's order",
+        Some(&w.staff_a.token),
+        table,
+        404,
+    )
+    .await;
+    let res = app
+        .get_as(
+            &format!("/api/v1/regions/{}/service-items", w.comm_b),
+            &w.staff_a.token,
+        )
+        .await;
+    assert_eq!(res.status(), 404, "B's catalogue");
+    for who in [&w.resident_a, &w.member_a] {
+        let res = app.get_as(&format!("/api/v1/orders/{order_b}"), &who.token).await;
+        assert_eq!(res.status(), 404, "someone from A on B's order");
+    }
+
+    // The resident who placed A's order sees it, but staff actions on it are not theirs.
+    let staff_only: Vec<_> = order_routes(&w.comm_a, &order_a, &item_a)
+        .into_iter()
+        .filter(|(_, p, _)| {
+            [
+                "dispatch",
+                "reject",
+                "escalate",
+                "order-counts",
+                "service-items",
+                "scope=region",
+            ]
+            .iter()
+            .any(|s| p.contains(s))
+        })
+        .collect();
+    expect_all(&app, "resident of A", Some(&w.resident_a.token), staff_only, 403).await;
+    let res = app
+        .get_as(
+            &format!("/api/v1/regions/{}/service-items", w.comm_a),
+            &w.resident_a.token,
+        )
+        .await;
+    assert_eq!(
+        ok_json(res, 200).await.as_array().unwrap().len(),
+        1,
+        "residents read their catalogue"
+    );
+
+    let mut anonymous = order_routes(&w.comm_a, &order_a, &item_a);
+    anonymous.extend([(
+        "POST",
+        "/api/v1/orders".to_owned(),
+        Some(json!({"region_id": w.grid_a, "title": "t", "address": "a"})),
+    )]);
+    anonymous.push(("GET", "/api/v1/orders/pool".to_owned(), None));
+    expect_all(&app, "anonymous", None, anonymous, 401).await;
+}

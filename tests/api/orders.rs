@@ -888,3 +888,95 @@ async fn lists_by_point_of_view() {
         (1, 1, 0)
     );
 }
+
+async fn finish(app: &TestApp, w: &World, item: Option<&str>, rating: Option<i64>) -> String {
+    let o = id(&place(app, &w.resident_a, &w.grid_a, item).await);
+    step(
+        app,
+        &w.staff_a,
+        &o,
+        "dispatch",
+        json!({"mode": "assign", "member_id": w.member_a.user_id}),
+        "assigned",
+    )
+    .await;
+    for (a, s) in [("accept", "claimed"), ("start", "in_service")] {
+        step(app, &w.member_a, &o, a, json!({}), s).await;
+    }
+    step(
+        app,
+        &w.member_a,
+        &o,
+        "complete",
+        json!({"minutes": 40, "photos": ["media/done.jpg"]}),
+        "completed",
+    )
+    .await;
+    match rating {
+        Some(r) => {
+            step(
+                app,
+                &w.resident_a,
+                &o,
+                "confirm",
+                json!({"rating": r, "comment": "谢谢"}),
+                "closed",
+            )
+            .await;
+        }
+        None => {
+            linli::orders::sla::tick(&app.state, Utc::now() + Duration::days(8))
+                .await
+                .unwrap();
+        }
+    }
+    o
+}
+
+#[tokio::test]
+async fn showcase_is_public_redacted_and_ratings_add_up() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let item = item(&app, &w).await;
+    let first = finish(&app, &w, Some(&item), Some(5)).await;
+    finish(&app, &w, None, Some(4)).await;
+    finish(&app, &w, None, None).await;
+    place(&app, &w.resident_a, &w.grid_a, None).await; // open orders stay out of the feed
+
+    let res = app.get(&format!("/api/v1/regions/{}/showcase", w.comm_a)).await;
+    let feed = ok_json(res, 200).await;
+    let items = feed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    let text = feed.to_string();
+    for secret in ["13912345678", "139****5678", "1 单元 101", "和平居民"] {
+        assert!(!text.contains(secret), "the feed shows {secret}: {text}");
+    }
+    let oldest = items.last().unwrap();
+    assert_eq!(oldest["id"], first);
+    assert_eq!(oldest["resident"], "和***");
+    assert_eq!(oldest["member"], "和平党员");
+    assert_eq!(oldest["service_item"], "疏通下水道");
+    assert_eq!(oldest["photos"], json!(["media/done.jpg"]));
+    assert_eq!(oldest["region_name"], "和平一网格");
+    let other = ok_json(
+        app.get(&format!("/api/v1/regions/{}/showcase", w.comm_b)).await,
+        200,
+    )
+    .await;
+    assert!(other["items"].as_array().unwrap().is_empty());
+
+    let stats = ok_json(
+        app.get(&format!("/api/v1/regions/{}/ratings", w.street)).await,
+        200,
+    )
+    .await;
+    let m = &stats["members"][0];
+    assert_eq!(m["id"], w.member_a.user_id);
+    assert_eq!(
+        (m["orders"].as_i64(), m["rated"].as_i64(), m["minutes"].as_i64()),
+        (Some(3), Some(2), Some(120))
+    );
+    assert_eq!(m["average_rating"], 4.5);
+    assert!(stats["units"].as_array().unwrap().is_empty());
+    assert_eq!(app.get("/api/v1/regions/999999/showcase").await.status(), 404);
+}
