@@ -31,6 +31,20 @@ pub struct WechatConfig {
     pub api_base: String,
 }
 
+/// Notifications: WeChat subscribe-message templates and the relay.
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    /// Template sent to a member when an order is assigned to them.
+    pub template_assigned: Option<String>,
+    /// Template sent to a resident as their order moves on (accepted, started, completed, rejected).
+    pub template_progress: Option<String>,
+    /// Mini-program page the message opens.
+    pub page: String,
+    /// Whether this instance runs the relay.
+    pub relay: bool,
+    pub relay_every: Duration,
+}
+
 /// Order limits and SLA clocks.
 #[derive(Debug, Clone)]
 pub struct OrderRules {
@@ -76,6 +90,7 @@ pub struct Config {
     pub trust_proxy: bool,
     pub wechat: WechatConfig,
     pub orders: OrderRules,
+    pub notify: NotifyConfig,
     pub body_limit: usize,
     pub shutdown_timeout: Duration,
     pub http_workers: usize,
@@ -229,6 +244,27 @@ impl Config {
             default_max_minutes: parse_num(&var, "DEFAULT_MAX_MINUTES", 240, 1..=1440, &mut errs),
         };
 
+        let notify = NotifyConfig {
+            template_assigned: var("WECHAT_TPL_ASSIGNED"),
+            template_progress: var("WECHAT_TPL_PROGRESS"),
+            page: var("WECHAT_PAGE_ORDER").unwrap_or_else(|| "pages/order/detail".into()),
+            relay: match var("NOTIFY_RELAY").as_deref() {
+                None | Some("true") | Some("1") => true,
+                Some("false") | Some("0") => false,
+                Some(other) => {
+                    errs.push(format!("NOTIFY_RELAY: `{other}` is not true or false"));
+                    true
+                }
+            },
+            relay_every: Duration::from_millis(parse_num(
+                &var,
+                "NOTIFY_INTERVAL_MS",
+                1000,
+                50..=60_000,
+                &mut errs,
+            )),
+        };
+
         let api_base = var("WECHAT_API_BASE").unwrap_or_else(|| DEFAULT_WECHAT_API_BASE.into());
         if !(api_base.starts_with("http://") || api_base.starts_with("https://")) {
             errs.push("WECHAT_API_BASE: must be an http:// or https:// URL".into());
@@ -289,6 +325,7 @@ impl Config {
             trust_proxy,
             wechat,
             orders,
+            notify,
             body_limit,
             shutdown_timeout: Duration::from_secs(shutdown_secs),
             http_workers,

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod kv;
 pub mod metrics;
+pub mod notify;
 pub mod openapi;
 pub mod ops;
 pub mod orders;

@@ -21,7 +21,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::users::configure)
                 .configure(crate::regions::configure)
                 .configure(crate::reports::configure)
-                .configure(crate::orders::configure),
+                .configure(crate::orders::configure)
+                .configure(crate::notify::configure),
         );
 }
 

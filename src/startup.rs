@@ -85,7 +85,10 @@ impl Application {
         .run();
 
         let (stop_workers, stop) = tokio::sync::watch::channel(false);
-        tokio::spawn(crate::orders::sla::run(state.clone(), stop));
+        tokio::spawn(crate::orders::sla::run(state.clone(), stop.clone()));
+        if state.config.notify.relay {
+            tokio::spawn(crate::notify::relay::run(state.clone(), stop));
+        }
         Ok(Application {
             port,
             server,

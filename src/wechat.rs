@@ -206,3 +206,60 @@ impl WechatClient {
         ))
     }
 }
+
+/// How a subscribe message went.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SendOutcome {
+    Sent,
+    /// WeChat will not take it (43101: the user has no subscription left; other codes): do not retry.
+    Refused(i64),
+    /// Busy, rate limited or unreachable: try again later.
+    Retry(String),
+}
+
+impl WechatClient {
+    /// `subscribeMessage.send`, with one forced token refresh on 40001 / 42001.
+    pub async fn send_subscribe(
+        &self,
+        openid: &str,
+        template: &str,
+        payload: &serde_json::Value,
+    ) -> SendOutcome {
+        let mut token = match self.access_token(None).await {
+            Ok(t) => t,
+            Err(e) => return SendOutcome::Retry(e.to_string()),
+        };
+        for attempt in 0..2 {
+            let req = self
+                .http
+                .post(format!("{}/cgi-bin/message/subscribe/send", self.config.api_base))
+                .query(&[("access_token", token.as_str())])
+                .json(&serde_json::json!({
+                    "touser": openid,
+                    "template_id": template,
+                    "page": payload["page"],
+                    "data": payload["data"],
+                    "miniprogram_state": "formal",
+                }));
+            let body = match self.send(req, "subscribe_send").await {
+                Ok(b) => b,
+                Err(e) => return SendOutcome::Retry(e.to_string()),
+            };
+            let errcode = serde_json::from_slice::<ErrReply>(&body)
+                .map(|e| e.errcode)
+                .unwrap_or(-1);
+            match errcode {
+                0 => return SendOutcome::Sent,
+                40001 | 42001 if attempt == 0 => match self.access_token(Some(&token)).await {
+                    Ok(t) => token = t,
+                    Err(e) => return SendOutcome::Retry(e.to_string()),
+                },
+                -1 | 45009 | 45011 | 40001 | 42001 => {
+                    return SendOutcome::Retry(format!("errcode {errcode}"));
+                }
+                other => return SendOutcome::Refused(other),
+            }
+        }
+        SendOutcome::Retry("token refused twice".into())
+    }
+}

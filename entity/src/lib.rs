@@ -3,10 +3,12 @@
 pub mod award_claim;
 pub mod member_report;
 pub mod order_event;
+pub mod outbox;
 pub mod refresh_token;
 pub mod region;
 pub mod role_grant;
 pub mod service_item;
 pub mod service_order;
+pub mod subscription_credit;
 pub mod unit;
 pub mod user;

@@ -11,6 +11,7 @@ mod m20261123_000008_create_service_order;
 mod m20261123_000009_create_order_event;
 mod m20261123_000010_create_award_claim;
 mod m20261123_000011_unique_open_report;
+mod m20261123_000012_create_outbox;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_create_order_event::Migration),
             Box::new(m20261123_000010_create_award_claim::Migration),
             Box::new(m20261123_000011_unique_open_report::Migration),
+            Box::new(m20261123_000012_create_outbox::Migration),
         ]
     }
 }

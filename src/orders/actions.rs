@@ -23,7 +23,7 @@ type Json = AppResult<web::Json<OrderOut>>;
 
 async fn run(state: &AppState, p: &Principal, order: &service_order::Model, step: Step) -> Json {
     let txn = crate::db::begin_write(&state.db).await?;
-    let updated = service::apply(&txn, &state.config.orders, order, step).await?;
+    let updated = service::apply(&txn, &state.config, order, step).await?;
     txn.commit().await?;
     Ok(web::Json(
         orders_out(&state.db, &state.pii, p.id(), vec![updated])

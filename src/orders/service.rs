@@ -2,7 +2,7 @@
 
 use super::state::{self, Action};
 use crate::auth::Principal;
-use crate::config::OrderRules;
+use crate::config::{Config, OrderRules};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
@@ -71,10 +71,11 @@ pub fn status_name(s: OrderStatus) -> String {
 /// rows affected, and its timeline event, in the caller's transaction. A lost race answers 409.
 pub async fn apply(
     conn: &impl ConnectionTrait,
-    rules: &OrderRules,
+    cfg: &Config,
     order: &service_order::Model,
     step: Step,
 ) -> AppResult<service_order::Model> {
+    let action = step.action;
     let to = state::next(order.status, step.action).ok_or_else(|| refused(order.status, step.action))?;
     let mut set = step.set;
     set.status = Set(to);
@@ -118,8 +119,9 @@ pub async fn apply(
     .await?;
     let updated = find(conn, order.id).await?;
     if to == OrderStatus::Closed {
-        record_award(conn, rules, &updated, step.at).await?;
+        record_award(conn, &cfg.orders, &updated, step.at).await?;
     }
+    crate::notify::enqueue(conn, &cfg.notify, &updated, Some(action), step.at).await?;
     Ok(updated)
 }
 
@@ -284,6 +286,7 @@ pub async fn place(
     }
     .insert(&txn)
     .await?;
+    crate::notify::enqueue(&txn, &state.config.notify, &order, None, now).await?;
     txn.commit().await?;
     Ok((order, true))
 }

@@ -129,7 +129,7 @@ where
             return Ok(false);
         }
     };
-    match service::apply(&txn, &state.config.orders, &order, step).await {
+    match service::apply(&txn, &state.config, &order, step).await {
         Ok(_) => {
             txn.commit().await?;
             Ok(true)

@@ -18,6 +18,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: AppState,
     pub database_url: String,
+    pub redis_prefix: String,
     pub server: actix_web::dev::ServerHandle,
     _guard: StorageGuard,
 }
@@ -247,8 +248,36 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)], extra: ExtraRoutes) -> T
     let prefix = format!("linli-test:{}:", random_hex(6));
     let vars = test_vars(&database_url, &prefix, overrides);
     if let Some(url) = vars.get("REDIS_URL") {
-        guard.redis = Some((url.clone(), prefix));
+        guard.redis = Some((url.clone(), prefix.clone()));
     }
+    start(vars, extra, database_url, prefix, guard).await
+}
+
+/// A second instance on the same database and Redis (scale-out), which cleans up nothing.
+pub async fn spawn_peer(first: &TestApp, overrides: &[(&str, &str)]) -> TestApp {
+    let vars = test_vars(&first.database_url, &first.redis_prefix, overrides);
+    let guard = StorageGuard {
+        pg: None,
+        redis: None,
+        _dir: None,
+    };
+    start(
+        vars,
+        |_| {},
+        first.database_url.clone(),
+        first.redis_prefix.clone(),
+        guard,
+    )
+    .await
+}
+
+async fn start(
+    vars: HashMap<String, String>,
+    extra: ExtraRoutes,
+    database_url: String,
+    redis_prefix: String,
+    guard: StorageGuard,
+) -> TestApp {
     let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("valid test configuration");
     let app = Application::build_with(config, extra)
         .await
@@ -265,6 +294,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)], extra: ExtraRoutes) -> T
             .unwrap(),
         state,
         database_url,
+        redis_prefix,
         server,
         _guard: guard,
     }

@@ -1,0 +1,110 @@
+//! Notifications. Each order transition that someone must act on writes outbox rows in its own
+//! transaction; the relay delivers them: WeChat subscribe messages (counting the credits the
+//! mini-program reports) and console events fanned out through the KV store's pub/sub, which
+//! dispatch consoles read as server-sent events.
+
+mod handlers;
+pub mod relay;
+
+use crate::config::NotifyConfig;
+use crate::orders::state::{self, Action};
+use chrono::{DateTime, Utc};
+use entity::outbox;
+use entity::service_order::{self, OrderStatus};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use serde_json::json;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(handlers::subscribe).service(handlers::events);
+}
+
+pub const CONSOLE: &str = "console";
+pub const WECHAT: &str = "wechat";
+
+/// The pub/sub channel of a region's console.
+pub fn region_channel(region_id: i64) -> String {
+    format!("region-events:{region_id}")
+}
+
+/// Who must hear of this step by WeChat, and with which template.
+fn wechat_recipient(cfg: &NotifyConfig, o: &service_order::Model, action: Action) -> Option<(i64, String)> {
+    match action {
+        Action::Assign => Some((o.assignee_id?, cfg.template_assigned.clone()?)),
+        Action::Accept | Action::Claim | Action::Start | Action::Complete | Action::Reject => {
+            Some((o.resident_id, cfg.template_progress.clone()?))
+        }
+        _ => None,
+    }
+}
+
+async fn row(
+    conn: &impl ConnectionTrait,
+    channel: &str,
+    o: &service_order::Model,
+    recipient: Option<(i64, String)>,
+    payload: serde_json::Value,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    outbox::ActiveModel {
+        channel: Set(channel.into()),
+        order_id: Set(o.id),
+        region_id: Set(o.region_id),
+        recipient_id: Set(recipient.as_ref().map(|r| r.0)),
+        template_id: Set(recipient.map(|r| r.1)),
+        payload: Set(payload.to_string()),
+        status: Set("pending".into()),
+        attempts: Set(0),
+        available_at: Set(at),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Writes what `action` (already applied, `o` is the order after it) owes, in the caller's transaction.
+/// `action` is `None` for a newly placed order.
+pub async fn enqueue(
+    conn: &impl ConnectionTrait,
+    cfg: &NotifyConfig,
+    o: &service_order::Model,
+    action: Option<Action>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let name = action.map_or("submit", Action::as_str);
+    let console = json!({
+        "type": "order",
+        "order_id": o.id.to_string(),
+        "action": name,
+        "status": o.status,
+        "region_id": o.region_id.to_string(),
+        "at": at,
+    });
+    row(conn, CONSOLE, o, None, console, at).await?;
+    if let Some(recipient) = action.and_then(|a| wechat_recipient(cfg, o, a)) {
+        let mut title: String = o.title.chars().take(20).collect();
+        if title.is_empty() {
+            title = "服务订单".into();
+        }
+        let data = json!({
+            "thing1": {"value": title},
+            "phrase2": {"value": label(o.status)},
+            "time3": {"value": at.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8")).format("%Y-%m-%d %H:%M").to_string()},
+        });
+        row(
+            conn,
+            WECHAT,
+            o,
+            Some(recipient),
+            json!({"page": format!("{}?id={}", cfg.page, o.id), "data": data}),
+            at,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn label(s: OrderStatus) -> &'static str {
+    state::label(s)
+}

@@ -1,0 +1,180 @@
+//! Delivers the outbox. A row is claimed (`pending` → `sending`) by a conditional update before
+//! anything is sent, so however many relays run, and however often one restarts, no row is sent
+//! twice. The price: a relay killed between claiming and recording a row leaves it `sending`
+//! (visible, never resent automatically).
+
+use super::{CONSOLE, WECHAT, region_channel};
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::wechat::SendOutcome;
+use chrono::{DateTime, Utc};
+use entity::{outbox, subscription_credit, user};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+const BATCH: u64 = 50;
+const MAX_ATTEMPTS: i32 = 6;
+
+async fn claim(state: &AppState, id: i64) -> AppResult<Option<outbox::Model>> {
+    let claimed = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("sending"))
+        .col_expr(
+            outbox::Column::Attempts,
+            Expr::col(outbox::Column::Attempts).add(1),
+        )
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Status.eq("pending"))
+        .exec(&state.db)
+        .await?
+        .rows_affected;
+    if claimed != 1 {
+        return Ok(None);
+    }
+    Ok(outbox::Entity::find_by_id(id).one(&state.db).await?)
+}
+
+async fn finish(state: &AppState, row: &outbox::Model, status: &str, error: Option<String>) -> AppResult<()> {
+    let now = Utc::now();
+    let mut update = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(status))
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(error.map(|e| e.chars().take(200).collect::<String>())),
+        )
+        .filter(outbox::Column::Id.eq(row.id));
+    if status == "sent" {
+        update = update.col_expr(outbox::Column::SentAt, Expr::value(now));
+    }
+    if status == "pending" {
+        // Back off: 2, 4, 8 … seconds.
+        let wait = chrono::Duration::seconds(1 << row.attempts.clamp(1, 10));
+        update = update.col_expr(outbox::Column::AvailableAt, Expr::value(now + wait));
+    }
+    update.exec(&state.db).await?;
+    Ok(())
+}
+
+/// Tries again later, or gives up after enough attempts.
+async fn retry(state: &AppState, row: &outbox::Model, why: String) -> AppResult<()> {
+    let status = if row.attempts >= MAX_ATTEMPTS {
+        "failed"
+    } else {
+        "pending"
+    };
+    finish(state, row, status, Some(why)).await
+}
+
+async fn deliver_console(state: &AppState, row: &outbox::Model) -> AppResult<()> {
+    // The region and every region above it: a street's console sees its communities' orders.
+    let region = crate::regions::find(&state.db, row.region_id).await?;
+    for id in region.path.split('/').filter_map(|s| s.parse::<i64>().ok()) {
+        if let Err(e) = state.kv.publish(&region_channel(id), &row.payload).await {
+            return retry(state, row, e.to_string()).await;
+        }
+    }
+    finish(state, row, "sent", None).await
+}
+
+async fn credit(state: &AppState, user_id: i64, template: &str, delta: i32) -> AppResult<bool> {
+    let mut update = subscription_credit::Entity::update_many()
+        .col_expr(
+            subscription_credit::Column::Credits,
+            Expr::col(subscription_credit::Column::Credits).add(delta),
+        )
+        .col_expr(subscription_credit::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(subscription_credit::Column::UserId.eq(user_id))
+        .filter(subscription_credit::Column::TemplateId.eq(template));
+    if delta < 0 {
+        update = update.filter(subscription_credit::Column::Credits.gte(-delta));
+    }
+    Ok(update.exec(&state.db).await?.rows_affected == 1)
+}
+
+async fn deliver_wechat(state: &AppState, row: &outbox::Model) -> AppResult<()> {
+    let (Some(user_id), Some(template)) = (row.recipient_id, row.template_id.as_deref()) else {
+        return finish(state, row, "skipped", Some("no recipient".into())).await;
+    };
+    let openid = user::Entity::find_by_id(user_id)
+        .one(&state.db)
+        .await?
+        .and_then(|u| u.openid);
+    let Some(openid) = openid else {
+        return finish(state, row, "skipped", Some("recipient has no openid".into())).await;
+    };
+    // One accepted subscription, one message: never send without a credit.
+    if !credit(state, user_id, template, -1).await? {
+        return finish(state, row, "skipped", Some("no subscription credit".into())).await;
+    }
+    let payload: serde_json::Value = serde_json::from_str(&row.payload).unwrap_or_default();
+    match state.wechat.send_subscribe(&openid, template, &payload).await {
+        SendOutcome::Sent => finish(state, row, "sent", None).await,
+        SendOutcome::Refused(43101) => {
+            // WeChat says the user has nothing left: our count was stale.
+            subscription_credit::Entity::update_many()
+                .col_expr(subscription_credit::Column::Credits, Expr::value(0))
+                .filter(subscription_credit::Column::UserId.eq(user_id))
+                .filter(subscription_credit::Column::TemplateId.eq(template))
+                .exec(&state.db)
+                .await?;
+            finish(
+                state,
+                row,
+                "skipped",
+                Some("43101: user has no subscription".into()),
+            )
+            .await
+        }
+        SendOutcome::Refused(code) => finish(state, row, "failed", Some(format!("errcode {code}"))).await,
+        SendOutcome::Retry(why) => {
+            credit(state, user_id, template, 1).await?;
+            retry(state, row, why).await
+        }
+    }
+}
+
+/// Delivers every row that is due at `now`; returns how many were handled.
+pub async fn drain(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
+    let mut handled = 0;
+    loop {
+        let due: Vec<i64> = outbox::Entity::find()
+            .select_only()
+            .column(outbox::Column::Id)
+            .filter(outbox::Column::Status.eq("pending"))
+            .filter(outbox::Column::AvailableAt.lte(now))
+            .order_by_asc(outbox::Column::Id)
+            .limit(BATCH)
+            .into_tuple()
+            .all(&state.db)
+            .await?;
+        if due.is_empty() {
+            return Ok(handled);
+        }
+        for id in due {
+            let Some(row) = claim(state, id).await? else {
+                continue;
+            };
+            match row.channel.as_str() {
+                CONSOLE => deliver_console(state, &row).await?,
+                WECHAT => deliver_wechat(state, &row).await?,
+                other => finish(state, &row, "failed", Some(format!("unknown channel {other}"))).await?,
+            }
+            handled += 1;
+        }
+    }
+}
+
+/// Runs the relay until `stop` says so.
+pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(state.config.notify.relay_every);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {
+                if let Err(e) = drain(&state, Utc::now()).await {
+                    tracing::warn!(error = %e, "outbox relay pass failed");
+                }
+            }
+            _ = stop.changed() => break,
+        }
+    }
+}
