@@ -69,8 +69,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::SeedDemo => {
             let db = linli::db::connect(&config).await?;
             linli::db::migrate(&db).await?;
-            let pii = linli::pii::Pii::new(secrecy::ExposeSecret::expose_secret(&*config.pii_key));
-            let report = linli::seed::seed_demo(&db, &pii).await?;
+            let report = linli::seed::seed_demo(&db, &config).await?;
             println!("示范数据 demo data ({} new rows):", report.created);
             for line in report.lines {
                 println!("{line}");

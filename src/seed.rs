@@ -1,6 +1,9 @@
 //! `linli seed-demo`: a demo county, idempotent. Each feature extends it with its own data.
 
 use crate::auth::password;
+use crate::config::Config;
+use crate::orders::service::{self, NewOrder, Step};
+use crate::orders::state::Action;
 use crate::pii::Pii;
 use crate::regions::{self, NewRegion};
 use crate::users;
@@ -8,10 +11,11 @@ use chrono::Utc;
 use entity::member_report::{self, ReportStatus};
 use entity::region::{self, RegionKind};
 use entity::role_grant::Role;
-use entity::{unit, user};
+use entity::{service_item, service_order, unit, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
 };
+use secrecy::ExposeSecret;
 
 /// Password of every demo account that logs in with one (staff console).
 pub const DEMO_PASSWORD: &str = "linli-demo-2026";
@@ -130,7 +134,28 @@ const PEOPLE: [Person; 9] = [
 
 const UNIT_NAME: &str = "市供电公司";
 
-pub async fn seed_demo(db: &DatabaseConnection, pii: &Pii) -> anyhow::Result<SeedReport> {
+/// (name, 服务岗位, coins, max minutes)
+const ITEMS_HEPING: [(&str, &str, i32, i32); 5] = [
+    ("疏通下水道", "便民服务", 10, 60),
+    ("代缴水电费", "便民服务", 5, 30),
+    ("政策宣讲", "政策宣传", 8, 90),
+    ("楼道清洁", "洁净家园", 6, 60),
+    ("邻里纠纷调解", "矛盾调解", 15, 120),
+];
+const ITEMS_TUANJIE: [(&str, &str, i32, i32); 2] =
+    [("理发", "便民服务", 8, 45), ("陪同就医", "便民服务", 12, 180)];
+
+/// Demo orders and how far each gets: 0 submitted, 1 published, 2 claimed, 3 completed, 4 closed.
+const ORDERS: [(&str, u8); 5] = [
+    ("楼道灯坏了", 0),
+    ("帮忙代缴水电费", 1),
+    ("厨房下水道堵了", 2),
+    ("楼道堆物需要清理", 3),
+    ("楼上噪音，请帮忙调解", 4),
+];
+
+pub async fn seed_demo(db: &DatabaseConnection, config: &Config) -> anyhow::Result<SeedReport> {
+    let pii = &Pii::new(config.pii_key.expose_secret());
     let txn = crate::db::begin_write(db).await?;
     let mut report = SeedReport {
         created: 0,
@@ -268,6 +293,46 @@ pub async fn seed_demo(db: &DatabaseConnection, pii: &Pii) -> anyhow::Result<See
             .lines
             .push(format!("{:<12} {:<6} {:<34} {how}", p.phone, p.name, p.what));
     }
+    let staff = users::ensure_by_phone(&txn, pii, PEOPLE[1].phone, PEOPLE[1].name).await?;
+    let member = users::ensure_by_phone(&txn, pii, PEOPLE[3].phone, PEOPLE[3].name).await?;
+    let resident = users::ensure_by_phone(&txn, pii, PEOPLE[5].phone, PEOPLE[5].name).await?;
+    report.lines.push(String::new());
+    report.lines.push("== 服务项目 service items ==".into());
+    for (community, items) in [("和平社区", &ITEMS_HEPING[..]), ("团结社区", &ITEMS_TUANJIE[..])] {
+        let (c, _) = place(community).ok_or_else(|| anyhow::anyhow!("{community} missing"))?;
+        for (name, category, coins, minutes) in items {
+            let (item, new) = ensure_item(&txn, c.id, name, category, *coins, *minutes).await?;
+            report.created += usize::from(new);
+            report.lines.push(format!(
+                "{community} {category}/{name}：{coins} 绿币，最多 {minutes} 分钟 id={}",
+                item.id
+            ));
+        }
+    }
+    let (_, grid) = place("和平社区").ok_or_else(|| anyhow::anyhow!("和平社区 missing"))?;
+    report.lines.push(String::new());
+    report.lines.push(format!(
+        "== 订单 orders（{} 下的单，{} 接单）==",
+        resident.name, member.name
+    ));
+    let cast = Cast {
+        config,
+        pii,
+        resident: &resident,
+        grid,
+        staff: staff.id,
+        member: member.id,
+    };
+    for (i, (title, stop)) in ORDERS.iter().enumerate() {
+        let (order, new) = demo_order(&txn, &cast, i, title, *stop).await?;
+        report.created += usize::from(new);
+        report.lines.push(format!(
+            "id={} {} → {}",
+            order.id,
+            order.title,
+            crate::orders::service::status_name(order.status)
+        ));
+    }
     txn.commit().await?;
     report.lines.push(String::new());
     report.lines.push(
@@ -283,6 +348,130 @@ pub async fn seed_demo(db: &DatabaseConnection, pii: &Pii) -> anyhow::Result<See
         .lines
         .push("系统管理员 system admin: set BOOTSTRAP_ADMIN_PHONES=13800000100 before serving".into());
     Ok(report)
+}
+
+async fn ensure_item(
+    conn: &impl ConnectionTrait,
+    community: i64,
+    name: &str,
+    category: &str,
+    coins: i32,
+    max_minutes: i32,
+) -> anyhow::Result<(service_item::Model, bool)> {
+    let found = service_item::Entity::find()
+        .filter(service_item::Column::CommunityId.eq(community))
+        .filter(service_item::Column::Name.eq(name))
+        .one(conn)
+        .await?;
+    if let Some(item) = found {
+        return Ok((item, false));
+    }
+    let now = Utc::now();
+    let item = service_item::ActiveModel {
+        community_id: Set(community),
+        name: Set(name.into()),
+        category: Set(category.into()),
+        description: Set(String::new()),
+        coins: Set(coins),
+        max_minutes: Set(max_minutes),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok((item, true))
+}
+
+/// Who the demo orders involve.
+struct Cast<'a> {
+    config: &'a Config,
+    pii: &'a Pii,
+    resident: &'a user::Model,
+    grid: &'a region::Model,
+    staff: i64,
+    member: i64,
+}
+
+/// One demo order, taken through the real state machine up to `stop`; found by its key when it exists.
+async fn demo_order(
+    conn: &impl ConnectionTrait,
+    cast: &Cast<'_>,
+    n: usize,
+    title: &str,
+    stop: u8,
+) -> anyhow::Result<(service_order::Model, bool)> {
+    let Cast {
+        config,
+        pii,
+        resident,
+        grid,
+        staff,
+        member,
+    } = *cast;
+    let key = format!("demo-{}", n + 1);
+    let found = service_order::Entity::find()
+        .filter(service_order::Column::ResidentId.eq(resident.id))
+        .filter(service_order::Column::ClientKey.eq(key.as_str()))
+        .one(conn)
+        .await?;
+    if let Some(o) = found {
+        return Ok((o, false));
+    }
+    let now = Utc::now();
+    let new = NewOrder {
+        region_id: grid.id,
+        service_item_id: None,
+        title: title.into(),
+        description: "演示订单".into(),
+        address: "1 单元 101".into(),
+        contact_phone: Some("13800000301".into()),
+        preferred_time: None,
+        photos: vec![],
+    };
+    let mut o = service::insert(conn, config, pii, resident.id, new, Some(key), now).await?;
+    let go =
+        |step: Step, o: service_order::Model| async move { service::apply(conn, config, &o, step).await };
+    if stop == 0 {
+        return Ok((o, true));
+    }
+    let publish = stop == 1;
+    let mut dispatch = Step::new(
+        if publish { Action::Publish } else { Action::Assign },
+        Some(staff),
+        now,
+    );
+    dispatch.set.dispatcher_id = Set(Some(staff));
+    dispatch.set.dispatched_at = Set(Some(now));
+    dispatch.set.dispatch_mode = Set(Some(if publish { "publish" } else { "assign" }.into()));
+    if !publish {
+        dispatch.set.assignee_id = Set(Some(member));
+    }
+    o = go(dispatch, o).await?;
+    if stop >= 2 {
+        let mut accept = Step::new(Action::Accept, Some(member), now);
+        accept.set.claimed_at = Set(Some(now));
+        o = go(accept, o).await?;
+    }
+    if stop >= 3 {
+        let mut start = Step::new(Action::Start, Some(member), now);
+        start.set.started_at = Set(Some(now));
+        o = go(start, o).await?;
+        let mut complete = Step::new(Action::Complete, Some(member), now).note(Some("已处理".into()));
+        complete.set.minutes = Set(Some(50));
+        complete.set.completion_note = Set(Some("已处理".into()));
+        complete.set.completed_at = Set(Some(now));
+        o = go(complete, o).await?;
+    }
+    if stop >= 4 {
+        let mut confirm = Step::new(Action::Confirm, Some(resident.id), now).note(Some("非常感谢！".into()));
+        confirm.set.rating = Set(Some(5));
+        confirm.set.comment = Set(Some("非常感谢！".into()));
+        confirm.set.closed_at = Set(Some(now));
+        o = go(confirm, o).await?;
+    }
+    Ok((o, true))
 }
 
 async fn ensure_unit(

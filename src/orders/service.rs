@@ -242,27 +242,7 @@ pub async fn place(
     .await?;
     let now = Utc::now();
     let txn = crate::db::begin_write(&state.db).await?;
-    let inserted = service_order::ActiveModel {
-        region_id: Set(target.id),
-        origin_region_id: Set(target.id),
-        resident_id: Set(p.id()),
-        service_item_id: Set(new.service_item_id),
-        title: Set(new.title),
-        description: Set(new.description),
-        address: Set(new.address),
-        contact_phone_enc: Set(new.contact_phone.map(|ph| state.pii.encrypt(&ph))),
-        preferred_time: Set(new.preferred_time),
-        photos: Set(serde_json::to_string(&new.photos).map_err(AppError::internal)?),
-        status: Set(OrderStatus::Submitted),
-        completion_photos: Set("[]".into()),
-        client_key: Set(key.clone()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await;
-    let order = match inserted {
+    let order = match insert(&txn, &state.config, &state.pii, p.id(), new, key.clone(), now).await {
         Ok(o) => o,
         // The same key raced in: the other request created the order; answer with it.
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
@@ -275,20 +255,53 @@ pub async fn place(
         }
         Err(e) => return Err(e.into()),
     };
+    txn.commit().await?;
+    Ok((order, true))
+}
+
+/// Writes a submitted order with its first timeline event and notifications (checks done by the caller).
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    cfg: &Config,
+    pii: &crate::pii::Pii,
+    resident: i64,
+    new: NewOrder,
+    key: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<service_order::Model, sea_orm::DbErr> {
+    let order = service_order::ActiveModel {
+        region_id: Set(new.region_id),
+        origin_region_id: Set(new.region_id),
+        resident_id: Set(resident),
+        service_item_id: Set(new.service_item_id),
+        title: Set(new.title),
+        description: Set(new.description),
+        address: Set(new.address),
+        contact_phone_enc: Set(new.contact_phone.map(|ph| pii.encrypt(&ph))),
+        preferred_time: Set(new.preferred_time),
+        photos: Set(serde_json::to_string(&new.photos).unwrap_or_else(|_| "[]".into())),
+        status: Set(OrderStatus::Submitted),
+        completion_photos: Set("[]".into()),
+        client_key: Set(key),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
     order_event::ActiveModel {
         order_id: Set(order.id),
-        actor_id: Set(Some(p.id())),
+        actor_id: Set(Some(resident)),
         action: Set("submit".into()),
         from_status: Set(None),
         to_status: Set(OrderStatus::Submitted),
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(conn)
     .await?;
-    crate::notify::enqueue(&txn, &state.config.notify, &order, None, now).await?;
-    txn.commit().await?;
-    Ok((order, true))
+    crate::notify::enqueue(conn, &cfg.notify, &order, None, now).await?;
+    Ok(order)
 }
 
 /// The answer when an order is no longer where an action needs it.

@@ -1,5 +1,5 @@
 use crate::helpers::{ok_json, spawn_app};
-use entity::{member_report, region, role_grant, unit, user};
+use entity::{member_report, region, role_grant, service_item, service_order, unit, user};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 
@@ -7,7 +7,7 @@ use serde_json::json;
 async fn seed_demo_builds_a_county_once() {
     let app = spawn_app().await;
     let db = &app.state.db;
-    let first = linli::seed::seed_demo(db, &app.state.pii).await.unwrap();
+    let first = linli::seed::seed_demo(db, &app.state.config).await.unwrap();
     let counts = || async {
         (
             region::Entity::find().count(db).await.unwrap(),
@@ -15,19 +15,33 @@ async fn seed_demo_builds_a_county_once() {
             role_grant::Entity::find().count(db).await.unwrap(),
             unit::Entity::find().count(db).await.unwrap(),
             member_report::Entity::find().count(db).await.unwrap(),
+            service_item::Entity::find().count(db).await.unwrap(),
+            service_order::Entity::find().count(db).await.unwrap(),
         )
     };
     let after_first = counts().await;
-    let (regions, users, grants, units, reports) = after_first;
+    let (regions, users, grants, units, reports, items, orders) = after_first;
     assert!(
         regions >= 10,
         "a county, a street, two communities, grids and buildings: {regions}"
     );
-    assert_eq!((users, units, reports), (9, 1, 2));
+    assert_eq!((users, units, reports, items, orders), (9, 1, 2, 7, 5));
+    let mut states: Vec<String> = service_order::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| linli::orders::service::status_name(o.status))
+        .collect();
+    states.sort();
+    assert_eq!(
+        states,
+        ["claimed", "closed", "completed", "published", "submitted"]
+    );
     assert!(grants >= 9, "{grants}");
     assert!(first.created > 0);
 
-    let second = linli::seed::seed_demo(db, &app.state.pii).await.unwrap();
+    let second = linli::seed::seed_demo(db, &app.state.config).await.unwrap();
     assert_eq!(second.created, 0, "the second run created rows");
     assert_eq!(counts().await, after_first);
     assert_eq!(first.lines, second.lines, "the same report");
