@@ -75,6 +75,17 @@ impl Principal {
         }
     }
 
+    /// Where the caller lives, if they said.
+    pub async fn home(
+        &self,
+        conn: &impl sea_orm::ConnectionTrait,
+    ) -> Result<Option<region::Model>, AppError> {
+        match self.user.residence_region_id {
+            Some(id) => Ok(Some(crate::regions::find(conn, id).await?)),
+            None => Ok(None),
+        }
+    }
+
     pub fn unit_ids(&self) -> impl Iterator<Item = i64> + '_ {
         self.grants
             .iter()

@@ -140,10 +140,7 @@ pub async fn list(
     let community = super::service::community_of(&state.db, &r)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let home = match p.user.residence_region_id {
-        Some(h) => Some(crate::regions::find(&state.db, h).await?),
-        None => None,
-    };
+    let home = p.home(&state.db).await?;
     let lives_there = home.is_some_and(|h| h.path.starts_with(&community.path));
     if !lives_there && !p.sees(&community.path) {
         return Err(AppError::new(ErrorCode::NotFound));

@@ -262,10 +262,7 @@ pub async fn may_claim(
     }
     if let Some(pool) = o.pool_region_id {
         let pool = crate::regions::find(conn, pool).await?;
-        let home = match p.user.residence_region_id {
-            Some(id) => Some(crate::regions::find(conn, id).await?),
-            None => None,
-        };
+        let home = p.home(conn).await?;
         let lives_there = home.is_some_and(|h| h.path.starts_with(&pool.path));
         let member_there = p
             .grants

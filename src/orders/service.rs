@@ -213,10 +213,7 @@ pub async fn place(
         return Ok((first, false));
     }
     let target = crate::regions::find(&state.db, new.region_id).await?;
-    let home = match p.user.residence_region_id {
-        Some(id) => Some(crate::regions::find(&state.db, id).await?),
-        None => None,
-    };
+    let home = p.home(&state.db).await?;
     let placeable = matches!(
         target.kind,
         RegionKind::Community | RegionKind::Grid | RegionKind::Building

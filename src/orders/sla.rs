@@ -8,6 +8,7 @@ use super::state::Action;
 use crate::error::AppResult;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
+use entity::region;
 use entity::service_order::{self, OrderStatus};
 use sea_orm::sea_query::LockBehavior;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -37,11 +38,15 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport>
             .limit(BATCH)
     };
 
+    // Orders already at the top of the tree have nowhere to go: leave them out, or they would
+    // fill every batch and starve the rest.
     let undispatched = overdue(
         OrderStatus::Submitted,
         service_order::Column::UpdatedAt,
         since(now, rules.dispatch_within),
-    );
+    )
+    .inner_join(region::Entity)
+    .filter(region::Column::ParentId.is_not_null());
     for id in ids(state, undispatched).await? {
         if act(state, id, OrderStatus::Submitted, |o| async move {
             service::escalation(&state.db, &o, None, now, Some("超时未派单，自动上报".into()))

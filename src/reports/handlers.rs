@@ -72,10 +72,7 @@ pub async fn submit(
     if community.kind != RegionKind::Community {
         return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("须向社区报到"));
     }
-    let home = match p.user.residence_region_id {
-        Some(rid) => Some(crate::regions::find(&state.db, rid).await?),
-        None => None,
-    };
+    let home = p.home(&state.db).await?;
     if !home.is_some_and(|h| h.path.starts_with(&community.path)) {
         return Err(AppError::new(ErrorCode::NotResidentHere));
     }

@@ -980,3 +980,49 @@ async fn showcase_is_public_redacted_and_ratings_add_up() {
     assert!(stats["units"].as_array().unwrap().is_empty());
     assert_eq!(app.get("/api/v1/regions/999999/showcase").await.status(), 404);
 }
+
+#[tokio::test]
+async fn orders_stuck_at_the_top_do_not_starve_the_clock() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    // More undispatched orders at the county than one batch of the clock holds, all older.
+    let resident: i64 = w.resident_a.user_id.parse().unwrap();
+    for i in 0..120 {
+        let new = linli::orders::service::NewOrder {
+            region_id: w.county.parse().unwrap(),
+            service_item_id: None,
+            title: format!("县级工单{i}"),
+            description: String::new(),
+            address: "x".into(),
+            contact_phone: None,
+            preferred_time: None,
+            photos: vec![],
+        };
+        linli::orders::service::insert(
+            &app.state.db,
+            &app.state.config,
+            &app.state.pii,
+            resident,
+            new,
+            None,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    }
+    let fresh = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    let r = linli::orders::sla::tick(&app.state, Utc::now() + Duration::hours(25))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.escalated, 1,
+        "the grid's order is escalated despite the county's backlog"
+    );
+    let o = ok_json(
+        app.get_as(&format!("/api/v1/orders/{fresh}"), &w.staff_a.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(o["region_id"], w.comm_a);
+}
