@@ -82,6 +82,8 @@ error_codes! {
     ServiceItemNameTaken = "SERVICE_ITEM_NAME_TAKEN" => CONFLICT, "本社区已有同名服务项目";
     EscalationTop = "ESCALATION_TOP" => UNPROCESSABLE_ENTITY, "已是最高一级，无法继续上报";
     AssigneeInvalid = "ASSIGNEE_INVALID" => UNPROCESSABLE_ENTITY, "指派对象不是该区域的党员或驻区单位";
+    OrderChanged = "ORDER_CHANGED" => CONFLICT, "订单刚被他人更新，请刷新后重试";
+    OwnOrder = "OWN_ORDER" => UNPROCESSABLE_ENTITY, "不能为自己下的订单服务";
 }
 
 impl Serialize for ErrorCode {

@@ -110,6 +110,9 @@ pub async fn dispatch(
             if !near {
                 return Err(invalid("该用户不是本区域的党员"));
             }
+            if member == order.resident_id {
+                return Err(AppError::new(ErrorCode::OwnOrder));
+            }
             step.action = Action::Assign;
             step.set.assignee_id = Set(Some(member));
             step.set.dispatch_mode = Set(Some("assign".into()));
@@ -191,9 +194,15 @@ pub async fn accept(
         if reported.is_none() {
             return Err(AppError::new(ErrorCode::AssigneeInvalid).with_detail("不是本单位已报到的党员"));
         }
+        if member == order.resident_id {
+            return Err(AppError::new(ErrorCode::OwnOrder));
+        }
         step.set.assignee_id = Set(Some(member));
+        step.open_limit = Some((member, state.config.orders.max_open_per_member));
     } else if !standing.assignee {
         return Err(forbidden("只有被指派的党员可以接受"));
+    } else {
+        step.open_limit = Some((p.id(), state.config.orders.max_open_per_member));
     }
     run(&state, &p, &order, step).await
 }
@@ -258,6 +267,9 @@ pub async fn claim(state: web::Data<AppState>, p: Principal, id: web::Path<i64>)
             return Err(service::status_conflict(order.status, Action::Claim));
         }
         return Err(AppError::new(ErrorCode::NotFound));
+    }
+    if order.resident_id == p.id() {
+        return Err(AppError::new(ErrorCode::OwnOrder));
     }
     if !super::may_claim(&state.db, &p, &order, &owner).await? {
         return Err(AppError::new(ErrorCode::NotFound));

@@ -257,7 +257,7 @@ pub async fn may_claim(
     o: &service_order::Model,
     owner: &region::Model,
 ) -> AppResult<bool> {
-    if o.status != OrderStatus::Published || !member_near(p, &owner.path) {
+    if o.status != OrderStatus::Published || o.resident_id == p.id() || !member_near(p, &owner.path) {
         return Ok(false);
     }
     if let Some(pool) = o.pool_region_id {

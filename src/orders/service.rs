@@ -10,7 +10,8 @@ use entity::region::{self, RegionKind};
 use entity::service_order::{self, OrderStatus};
 use entity::{award_claim, order_event, service_item};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    Set, SqlErr,
 };
 
 /// One step of an order's life: what happens, who does it, and the fields it sets.
@@ -81,8 +82,12 @@ pub async fn apply(
     set.status = Set(to);
     set.updated_at = Set(step.at);
     if let Some((member, limit)) = step.open_limit {
-        // Inside the write transaction: serialised on SQLite; on PostgreSQL two simultaneous
-        // claims by one member may pass together, overshooting by one at most per race.
+        // Lock the member first: their claims and accepts then count one after another (SQLite
+        // serialises write transactions anyway).
+        entity::user::Entity::find_by_id(member)
+            .lock_exclusive()
+            .one(conn)
+            .await?;
         let open = service_order::Entity::find()
             .filter(service_order::Column::AssigneeId.eq(member))
             .filter(service_order::Column::Status.is_in([OrderStatus::Claimed, OrderStatus::InService]))
@@ -92,15 +97,21 @@ pub async fn apply(
             return Err(AppError::new(ErrorCode::TooManyOpenOrders));
         }
     }
+    // Conditioned on the version read, not only the status: a state that went away and came
+    // back (declined and re-assigned, escalated and still submitted) is a different order now.
     let changed = service_order::Entity::update_many()
         .set(set)
         .filter(service_order::Column::Id.eq(order.id))
         .filter(service_order::Column::Status.eq(order.status))
+        .filter(service_order::Column::UpdatedAt.eq(order.updated_at))
         .exec(conn)
         .await?
         .rows_affected;
     if changed != 1 {
         let current = find(conn, order.id).await?;
+        if current.status == order.status && step.action != Action::Claim {
+            return Err(AppError::new(ErrorCode::OrderChanged));
+        }
         return Err(refused(current.status, step.action));
     }
     order_event::ActiveModel {

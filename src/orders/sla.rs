@@ -22,6 +22,9 @@ pub struct TickReport {
     pub closed: usize,
 }
 
+/// Which orders a clock acts on: in this status, with this column older than this.
+type Due = (OrderStatus, service_order::Column, DateTime<Utc>);
+
 fn since(now: DateTime<Utc>, d: std::time::Duration) -> DateTime<Utc> {
     now - chrono::Duration::from_std(d).unwrap_or(chrono::TimeDelta::MAX)
 }
@@ -30,25 +33,36 @@ fn since(now: DateTime<Utc>, d: std::time::Duration) -> DateTime<Utc> {
 pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport> {
     let rules = &state.config.orders;
     let mut report = TickReport::default();
-    let overdue = |status: OrderStatus, column: service_order::Column, limit: DateTime<Utc>| {
+    let overdue = |(status, column, limit): Due| {
         service_order::Entity::find()
             .filter(service_order::Column::Status.eq(status))
             .filter(column.lt(limit))
             .order_by_asc(service_order::Column::Id)
             .limit(BATCH)
     };
-
-    // Orders already at the top of the tree have nowhere to go: leave them out, or they would
-    // fill every batch and starve the rest.
-    let undispatched = overdue(
+    let dispatch: Due = (
         OrderStatus::Submitted,
         service_order::Column::UpdatedAt,
         since(now, rules.dispatch_within),
-    )
-    .inner_join(region::Entity)
-    .filter(region::Column::ParentId.is_not_null());
+    );
+    let start: Due = (
+        OrderStatus::Claimed,
+        service_order::Column::ClaimedAt,
+        since(now, rules.start_within),
+    );
+    let confirm: Due = (
+        OrderStatus::Completed,
+        service_order::Column::CompletedAt,
+        since(now, rules.confirm_within),
+    );
+
+    // Orders already at the top of the tree have nowhere to go: leave them out, or they would
+    // fill every batch and starve the rest.
+    let undispatched = overdue(dispatch)
+        .inner_join(region::Entity)
+        .filter(region::Column::ParentId.is_not_null());
     for id in ids(state, undispatched).await? {
-        if act(state, id, OrderStatus::Submitted, |o| async move {
+        if act(state, id, dispatch, |o| async move {
             service::escalation(&state.db, &o, None, now, Some("超时未派单，自动上报".into()))
                 .await
                 .map(Some)
@@ -59,13 +73,9 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport>
         }
     }
 
-    let unstarted = overdue(
-        OrderStatus::Claimed,
-        service_order::Column::ClaimedAt,
-        since(now, rules.start_within),
-    );
+    let unstarted = overdue(start);
     for id in ids(state, unstarted).await? {
-        if act(state, id, OrderStatus::Claimed, |o| async move {
+        if act(state, id, start, |o| async move {
             let back_to_pool = o.dispatch_mode.as_deref() == Some("publish");
             let action = if back_to_pool {
                 Action::ReleaseToPool
@@ -87,13 +97,9 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport>
         }
     }
 
-    let unconfirmed = overdue(
-        OrderStatus::Completed,
-        service_order::Column::CompletedAt,
-        since(now, rules.confirm_within),
-    );
+    let unconfirmed = overdue(confirm);
     for id in ids(state, unconfirmed).await? {
-        if act(state, id, OrderStatus::Completed, |_| async move {
+        if act(state, id, confirm, |_| async move {
             let mut step = Step::new(Action::AutoClose, None, now).note(Some("超时未评价，自动结单".into()));
             step.set.closed_at = Set(Some(now));
             Ok(Some(step))
@@ -112,14 +118,17 @@ async fn ids(state: &AppState, q: sea_orm::Select<service_order::Entity>) -> App
 
 /// Acts on one order in its own transaction, if it is still `expected` and not locked by another
 /// instance. A step that lost its race (or an escalation at the top of the tree) is skipped.
-async fn act<F, Fut>(state: &AppState, id: i64, expected: OrderStatus, make: F) -> AppResult<bool>
+async fn act<F, Fut>(state: &AppState, id: i64, due: Due, make: F) -> AppResult<bool>
 where
     F: FnOnce(service_order::Model) -> Fut,
     Fut: std::future::Future<Output = AppResult<Option<Step>>>,
 {
     let txn = crate::db::begin_write(&state.db).await?;
+    // Still due, read under the lock: another instance (or a person) may have acted since the
+    // candidates were listed, possibly leaving the same status behind.
     let locked = service_order::Entity::find_by_id(id)
-        .filter(service_order::Column::Status.eq(expected))
+        .filter(service_order::Column::Status.eq(due.0))
+        .filter(due.1.lt(due.2))
         .lock_with_behavior(sea_orm::sea_query::LockType::Update, LockBehavior::SkipLocked)
         .one(&txn)
         .await?;
@@ -129,7 +138,12 @@ where
     };
     let step = match make(order.clone()).await {
         Ok(Some(step)) => step,
-        Ok(None) | Err(_) => {
+        Ok(None) => {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+        Err(e) => {
+            tracing::warn!(order_id = id, error = %e, "SLA step could not be prepared");
             txn.rollback().await?;
             return Ok(false);
         }

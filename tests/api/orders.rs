@@ -1026,3 +1026,143 @@ async fn orders_stuck_at_the_top_do_not_starve_the_clock() {
     .await;
     assert_eq!(o["region_id"], w.comm_a);
 }
+
+#[tokio::test]
+async fn nobody_serves_their_own_order() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let own = id(&place(&app, &w.member_a, &w.grid_a, None).await);
+    let res = act(
+        &app,
+        &w.staff_a,
+        &own,
+        "dispatch",
+        json!({"mode": "assign", "member_id": w.member_a.user_id}),
+    )
+    .await;
+    assert_eq!(problem(res).await["code"], "OWN_ORDER");
+    step(
+        &app,
+        &w.staff_a,
+        &own,
+        "dispatch",
+        json!({"mode": "publish"}),
+        "published",
+    )
+    .await;
+    let pool = ok_json(app.get_as("/api/v1/orders/pool", &w.member_a.token).await, 200).await;
+    assert!(
+        pool["items"].as_array().unwrap().is_empty(),
+        "own orders are not in the pool"
+    );
+    assert_eq!(
+        problem(act(&app, &w.member_a, &own, "claim", json!({})).await).await["code"],
+        "OWN_ORDER"
+    );
+}
+
+#[tokio::test]
+async fn a_step_read_before_someone_else_acted_is_refused() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let other = app.login("13866661234", "另一党员").await;
+    world::grant(&app, &w.staff_a.token, &w.comm_a, &other.user_id, "member").await;
+    let o = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    step(
+        &app,
+        &w.staff_a,
+        &o,
+        "dispatch",
+        json!({"mode": "assign", "member_id": w.member_a.user_id}),
+        "assigned",
+    )
+    .await;
+    let stale = linli::orders::service::find(&app.state.db, o.parse().unwrap())
+        .await
+        .unwrap();
+    step(
+        &app,
+        &w.member_a,
+        &o,
+        "decline",
+        json!({"reason": "忙"}),
+        "submitted",
+    )
+    .await;
+    step(
+        &app,
+        &w.staff_a,
+        &o,
+        "dispatch",
+        json!({"mode": "assign", "member_id": other.user_id}),
+        "assigned",
+    )
+    .await;
+    // The first member's accept, read while the order was theirs, lands after it went to another.
+    let member_a: i64 = w.member_a.user_id.parse().unwrap();
+    let txn = linli::db::begin_write(&app.state.db).await.unwrap();
+    let late =
+        linli::orders::service::Step::new(linli::orders::state::Action::Accept, Some(member_a), Utc::now());
+    let err = linli::orders::service::apply(&txn, &app.state.config, &stale, late)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, linli::error::ErrorCode::OrderChanged);
+    drop(txn);
+    let now = ok_json(
+        app.get_as(&format!("/api/v1/orders/{o}"), &w.staff_a.token).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (now["status"].as_str(), now["assignee"]["id"].as_str()),
+        (Some("assigned"), Some(other.user_id.as_str()))
+    );
+}
+
+#[tokio::test]
+async fn two_clocks_at_once_act_once() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let o = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    let at = Utc::now() + Duration::hours(25);
+    let (a, b) = tokio::join!(
+        linli::orders::sla::tick(&app.state, at),
+        linli::orders::sla::tick(&app.state, at)
+    );
+    assert_eq!(a.unwrap().escalated + b.unwrap().escalated, 1);
+    let now = ok_json(
+        app.get_as(&format!("/api/v1/orders/{o}"), &w.staff_a.token).await,
+        200,
+    )
+    .await;
+    assert_eq!(now["region_id"], w.comm_a, "one level, not two");
+}
+
+#[tokio::test]
+async fn simultaneous_claims_by_one_member_respect_the_limit() {
+    let app = spawn_app_with(&[("MAX_OPEN_ORDERS_PER_MEMBER", "1")], |_| {}).await;
+    let w = world::build(&app).await;
+    let mut orders = Vec::new();
+    for _ in 0..5 {
+        let o = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+        step(
+            &app,
+            &w.staff_a,
+            &o,
+            "dispatch",
+            json!({"mode": "publish"}),
+            "published",
+        )
+        .await;
+        orders.push(o);
+    }
+    let claims = orders
+        .iter()
+        .map(|o| act(&app, &w.member_a, o, "claim", json!({})));
+    let statuses: Vec<u16> = futures_util::future::join_all(claims)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+}
