@@ -87,6 +87,31 @@ pub fn mask_phone(phone: &str) -> String {
     format!("{}{tail}", "*".repeat(chars.len() - keep))
 }
 
+/// Free text shown in public: runs of three or more digits (room numbers, phones) become `*`.
+pub fn redact_digits(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = 0usize;
+    let mut digits = String::new();
+    for c in text.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            run += 1;
+            continue;
+        }
+        if run >= 3 {
+            out.push_str(&"*".repeat(run));
+        } else {
+            out.push_str(&digits);
+        }
+        digits.clear();
+        run = 0;
+        if c != '\0' {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `张三丰` → `张**`: a name shown to strangers.
 pub fn mask_name(name: &str) -> String {
     let mut chars = name.chars();
@@ -132,5 +157,10 @@ mod tests {
         assert_eq!(mask_phone("12345"), "***45");
         assert_eq!(mask_name("张三丰"), "张**");
         assert_eq!(mask_name("李"), "李*");
+        assert_eq!(
+            redact_digits("3号楼502室，电话13812345678"),
+            "3号楼***室，电话***********"
+        );
+        assert_eq!(redact_digits("12"), "12");
     }
 }

@@ -213,8 +213,11 @@ pub enum SendOutcome {
     Sent,
     /// WeChat will not take it (43101: the user has no subscription left; other codes): do not retry.
     Refused(i64),
-    /// Busy, rate limited or unreachable: try again later.
+    /// Busy, rate limited or unreachable before anything was sent: try again later.
     Retry(String),
+    /// The request went out but no answer came back: it may have been delivered, so it is not
+    /// sent again (a duplicate would cost the user a subscription).
+    Unknown(String),
 }
 
 impl WechatClient {
@@ -241,9 +244,16 @@ impl WechatClient {
                     "data": payload["data"],
                     "miniprogram_state": "formal",
                 }));
-            let body = match self.send(req, "subscribe_send").await {
-                Ok(b) => b,
-                Err(e) => return SendOutcome::Retry(e.to_string()),
+            let body = match req.send().await {
+                Ok(res) if res.status().is_success() => match res.bytes().await {
+                    Ok(b) => b,
+                    Err(e) => return SendOutcome::Unknown(e.without_url().to_string()),
+                },
+                Ok(res) => return SendOutcome::Retry(format!("HTTP {}", res.status())),
+                Err(e) if e.is_connect() || e.is_builder() => {
+                    return SendOutcome::Retry(e.without_url().to_string());
+                }
+                Err(e) => return SendOutcome::Unknown(e.without_url().to_string()),
             };
             let errcode = serde_json::from_slice::<ErrReply>(&body)
                 .map(|e| e.errcode)

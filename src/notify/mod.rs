@@ -10,8 +10,9 @@ use crate::config::NotifyConfig;
 use crate::orders::state::{self, Action};
 use chrono::{DateTime, Utc};
 use entity::outbox;
+use entity::role_grant::{self, Role};
 use entity::service_order::{self, OrderStatus};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -26,15 +27,52 @@ pub fn region_channel(region_id: i64) -> String {
     format!("region-events:{region_id}")
 }
 
-/// Who must hear of this step by WeChat, and with which template.
-fn wechat_recipient(cfg: &NotifyConfig, o: &service_order::Model, action: Action) -> Option<(i64, String)> {
-    match action {
-        Action::Assign => Some((o.assignee_id?, cfg.template_assigned.clone()?)),
-        Action::Accept | Action::Claim | Action::Start | Action::Complete | Action::Reject => {
-            Some((o.resident_id, cfg.template_progress.clone()?))
+/// Who must hear of this step by WeChat, and with which template: whoever must act next, and
+/// whoever the step takes something from.
+async fn wechat_recipients(
+    conn: &impl ConnectionTrait,
+    cfg: &NotifyConfig,
+    before: Option<&service_order::Model>,
+    after: &service_order::Model,
+    action: Action,
+    actor: Option<i64>,
+) -> Result<Vec<(i64, String)>, DbErr> {
+    let mut out = Vec::new();
+    let (assigned, progress) = (cfg.template_assigned.clone(), cfg.template_progress.clone());
+    let mut tell = |who: Option<i64>, template: &Option<String>| {
+        if let (Some(who), Some(t)) = (who, template) {
+            out.push((who, t.clone()));
         }
-        _ => None,
+    };
+    match action {
+        Action::Assign if after.assignee_id.is_some() => tell(after.assignee_id, &assigned),
+        Action::Assign => {
+            // Dispatched to a unit: its admins pick the member.
+            let admins = role_grant::Entity::find()
+                .filter(role_grant::Column::Role.eq(Role::UnitAdmin))
+                .filter(role_grant::Column::UnitId.eq(after.unit_id))
+                .all(conn)
+                .await?;
+            for a in admins {
+                tell(Some(a.user_id), &assigned);
+            }
+        }
+        Action::Accept => {
+            tell(Some(after.resident_id), &progress);
+            // A unit admin named the member: the member learns of it.
+            if actor != after.assignee_id {
+                tell(after.assignee_id, &assigned);
+            }
+        }
+        Action::Claim | Action::Start | Action::Complete | Action::Reject => {
+            tell(Some(after.resident_id), &progress)
+        }
+        Action::Cancel | Action::ReleaseToPool | Action::ReturnToDispatcher => {
+            tell(before.and_then(|b| b.assignee_id), &progress)
+        }
+        _ => {}
     }
+    Ok(out)
 }
 
 async fn row(
@@ -63,15 +101,17 @@ async fn row(
     Ok(())
 }
 
-/// Writes what `action` (already applied, `o` is the order after it) owes, in the caller's transaction.
-/// `action` is `None` for a newly placed order.
+/// Writes what a step (already applied: `before` → `o`, by `actor`) owes, in the caller's
+/// transaction. `step` is `None` for a newly placed order.
 pub async fn enqueue(
     conn: &impl ConnectionTrait,
     cfg: &NotifyConfig,
+    before: Option<&service_order::Model>,
     o: &service_order::Model,
-    action: Option<Action>,
+    step: Option<(Action, Option<i64>)>,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let action = step.map(|s| s.0);
     let name = action.map_or("submit", Action::as_str);
     let console = json!({
         "type": "order",
@@ -82,7 +122,11 @@ pub async fn enqueue(
         "at": at,
     });
     row(conn, CONSOLE, o, None, console, at).await?;
-    if let Some(recipient) = action.and_then(|a| wechat_recipient(cfg, o, a)) {
+    let recipients = match step {
+        Some((a, actor)) => wechat_recipients(conn, cfg, before, o, a, actor).await?,
+        None => Vec::new(),
+    };
+    for recipient in recipients {
         let mut title: String = o.title.chars().take(20).collect();
         if title.is_empty() {
             title = "服务订单".into();

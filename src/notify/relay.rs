@@ -1,7 +1,9 @@
 //! Delivers the outbox. A row is claimed (`pending` → `sending`) by a conditional update before
-//! anything is sent, so however many relays run, and however often one restarts, no row is sent
-//! twice. The price: a relay killed between claiming and recording a row leaves it `sending`
-//! (visible, never resent automatically).
+//! anything is sent, so however many relays run, and however often one restarts, no WeChat
+//! message is sent twice. The price: a relay killed between sending a message and recording it
+//! leaves the row `sending` (visible, never resent); a request whose answer never came is marked
+//! `failed` ("delivery unknown") rather than risk a second message. Console events are harmless
+//! twice and are requeued.
 
 use super::{CONSOLE, WECHAT, region_channel};
 use crate::error::AppResult;
@@ -22,6 +24,8 @@ async fn claim(state: &AppState, id: i64) -> AppResult<Option<outbox::Model>> {
             outbox::Column::Attempts,
             Expr::col(outbox::Column::Attempts).add(1),
         )
+        // While sending, `available_at` holds when the row was claimed.
+        .col_expr(outbox::Column::AvailableAt, Expr::value(Utc::now()))
         .filter(outbox::Column::Id.eq(id))
         .filter(outbox::Column::Status.eq("pending"))
         .exec(&state.db)
@@ -129,11 +133,28 @@ async fn deliver_wechat(state: &AppState, row: &outbox::Model) -> AppResult<()> 
             credit(state, user_id, template, 1).await?;
             retry(state, row, why).await
         }
+        SendOutcome::Unknown(why) => {
+            finish(state, row, "failed", Some(format!("delivery unknown: {why}"))).await
+        }
     }
+}
+
+/// A relay that died while publishing a console event left it `sending`: console events are
+/// safe to publish twice (a console refetches), so they go back to the queue after a minute.
+async fn requeue_console(state: &AppState, now: DateTime<Utc>) -> AppResult<()> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value("pending"))
+        .filter(outbox::Column::Channel.eq(CONSOLE))
+        .filter(outbox::Column::Status.eq("sending"))
+        .filter(outbox::Column::AvailableAt.lt(now - chrono::Duration::seconds(60)))
+        .exec(&state.db)
+        .await?;
+    Ok(())
 }
 
 /// Delivers every row that is due at `now`; returns how many were handled.
 pub async fn drain(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
+    requeue_console(state, now).await?;
     let mut handled = 0;
     loop {
         let due: Vec<i64> = outbox::Entity::find()

@@ -132,7 +132,15 @@ pub async fn apply(
     if to == OrderStatus::Closed {
         record_award(conn, &cfg.orders, &updated, step.at).await?;
     }
-    crate::notify::enqueue(conn, &cfg.notify, &updated, Some(action), step.at).await?;
+    crate::notify::enqueue(
+        conn,
+        &cfg.notify,
+        Some(order),
+        &updated,
+        Some((action, step.actor)),
+        step.at,
+    )
+    .await?;
     Ok(updated)
 }
 
@@ -308,7 +316,7 @@ pub async fn insert(
     }
     .insert(conn)
     .await?;
-    crate::notify::enqueue(conn, &cfg.notify, &order, None, now).await?;
+    crate::notify::enqueue(conn, &cfg.notify, None, &order, None, now).await?;
     Ok(order)
 }
 

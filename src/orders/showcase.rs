@@ -2,7 +2,7 @@
 
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::error::{AppResult, Problem};
-use crate::pii::mask_name;
+use crate::pii::{mask_name, redact_digits};
 use crate::state::AppState;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
@@ -54,8 +54,7 @@ pub async fn showcase(
 ) -> AppResult<web::Json<Page<ShowcaseOut>>> {
     let root = crate::regions::find(&state.db, id.into_inner()).await?;
     let mut query = service_order::Entity::find()
-        .inner_join(region::Entity)
-        .filter(region::Column::Path.starts_with(&root.path))
+        .filter(super::placed_in(&root))
         .filter(service_order::Column::Status.eq(OrderStatus::Closed))
         .order_by_desc(service_order::Column::Id)
         .limit(q.limit() + 1);
@@ -94,7 +93,7 @@ pub async fn showcase(
             let item = o.service_item_id.and_then(|i| items.iter().find(|x| x.id == i));
             ShowcaseOut {
                 id: Id(o.id),
-                title: o.title,
+                title: redact_digits(&o.title),
                 service_item: item.map(|i| i.name.clone()),
                 category: item.map(|i| i.category.clone()),
                 region_name: regions
@@ -106,7 +105,7 @@ pub async fn showcase(
                 member: o.assignee_id.map(name),
                 minutes: o.minutes,
                 rating: o.rating,
-                comment: o.comment,
+                comment: o.comment.as_deref().map(redact_digits),
                 photos: serde_json::from_str(&o.completion_photos).unwrap_or_default(),
                 closed_at: o.closed_at,
             }
@@ -163,8 +162,7 @@ pub async fn ratings(state: web::Data<AppState>, id: web::Path<i64>) -> AppResul
             .column_as(service_order::Column::Rating.count(), "rated")
             .column_as(service_order::Column::Rating.sum(), "rating_sum")
             .column_as(service_order::Column::Minutes.sum(), "minutes")
-            .inner_join(region::Entity)
-            .filter(region::Column::Path.starts_with(&root.path))
+            .filter(super::placed_in(&root))
             .filter(service_order::Column::Status.eq(OrderStatus::Closed))
             .filter(by.is_not_null())
             .group_by(by)

@@ -260,3 +260,119 @@ async fn consoles_on_two_instances_hear_the_same_event() {
     wait_for(&mut on_first, &needle).await;
     wait_for(&mut on_second, &needle).await;
 }
+
+async fn recipients(app: &TestApp, order: &str) -> Vec<(i64, String)> {
+    let mut rows: Vec<(i64, String)> = outbox::Entity::find()
+        .filter(outbox::Column::Channel.eq("wechat"))
+        .filter(outbox::Column::OrderId.eq(order.parse::<i64>().unwrap()))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.recipient_id.unwrap(), r.template_id.unwrap()))
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[tokio::test]
+async fn whoever_must_act_or_loses_the_order_is_told() {
+    let app = spawn_app_with(
+        &[
+            ("WECHAT_TPL_ASSIGNED", "tpl-a"),
+            ("WECHAT_TPL_PROGRESS", "tpl-p"),
+            ("NOTIFY_RELAY", "false"),
+        ],
+        |_| {},
+    )
+    .await;
+    let w = world::build(&app).await;
+    let id = |s: &Session| s.user_id.parse::<i64>().unwrap();
+    let o = place(&app, &w.resident_a, &w.grid_a, None).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok_json(
+        act(
+            &app,
+            &w.staff_a,
+            &o,
+            "dispatch",
+            json!({"mode": "assign", "member_id": w.member_a.user_id}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    ok_json(act(&app, &w.member_a, &o, "accept", json!({})).await, 200).await;
+    ok_json(act(&app, &w.resident_a, &o, "cancel", json!({})).await, 200).await;
+    let mut want = vec![
+        (id(&w.member_a), "tpl-a".to_owned()),
+        (id(&w.resident_a), "tpl-p".to_owned()),
+        (id(&w.member_a), "tpl-p".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(
+        recipients(&app, &o).await,
+        want,
+        "assigned → member; accepted → resident; cancelled → member"
+    );
+
+    // A unit's order: its admins hear of it, then the member they name.
+    let unit = crate::reports::unit(&app, &w, "市供电公司").await;
+    let r = ok_json(
+        crate::reports::report(&app, &w.member_a.token, &w.comm_a, Some(&unit)).await,
+        201,
+    )
+    .await;
+    let path = format!("/api/v1/reports/{}/approve", r["id"].as_str().unwrap());
+    ok_json(app.call("POST", &path, Some(&w.staff_a.token), None).await, 200).await;
+    let boss = app.login("13877772222", "单位书记").await;
+    let body = json!({"user_id": boss.user_id, "role": "unit_admin", "unit_id": unit});
+    ok_json(
+        app.post_as(
+            &format!("/api/v1/regions/{}/roles", w.comm_a),
+            &w.admin.token,
+            body,
+        )
+        .await,
+        201,
+    )
+    .await;
+    let o = place(&app, &w.resident_a, &w.grid_a, None).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok_json(
+        act(
+            &app,
+            &w.staff_a,
+            &o,
+            "dispatch",
+            json!({"mode": "unit", "unit_id": unit}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(recipients(&app, &o).await, [(id(&boss), "tpl-a".to_owned())]);
+    ok_json(
+        act(
+            &app,
+            &boss,
+            &o,
+            "accept",
+            json!({"member_id": w.member_a.user_id}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let mut want = vec![
+        (id(&boss), "tpl-a".to_owned()),
+        (id(&w.member_a), "tpl-a".to_owned()),
+        (id(&w.resident_a), "tpl-p".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(recipients(&app, &o).await, want);
+}

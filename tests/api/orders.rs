@@ -383,7 +383,20 @@ async fn escalation_by_hand_moves_the_owner_up() {
     )
     .await;
     assert_eq!(up["region_id"], w.street);
-    // Staff of the community still see it, but the street dispatches it now.
+    // Staff of the community still follow it in their list, but the street dispatches it now.
+    let list = ok_json(
+        app.get_as(
+            &format!("/api/v1/orders?scope=region&region_id={}", w.comm_a),
+            &w.staff_a.token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        list["items"][0]["id"], o,
+        "escalated orders stay in the origin's list"
+    );
     let res = act(&app, &w.staff_a, &o, "dispatch", json!({"mode": "publish"})).await;
     assert_eq!(res.status(), 403);
     step(
@@ -1165,4 +1178,48 @@ async fn simultaneous_claims_by_one_member_respect_the_limit() {
         .map(|r| r.status().as_u16())
         .collect();
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn numbers_in_public_free_text_are_hidden() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let o = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    step(
+        &app,
+        &w.staff_a,
+        &o,
+        "dispatch",
+        json!({"mode": "assign", "member_id": w.member_a.user_id}),
+        "assigned",
+    )
+    .await;
+    for (a, s) in [("accept", "claimed"), ("start", "in_service")] {
+        step(&app, &w.member_a, &o, a, json!({}), s).await;
+    }
+    step(
+        &app,
+        &w.member_a,
+        &o,
+        "complete",
+        json!({"minutes": 10}),
+        "completed",
+    )
+    .await;
+    let comment = json!({"rating": 5, "comment": "谢谢502室的邻居，电话13900001111"});
+    step(&app, &w.resident_a, &o, "confirm", comment, "closed").await;
+    let feed = ok_json(
+        app.get(&format!("/api/v1/regions/{}/showcase", w.comm_a)).await,
+        200,
+    )
+    .await;
+    assert_eq!(feed["items"][0]["comment"], "谢谢***室的邻居，电话***********");
+    // The owner still reads their own words.
+    let mine = ok_json(
+        app.get_as(&format!("/api/v1/orders/{o}"), &w.resident_a.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(mine["comment"], "谢谢502室的邻居，电话13900001111");
 }
