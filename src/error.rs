@@ -84,6 +84,7 @@ error_codes! {
     AssigneeInvalid = "ASSIGNEE_INVALID" => UNPROCESSABLE_ENTITY, "指派对象不是该区域的党员或驻区单位";
     OrderChanged = "ORDER_CHANGED" => CONFLICT, "订单刚被他人更新，请刷新后重试";
     OwnOrder = "OWN_ORDER" => UNPROCESSABLE_ENTITY, "不能为自己下的订单服务";
+    InsufficientBalance = "INSUFFICIENT_BALANCE" => CONFLICT, "余额不足";
 }
 
 impl Serialize for ErrorCode {

@@ -7,6 +7,7 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod kv;
+pub mod ledger;
 pub mod metrics;
 pub mod notify;
 pub mod openapi;

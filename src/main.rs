@@ -22,6 +22,17 @@ enum Command {
     Openapi,
     /// Load the demo county (safe to run again).
     SeedDemo,
+    /// Points bank maintenance.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Check the ledger's invariants; exits 1 and lists every violation when one fails.
+    Check,
 }
 
 #[tokio::main]
@@ -74,6 +85,33 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             for line in report.lines {
                 println!("{line}");
             }
+        }
+        Command::Ledger {
+            command: LedgerCommand::Check,
+        } => {
+            let db = linli::db::connect(&config).await?;
+            linli::db::migrate(&db).await?;
+            let report = linli::ledger::reconcile::check(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for s in &report.assets {
+                println!("{:?} sum {}", s.asset, s.sum);
+            }
+            for v in &report.violations {
+                println!(
+                    "VIOLATION {} account={:?} {}",
+                    v.kind,
+                    v.account_id.map(|i| i.0),
+                    v.detail
+                );
+            }
+            if !report.ok {
+                anyhow::bail!(
+                    "the ledger is inconsistent ({} violation(s))",
+                    report.violations.len()
+                );
+            }
+            println!("ledger ok");
         }
         Command::Serve => {
             let started = Instant::now();

@@ -22,7 +22,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::regions::configure)
                 .configure(crate::reports::configure)
                 .configure(crate::orders::configure)
-                .configure(crate::notify::configure),
+                .configure(crate::notify::configure)
+                .configure(crate::ledger::configure),
         );
 }
 

@@ -1,5 +1,6 @@
 //! Database tables. No behaviour lives here; the service crate owns the rules.
 
+pub mod account;
 pub mod award_claim;
 pub mod member_report;
 pub mod order_event;
@@ -10,5 +11,6 @@ pub mod role_grant;
 pub mod service_item;
 pub mod service_order;
 pub mod subscription_credit;
+pub mod transfer;
 pub mod unit;
 pub mod user;

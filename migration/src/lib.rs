@@ -12,6 +12,7 @@ mod m20261123_000009_create_order_event;
 mod m20261123_000010_create_award_claim;
 mod m20261123_000011_unique_open_report;
 mod m20261123_000012_create_outbox;
+mod m20261123_000013_create_ledger;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_create_award_claim::Migration),
             Box::new(m20261123_000011_unique_open_report::Migration),
             Box::new(m20261123_000012_create_outbox::Migration),
+            Box::new(m20261123_000013_create_ledger::Migration),
         ]
     }
 }

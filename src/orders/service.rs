@@ -131,6 +131,7 @@ pub async fn apply(
     let updated = find(conn, order.id).await?;
     if to == OrderStatus::Closed {
         record_award(conn, &cfg.orders, &updated, step.at).await?;
+        crate::ledger::awards::post_for_order(conn, updated.id, step.at).await?;
     }
     crate::notify::enqueue(
         conn,

@@ -20,6 +20,8 @@ pub struct TickReport {
     pub escalated: usize,
     pub released: usize,
     pub closed: usize,
+    /// Award claims posted to the points bank that no close had posted.
+    pub awarded: usize,
 }
 
 /// Which orders a clock acts on: in this status, with this column older than this.
@@ -108,6 +110,13 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport>
         {
             report.closed += 1;
         }
+    }
+    for claim in crate::ledger::awards::unposted(&state.db, BATCH).await? {
+        let txn = crate::db::begin_write(&state.db).await?;
+        if crate::ledger::awards::post_claim(&txn, &claim, now).await? {
+            report.awarded += 1;
+        }
+        txn.commit().await?;
     }
     Ok(report)
 }

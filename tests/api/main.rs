@@ -5,6 +5,7 @@ mod errors;
 mod helpers;
 mod jwt;
 mod kv;
+mod ledger;
 mod notify;
 mod openapi;
 mod ops;

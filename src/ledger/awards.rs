@@ -1,0 +1,70 @@
+//! Awards for closed orders: the durable claim written with the close is posted exactly once,
+//! pool → member, time and coins, whatever closed the order (resident, clock, or a retry).
+
+use super::{Asset, Movement, Owner, post};
+use crate::error::AppResult;
+use chrono::{DateTime, Utc};
+use entity::award_claim;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+/// Posts the claim if nobody has: marking it posted is a conditional update, so only one
+/// transaction ever moves its points (the unique reference on transfers backs this up).
+pub async fn post_claim(
+    conn: &impl ConnectionTrait,
+    claim: &award_claim::Model,
+    at: DateTime<Utc>,
+) -> AppResult<bool> {
+    let taken = award_claim::Entity::update_many()
+        .col_expr(award_claim::Column::PostedAt, Expr::value(at))
+        .filter(award_claim::Column::Id.eq(claim.id))
+        .filter(award_claim::Column::PostedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected;
+    if taken != 1 {
+        return Ok(false);
+    }
+    for (asset, amount) in [(Asset::Time, claim.minutes), (Asset::Coin, claim.coins)] {
+        if amount > 0 {
+            post(
+                conn,
+                Movement {
+                    from: Owner::Pool(claim.community_id),
+                    to: Owner::User(claim.member_id),
+                    asset,
+                    amount: amount.into(),
+                    kind: "award",
+                    reference: Some(format!("order:{}", claim.order_id)),
+                    actor: None,
+                    memo: Some("完成服务订单".into()),
+                    at,
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(true)
+}
+
+/// Posts the award owed for `order_id`, if any (in the transaction that closed it).
+pub async fn post_for_order(conn: &impl ConnectionTrait, order_id: i64, at: DateTime<Utc>) -> AppResult<()> {
+    let claim = award_claim::Entity::find()
+        .filter(award_claim::Column::OrderId.eq(order_id))
+        .one(conn)
+        .await?;
+    if let Some(claim) = claim {
+        post_claim(conn, &claim, at).await?;
+    }
+    Ok(())
+}
+
+/// Claims not yet posted (written before the points bank existed, say): oldest first.
+pub async fn unposted(conn: &impl ConnectionTrait, limit: u64) -> AppResult<Vec<award_claim::Model>> {
+    Ok(award_claim::Entity::find()
+        .filter(award_claim::Column::PostedAt.is_null())
+        .order_by_asc(award_claim::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await?)
+}

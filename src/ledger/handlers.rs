@@ -1,0 +1,234 @@
+use super::reconcile::{self, ReconciliationOut};
+use super::{Asset, available, balance};
+use crate::api::{Id, Page, PageQuery, cut};
+use crate::auth::Principal;
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::state::AppState;
+use actix_web::{get, web};
+use chrono::{DateTime, Utc};
+use entity::{account, region, transfer, user};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// 账户余额
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountOut {
+    pub asset: Asset,
+    /// 余额（分钟或绿币）
+    pub balance: i64,
+    /// 冻结中（如待取货的兑换）
+    pub held: i64,
+    /// 可用 = 余额 − 冻结
+    pub available: i64,
+}
+
+/// The caller's balances, one per asset (zero until the first movement).
+#[utoipa::path(
+    tag = "积分",
+    security(("bearer" = [])),
+    responses((status = 200, description = "服务时长（分钟）与绿币", body = Vec<AccountOut>))
+)]
+#[get("/me/accounts")]
+pub async fn accounts(state: web::Data<AppState>, p: Principal) -> AppResult<web::Json<Vec<AccountOut>>> {
+    let mine = account::Entity::find()
+        .filter(account::Column::OwnerKind.eq("user"))
+        .filter(account::Column::OwnerId.eq(p.id()))
+        .all(&state.db)
+        .await?;
+    Ok(web::Json(
+        Asset::ALL
+            .iter()
+            .map(|asset| match mine.iter().find(|a| a.asset == asset.as_str()) {
+                Some(a) => AccountOut {
+                    asset: *asset,
+                    balance: balance(a),
+                    held: a.debits_pending,
+                    available: available(a),
+                },
+                None => AccountOut {
+                    asset: *asset,
+                    balance: 0,
+                    held: 0,
+                    available: 0,
+                },
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatementQuery {
+    pub asset: Option<Asset>,
+    /// award / grant / donation / redeem / reversal / expiry
+    pub kind: Option<String>,
+    pub cursor: Option<String>,
+    /// 每页条数，默认 20，最大 100
+    pub limit: Option<u64>,
+}
+
+/// 对方
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Counterparty {
+    /// user / pool（社区积分池）/ store
+    pub kind: String,
+    pub id: Id,
+    pub name: String,
+}
+
+/// 一条流水
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryOut {
+    /// 转账 id
+    pub id: Id,
+    pub asset: Asset,
+    /// 对我而言的变动：收入为正，支出为负
+    pub amount: i64,
+    pub kind: String,
+    /// posted / pending / post / void
+    pub phase: String,
+    pub counterparty: Counterparty,
+    /// 关联对象，如 `order:42`
+    pub reference: Option<String>,
+    pub memo: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// The caller's statement, newest first.
+#[utoipa::path(
+    tag = "积分",
+    params(StatementQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "流水", body = Page<EntryOut>),
+        (status = 400, description = "`INVALID_QUERY`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/transactions")]
+pub async fn transactions(
+    state: web::Data<AppState>,
+    p: Principal,
+    q: web::Query<StatementQuery>,
+) -> AppResult<web::Json<Page<EntryOut>>> {
+    let page = PageQuery {
+        cursor: q.cursor.clone(),
+        limit: q.limit,
+    };
+    let mine: Vec<account::Model> = account::Entity::find()
+        .filter(account::Column::OwnerKind.eq("user"))
+        .filter(account::Column::OwnerId.eq(p.id()))
+        .all(&state.db)
+        .await?;
+    let ids: Vec<i64> = mine.iter().map(|a| a.id).collect();
+    let mut query = transfer::Entity::find()
+        .filter(
+            Condition::any()
+                .add(transfer::Column::DebitAccountId.is_in(ids.clone()))
+                .add(transfer::Column::CreditAccountId.is_in(ids.clone())),
+        )
+        .order_by_desc(transfer::Column::Id)
+        .limit(page.limit() + 1);
+    if let Some(asset) = q.asset {
+        query = query.filter(transfer::Column::Asset.eq(asset.as_str()));
+    }
+    if let Some(kind) = &q.kind {
+        query = query.filter(transfer::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(before) = page.before_id()? {
+        query = query.filter(transfer::Column::Id.lt(before));
+    }
+    let mut rows = query.all(&state.db).await?;
+    let next_cursor = cut(&mut rows, page.limit(), |t| t.id);
+    let other_ids: Vec<i64> = rows
+        .iter()
+        .map(|t| {
+            if ids.contains(&t.debit_account_id) {
+                t.credit_account_id
+            } else {
+                t.debit_account_id
+            }
+        })
+        .collect();
+    let others = account::Entity::find()
+        .filter(account::Column::Id.is_in(other_ids))
+        .all(&state.db)
+        .await?;
+    let user_ids = others
+        .iter()
+        .filter(|a| a.owner_kind == "user")
+        .map(|a| a.owner_id);
+    let users = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(&state.db)
+        .await?;
+    let region_ids = others
+        .iter()
+        .filter(|a| a.owner_kind == "pool")
+        .map(|a| a.owner_id);
+    let regions = region::Entity::find()
+        .filter(region::Column::Id.is_in(region_ids))
+        .all(&state.db)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|t| {
+            let outgoing = ids.contains(&t.debit_account_id);
+            let other_id = if outgoing {
+                t.credit_account_id
+            } else {
+                t.debit_account_id
+            };
+            let other = others.iter().find(|a| a.id == other_id);
+            let (kind, id) = other.map_or(("user".to_owned(), 0), |a| (a.owner_kind.clone(), a.owner_id));
+            let name = match kind.as_str() {
+                "user" => users
+                    .iter()
+                    .find(|u| u.id == id)
+                    .map(|u| crate::pii::mask_name(&u.name)),
+                "pool" => regions
+                    .iter()
+                    .find(|r| r.id == id)
+                    .map(|r| format!("{}积分池", r.name)),
+                _ => None,
+            }
+            .unwrap_or_default();
+            EntryOut {
+                id: Id(t.id),
+                asset: Asset::parse(&t.asset).unwrap_or(Asset::Coin),
+                amount: if outgoing { -t.amount } else { t.amount },
+                kind: t.kind,
+                phase: t.phase,
+                counterparty: Counterparty {
+                    kind,
+                    id: Id(id),
+                    name,
+                },
+                reference: t.reference,
+                memo: t.memo,
+                at: t.created_at,
+            }
+        })
+        .collect();
+    Ok(web::Json(Page { items, next_cursor }))
+}
+
+/// Checks the ledger's invariants and lists every violation (system admins).
+#[utoipa::path(
+    tag = "积分",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "对账结果：ok 为 false 时 violations 列出每一处", body = ReconciliationOut),
+        (status = 403, description = "仅系统管理员", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/ledger/reconciliation")]
+pub async fn reconciliation(
+    state: web::Data<AppState>,
+    p: Principal,
+) -> AppResult<web::Json<ReconciliationOut>> {
+    if !p.is_system_admin() {
+        return Err(AppError::new(ErrorCode::Forbidden));
+    }
+    Ok(web::Json(reconcile::check(&state.db).await?))
+}
