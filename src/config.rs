@@ -31,6 +31,19 @@ pub struct WechatConfig {
     pub api_base: String,
 }
 
+/// Points bank limits.
+#[derive(Debug, Clone)]
+pub struct LedgerRules {
+    /// Most coins, and minutes, one staff grant may give.
+    pub grant_max_coins: i64,
+    pub grant_max_minutes: i64,
+    /// Most coins, and minutes, a community's staff may grant in one day (UTC+8).
+    pub grant_daily_coins: i64,
+    pub grant_daily_minutes: i64,
+    /// Largest single donation; unset: up to the giver's available balance.
+    pub donation_max: Option<i64>,
+}
+
 /// Notifications: WeChat subscribe-message templates and the relay.
 #[derive(Debug, Clone)]
 pub struct NotifyConfig {
@@ -91,6 +104,7 @@ pub struct Config {
     pub wechat: WechatConfig,
     pub orders: OrderRules,
     pub notify: NotifyConfig,
+    pub ledger: LedgerRules,
     pub body_limit: usize,
     pub shutdown_timeout: Duration,
     pub http_workers: usize,
@@ -265,6 +279,15 @@ impl Config {
             )),
         };
 
+        let ledger = LedgerRules {
+            grant_max_coins: parse_num(&var, "GRANT_MAX_COINS", 1_000, 1..=1_000_000, &mut errs),
+            grant_max_minutes: parse_num(&var, "GRANT_MAX_MINUTES", 600, 1..=100_000, &mut errs),
+            grant_daily_coins: parse_num(&var, "GRANT_DAILY_COINS", 50_000, 1..=100_000_000, &mut errs),
+            grant_daily_minutes: parse_num(&var, "GRANT_DAILY_MINUTES", 30_000, 1..=10_000_000, &mut errs),
+            donation_max: var("DONATION_MAX")
+                .map(|_| parse_num(&var, "DONATION_MAX", 0, 1..=100_000_000, &mut errs)),
+        };
+
         let api_base = var("WECHAT_API_BASE").unwrap_or_else(|| DEFAULT_WECHAT_API_BASE.into());
         if !(api_base.starts_with("http://") || api_base.starts_with("https://")) {
             errs.push("WECHAT_API_BASE: must be an http:// or https:// URL".into());
@@ -326,6 +349,7 @@ impl Config {
             wechat,
             orders,
             notify,
+            ledger,
             body_limit,
             shutdown_timeout: Duration::from_secs(shutdown_secs),
             http_workers,

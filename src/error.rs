@@ -85,6 +85,12 @@ error_codes! {
     OrderChanged = "ORDER_CHANGED" => CONFLICT, "订单刚被他人更新，请刷新后重试";
     OwnOrder = "OWN_ORDER" => UNPROCESSABLE_ENTITY, "不能为自己下的订单服务";
     InsufficientBalance = "INSUFFICIENT_BALANCE" => CONFLICT, "余额不足";
+    IdempotencyKeyRequired = "IDEMPOTENCY_KEY_REQUIRED" => BAD_REQUEST, "请在请求头 Idempotency-Key 中提供幂等键";
+    IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED" => UNPROCESSABLE_ENTITY, "该幂等键已用于另一个请求";
+    IdempotencyKeyInFlight = "IDEMPOTENCY_KEY_IN_FLIGHT" => CONFLICT, "相同的请求正在处理中，请稍后查看结果";
+    TransferAlreadyReversed = "TRANSFER_ALREADY_REVERSED" => CONFLICT, "该笔转账已冲正过";
+    GrantLimitExceeded = "GRANT_LIMIT_EXCEEDED" => UNPROCESSABLE_ENTITY, "超过发放上限";
+    RecipientInvalid = "RECIPIENT_INVALID" => UNPROCESSABLE_ENTITY, "收款人无效";
 }
 
 impl Serialize for ErrorCode {

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod award_claim;
+pub mod idempotency_key;
 pub mod member_report;
 pub mod order_event;
 pub mod outbox;

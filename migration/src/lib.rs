@@ -13,6 +13,7 @@ mod m20261123_000010_create_award_claim;
 mod m20261123_000011_unique_open_report;
 mod m20261123_000012_create_outbox;
 mod m20261123_000013_create_ledger;
+mod m20261123_000014_create_idempotency_key;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_unique_open_report::Migration),
             Box::new(m20261123_000012_create_outbox::Migration),
             Box::new(m20261123_000013_create_ledger::Migration),
+            Box::new(m20261123_000014_create_idempotency_key::Migration),
         ]
     }
 }

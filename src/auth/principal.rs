@@ -115,6 +115,14 @@ async fn load(state: web::Data<AppState>, token: Option<String>) -> Result<Princ
     load_user(&state, user_id, claims.jti, claims.exp).await
 }
 
+/// Another user with their grants, to check what they belong to (404 when there is none).
+pub async fn load_for(state: &AppState, user_id: i64) -> Result<Principal, AppError> {
+    match load_user(state, user_id, String::new(), 0).await {
+        Err(e) if e.code == ErrorCode::Unauthorized => Err(AppError::new(ErrorCode::UserNotFound)),
+        other => other,
+    }
+}
+
 /// The same caller, with their user row and grants read again (after they changed).
 pub async fn reload(state: &AppState, p: Principal) -> Result<Principal, AppError> {
     load_user(state, p.user.id, p.jti, p.token_exp).await

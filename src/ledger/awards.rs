@@ -39,6 +39,7 @@ pub async fn post_claim(
                     actor: None,
                     memo: Some("完成服务订单".into()),
                     at,
+                    reversal_of: None,
                 },
             )
             .await?;

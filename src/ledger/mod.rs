@@ -6,6 +6,7 @@
 pub mod awards;
 mod handlers;
 pub mod reconcile;
+mod transfers;
 
 use crate::error::{AppError, AppResult, ErrorCode};
 use chrono::{DateTime, Utc};
@@ -18,7 +19,10 @@ use utoipa::ToSchema;
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(handlers::accounts)
         .service(handlers::transactions)
-        .service(handlers::reconciliation);
+        .service(handlers::reconciliation)
+        .service(transfers::donate)
+        .service(transfers::grant)
+        .service(transfers::reverse);
 }
 
 /// 资产：time 服务时长（分钟）/ coin 绿币
@@ -67,6 +71,12 @@ impl Owner {
             Owner::User(id) | Owner::Pool(id) | Owner::Store(id) => id,
         }
     }
+}
+
+/// `SUM(amount)` as a BIGINT (on PostgreSQL the SUM of a BIGINT is NUMERIC).
+pub fn sum_amount() -> sea_orm::sea_query::Expr {
+    use sea_orm::sea_query::{Alias, Func};
+    Expr::expr(Func::sum(Expr::col(transfer::Column::Amount))).cast_as(Alias::new("BIGINT"))
 }
 
 /// Balance = credits − debits (posted); held = pending debits; available = balance − held.
@@ -132,6 +142,8 @@ pub struct Movement<'a> {
     pub actor: Option<i64>,
     pub memo: Option<String>,
     pub at: DateTime<Utc>,
+    /// The transfer this one undoes.
+    pub reversal_of: Option<i64>,
 }
 
 /// Posts a movement in the caller's transaction: debit (only if the account can afford it),
@@ -172,7 +184,7 @@ pub async fn post(conn: &impl ConnectionTrait, m: Movement<'_>) -> AppResult<tra
         .filter(account::Column::Id.eq(to.id))
         .exec(conn)
         .await?;
-    Ok(transfer::ActiveModel {
+    let row = transfer::ActiveModel {
         debit_account_id: Set(from.id),
         credit_account_id: Set(to.id),
         asset: Set(m.asset.as_str().into()),
@@ -183,8 +195,14 @@ pub async fn post(conn: &impl ConnectionTrait, m: Movement<'_>) -> AppResult<tra
         actor_id: Set(m.actor),
         memo: Set(m.memo),
         created_at: Set(m.at),
+        reversal_of: Set(m.reversal_of),
         ..Default::default()
-    }
-    .insert(conn)
-    .await?)
+    };
+    row.insert(conn).await.map_err(|e| match e.sql_err() {
+        // Two reversals of one transfer raced: the unique index lets one through.
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) if m.reversal_of.is_some() => {
+            AppError::new(ErrorCode::TransferAlreadyReversed)
+        }
+        _ => e.into(),
+    })
 }

@@ -5,7 +5,7 @@ use super::{Asset, available, balance};
 use crate::api::Id;
 use crate::error::AppResult;
 use entity::{account, transfer};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -45,11 +45,7 @@ async fn sums(
     let mut q = transfer::Entity::find()
         .select_only()
         .column(by)
-        // SUM of a BIGINT is NUMERIC on PostgreSQL: bring it back to BIGINT.
-        .column_as(
-            Expr::expr(Func::sum(Expr::col(transfer::Column::Amount))).cast_as(Alias::new("BIGINT")),
-            "total",
-        )
+        .column_as(super::sum_amount(), "total")
         .filter(transfer::Column::Phase.is_in(phases.iter().copied()))
         .group_by(by);
     if open_holds_only {

@@ -243,3 +243,271 @@ async fn ledger_check_command_reports_violations() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stdout).contains("VIOLATION totals_mismatch"));
 }
+
+async fn keyed(app: &TestApp, token: &str, path: &str, key: &str, body: Value) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn grant(app: &TestApp, w: &World, to: &str, coins: i64, key: &str) -> reqwest::Response {
+    let body = json!({"user_id": to, "asset": "coin", "amount": coins, "reason": "志愿活动补贴"});
+    keyed(
+        app,
+        &w.staff_a.token,
+        &format!("/api/v1/regions/{}/grants", w.comm_a),
+        key,
+        body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn staff_grants_are_capped_audited_and_idempotent() {
+    let app = crate::helpers::spawn_app_with(
+        &[("GRANT_MAX_COINS", "100"), ("GRANT_DAILY_COINS", "150")],
+        |_| {},
+    )
+    .await;
+    let w = world::build(&app).await;
+    let first = grant(&app, &w, &w.member_a.user_id, 80, "g-1").await;
+    assert_eq!(first.status(), 201);
+    let first_body = first.text().await.unwrap();
+    let again = grant(&app, &w, &w.member_a.user_id, 80, "g-1").await;
+    assert_eq!(
+        (
+            again.status().as_u16(),
+            again.headers()["idempotent-replayed"].to_str().unwrap()
+        ),
+        (201, "true")
+    );
+    assert_eq!(again.text().await.unwrap(), first_body, "replayed byte for byte");
+    assert_eq!(balances(&app, &w.member_a.token).await.1, 80, "granted once");
+    let other_body = grant(&app, &w, &w.member_a.user_id, 81, "g-1").await;
+    assert_eq!(
+        crate::helpers::problem(other_body).await["code"],
+        "IDEMPOTENCY_KEY_REUSED"
+    );
+
+    let path = format!("/api/v1/regions/{}/grants", w.comm_a);
+    let body = json!({"user_id": w.member_a.user_id, "asset": "coin", "amount": 1, "reason": "x"});
+    let res = app.post_as(&path, &w.staff_a.token, body.clone()).await;
+    assert_eq!(
+        crate::helpers::problem(res).await["code"],
+        "IDEMPOTENCY_KEY_REQUIRED"
+    );
+    let codes = [
+        (
+            grant(&app, &w, &w.member_a.user_id, 101, "g-2").await,
+            422,
+            "GRANT_LIMIT_EXCEEDED",
+        ),
+        (
+            grant(&app, &w, &w.member_a.user_id, 80, "g-3").await,
+            422,
+            "GRANT_LIMIT_EXCEEDED",
+        ),
+        (
+            grant(&app, &w, &w.resident_b.user_id, 5, "g-4").await,
+            422,
+            "RECIPIENT_INVALID",
+        ),
+        (
+            keyed(&app, &w.staff_b.token, &path, "g-5", body.clone()).await,
+            404,
+            "NOT_FOUND",
+        ),
+        (
+            keyed(&app, &w.resident_a.token, &path, "g-6", body.clone()).await,
+            403,
+            "FORBIDDEN",
+        ),
+    ];
+    for (res, status, code) in codes {
+        assert_eq!(res.status().as_u16(), status, "{code}");
+        assert_eq!(crate::helpers::problem(res).await["code"], code);
+    }
+    assert_eq!(
+        grant(&app, &w, &w.resident_a.user_id, 70, "g-7").await.status(),
+        201,
+        "150 a day in all"
+    );
+    let st = ok_json(
+        app.get_as("/api/v1/me/transactions?kind=grant", &w.member_a.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(st["items"][0]["memo"], "志愿活动补贴");
+    assert_eq!(reconcile(&app, &w).await["ok"], true);
+}
+
+async fn donate(app: &TestApp, from: &str, to: &str, amount: i64, key: &str) -> reqwest::Response {
+    keyed(
+        app,
+        from,
+        "/api/v1/transfers",
+        key,
+        json!({"to_user_id": to, "asset": "coin", "amount": amount, "memo": "送给邻居"}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn donations_move_what_the_giver_has() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    assert_eq!(
+        grant(&app, &w, &w.member_a.user_id, 10, "seed").await.status(),
+        201
+    );
+    let res = donate(&app, &w.member_a.token, &w.resident_a.user_id, 4, "d-1").await;
+    assert_eq!(ok_json(res, 201).await["kind"], "donation");
+    assert_eq!(balances(&app, &w.member_a.token).await.1, 6);
+    assert_eq!(balances(&app, &w.resident_a.token).await.1, 4);
+    let cases = [
+        (
+            donate(&app, &w.member_a.token, &w.resident_a.user_id, 7, "d-2").await,
+            409,
+            "INSUFFICIENT_BALANCE",
+        ),
+        (
+            donate(&app, &w.member_a.token, &w.member_a.user_id, 1, "d-3").await,
+            422,
+            "RECIPIENT_INVALID",
+        ),
+        (
+            donate(&app, &w.member_a.token, "999999", 1, "d-4").await,
+            404,
+            "USER_NOT_FOUND",
+        ),
+        (
+            donate(&app, &w.member_a.token, &w.resident_a.user_id, 0, "d-5").await,
+            400,
+            "VALIDATION_FAILED",
+        ),
+    ];
+    for (res, status, code) in cases {
+        assert_eq!(res.status().as_u16(), status, "{code}");
+        assert_eq!(crate::helpers::problem(res).await["code"], code);
+    }
+    // A refusal is an answer too: the same key gets the same refusal, even once funds arrive.
+    assert_eq!(
+        grant(&app, &w, &w.member_a.user_id, 50, "more").await.status(),
+        201
+    );
+    let again = donate(&app, &w.member_a.token, &w.resident_a.user_id, 7, "d-2").await;
+    assert_eq!(
+        crate::helpers::problem(again).await["code"],
+        "INSUFFICIENT_BALANCE"
+    );
+}
+
+#[tokio::test]
+async fn a_hundred_spends_of_an_account_that_affords_ten() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    assert_eq!(
+        grant(&app, &w, &w.member_a.user_id, 10, "seed").await.status(),
+        201
+    );
+    let keys: Vec<String> = (0..100).map(|i| format!("spend-{i}")).collect();
+    let spends = keys
+        .iter()
+        .map(|k| donate(&app, &w.member_a.token, &w.resident_a.user_id, 1, k));
+    let statuses: Vec<u16> = futures_util::future::join_all(spends)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 10, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 409));
+    assert_eq!(balances(&app, &w.member_a.token).await.1, 0);
+    assert_eq!(balances(&app, &w.resident_a.token).await.1, 10);
+    assert_eq!(reconcile(&app, &w).await["ok"], true);
+}
+
+#[tokio::test]
+async fn one_key_fifty_times_at_once_is_one_transfer() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    assert_eq!(
+        grant(&app, &w, &w.member_a.user_id, 100, "seed").await.status(),
+        201
+    );
+    let sends = (0..50).map(|_| donate(&app, &w.member_a.token, &w.resident_a.user_id, 3, "same-key"));
+    let mut bodies = Vec::new();
+    for r in futures_util::future::join_all(sends).await {
+        assert_eq!(r.status(), 201);
+        bodies.push(r.text().await.unwrap());
+    }
+    assert!(bodies.windows(2).all(|p| p[0] == p[1]), "identical replies");
+    assert_eq!(balances(&app, &w.resident_a.token).await.1, 3, "one transfer");
+}
+
+#[tokio::test]
+async fn reversal_once_and_never_below_zero() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    assert_eq!(
+        grant(&app, &w, &w.member_a.user_id, 10, "seed").await.status(),
+        201
+    );
+    let gift = ok_json(
+        donate(&app, &w.member_a.token, &w.resident_a.user_id, 4, "d").await,
+        201,
+    )
+    .await;
+    let path = format!("/api/v1/transfers/{}/reverse", gift["id"].as_str().unwrap());
+    let body = json!({"reason": "误操作"});
+    let res = keyed(&app, &w.staff_a.token, &path, "r-0", body.clone()).await;
+    assert_eq!(res.status(), 403, "system admins only");
+    let undone = ok_json(keyed(&app, &w.admin.token, &path, "r-1", body.clone()).await, 201).await;
+    assert_eq!(
+        (undone["kind"].as_str(), undone["reversal_of"].as_str()),
+        (Some("reversal"), gift["id"].as_str())
+    );
+    assert_eq!(
+        (
+            balances(&app, &w.member_a.token).await.1,
+            balances(&app, &w.resident_a.token).await.1
+        ),
+        (10, 0)
+    );
+    let twice = keyed(&app, &w.admin.token, &path, "r-2", body.clone()).await;
+    assert_eq!(
+        crate::helpers::problem(twice).await["code"],
+        "TRANSFER_ALREADY_REVERSED"
+    );
+
+    // The member spends the granted coins; taking the grant back would drive them below zero.
+    let st = ok_json(
+        app.get_as("/api/v1/me/transactions?kind=grant", &w.member_a.token)
+            .await,
+        200,
+    )
+    .await;
+    let grant_id = st["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        donate(&app, &w.member_a.token, &w.resident_a.user_id, 8, "d-2")
+            .await
+            .status(),
+        201
+    );
+    let res = keyed(
+        &app,
+        &w.admin.token,
+        &format!("/api/v1/transfers/{grant_id}/reverse"),
+        "r-3",
+        body,
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    assert_eq!(crate::helpers::problem(res).await["code"], "INSUFFICIENT_BALANCE");
+    assert_eq!(reconcile(&app, &w).await["ok"], true);
+}
