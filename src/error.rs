@@ -91,6 +91,7 @@ error_codes! {
     TransferAlreadyReversed = "TRANSFER_ALREADY_REVERSED" => CONFLICT, "该笔转账已冲正过";
     GrantLimitExceeded = "GRANT_LIMIT_EXCEEDED" => UNPROCESSABLE_ENTITY, "超过发放上限";
     RecipientInvalid = "RECIPIENT_INVALID" => UNPROCESSABLE_ENTITY, "收款人无效";
+    HoldNotPending = "HOLD_NOT_PENDING" => CONFLICT, "该笔冻结已入账或已解冻";
 }
 
 impl Serialize for ErrorCode {

@@ -5,6 +5,7 @@
 
 pub mod awards;
 mod handlers;
+pub mod holds;
 pub mod reconcile;
 mod transfers;
 
@@ -49,7 +50,7 @@ impl Asset {
 }
 
 /// Who holds an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Owner {
     User(i64),
     /// A community's issuing pool: where awards come from; the only account allowed below zero.

@@ -511,3 +511,81 @@ async fn reversal_once_and_never_below_zero() {
     assert_eq!(crate::helpers::problem(res).await["code"], "INSUFFICIENT_BALANCE");
     assert_eq!(reconcile(&app, &w).await["ok"], true);
 }
+
+#[tokio::test]
+async fn a_hold_is_posted_or_voided_once_even_at_the_same_moment() {
+    use linli::ledger::{self, Asset, Movement, Owner};
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    assert_eq!(
+        grant(&app, &w, &w.member_a.user_id, 10, "seed").await.status(),
+        201
+    );
+    let member: i64 = w.member_a.user_id.parse().unwrap();
+    let mut spent = 0;
+    for round in 0..5 {
+        let txn = linli::db::begin_write(&app.state.db).await.unwrap();
+        let m = Movement {
+            from: Owner::User(member),
+            to: Owner::Store(1),
+            asset: Asset::Coin,
+            amount: 2,
+            kind: "redeem",
+            reference: Some(format!("redemption:{round}")),
+            actor: None,
+            memo: None,
+            at: Utc::now(),
+            reversal_of: None,
+        };
+        let hold = ledger::holds::hold(&txn, m, None).await.unwrap();
+        txn.commit().await.unwrap();
+        let (held, available) = {
+            let v = ok_json(app.get_as("/api/v1/me/accounts", &w.member_a.token).await, 200).await;
+            let coin = v
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["asset"] == "coin")
+                .unwrap()
+                .clone();
+            (
+                coin["held"].as_i64().unwrap(),
+                coin["available"].as_i64().unwrap(),
+            )
+        };
+        assert_eq!(
+            (held, available),
+            (2, 10 - spent - 2),
+            "a hold is held, not spent"
+        );
+        let resolve = |post: bool| {
+            let db = app.state.db.clone();
+            async move {
+                let txn = linli::db::begin_write(&db).await.unwrap();
+                let r = ledger::holds::resolve(&txn, hold.id, post, None, Utc::now()).await;
+                if r.is_ok() {
+                    txn.commit().await.unwrap();
+                }
+                r.map(|t| t.phase)
+            }
+        };
+        let (posted, voided) = tokio::join!(tokio::spawn(resolve(true)), tokio::spawn(resolve(false)));
+        let (posted, voided) = (posted.unwrap(), voided.unwrap());
+        assert!(
+            posted.is_ok() != voided.is_ok(),
+            "exactly one wins: {posted:?} / {voided:?}"
+        );
+        let loser = posted.as_ref().err().or(voided.as_ref().err()).unwrap();
+        assert_eq!(loser.code, linli::error::ErrorCode::HoldNotPending);
+        if posted.is_ok() {
+            spent += 2;
+        }
+        if voided.is_ok() {
+            // Voided: the coins come back (this round spends nothing).
+            let txn = linli::db::begin_write(&app.state.db).await.unwrap();
+            let again = ledger::holds::resolve(&txn, hold.id, true, None, Utc::now()).await;
+            assert!(again.is_err(), "a voided hold cannot be posted later");
+        }
+    }
+    assert_eq!(reconcile(&app, &w).await["ok"], true);
+}

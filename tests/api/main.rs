@@ -6,6 +6,7 @@ mod helpers;
 mod jwt;
 mod kv;
 mod ledger;
+mod ledger_model;
 mod notify;
 mod openapi;
 mod ops;
