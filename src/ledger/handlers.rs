@@ -1,5 +1,5 @@
 use super::reconcile::{self, ReconciliationOut};
-use super::{Asset, available, balance};
+use super::{AccountOut, Asset};
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
@@ -11,18 +11,6 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Quer
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-/// 账户余额
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccountOut {
-    pub asset: Asset,
-    /// 余额（分钟或绿币）
-    pub balance: i64,
-    /// 冻结中（如待取货的兑换）
-    pub held: i64,
-    /// 可用 = 余额 − 冻结
-    pub available: i64,
-}
-
 /// The caller's balances, one per asset (zero until the first movement).
 #[utoipa::path(
     tag = "积分",
@@ -31,30 +19,7 @@ pub struct AccountOut {
 )]
 #[get("/me/accounts")]
 pub async fn accounts(state: web::Data<AppState>, p: Principal) -> AppResult<web::Json<Vec<AccountOut>>> {
-    let mine = account::Entity::find()
-        .filter(account::Column::OwnerKind.eq("user"))
-        .filter(account::Column::OwnerId.eq(p.id()))
-        .all(&state.db)
-        .await?;
-    Ok(web::Json(
-        Asset::ALL
-            .iter()
-            .map(|asset| match mine.iter().find(|a| a.asset == asset.as_str()) {
-                Some(a) => AccountOut {
-                    asset: *asset,
-                    balance: balance(a),
-                    held: a.debits_pending,
-                    available: available(a),
-                },
-                None => AccountOut {
-                    asset: *asset,
-                    balance: 0,
-                    held: 0,
-                    available: 0,
-                },
-            })
-            .collect(),
-    ))
+    Ok(web::Json(super::balances(&state.db, p.id()).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -111,16 +76,49 @@ pub async fn transactions(
     p: Principal,
     q: web::Query<StatementQuery>,
 ) -> AppResult<web::Json<Page<EntryOut>>> {
-    let page = PageQuery {
-        cursor: q.cursor.clone(),
-        limit: q.limit,
-    };
     let mine: Vec<account::Model> = account::Entity::find()
         .filter(account::Column::OwnerKind.eq("user"))
         .filter(account::Column::OwnerId.eq(p.id()))
         .all(&state.db)
         .await?;
-    let ids: Vec<i64> = mine.iter().map(|a| a.id).collect();
+    Ok(web::Json(
+        statement(&state, mine.iter().map(|a| a.id).collect(), &q).await?,
+    ))
+}
+
+/// A community pool's statement: every award and grant it issued (staff of the community).
+#[utoipa::path(
+    tag = "积分",
+    params(("id" = String, Path, description = "社区 id"), StatementQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "社区积分池流水（发出为负）", body = Page<EntryOut>),
+        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/regions/{id}/transactions")]
+pub async fn pool_transactions(
+    state: web::Data<AppState>,
+    access: crate::auth::RegionAccess<crate::auth::StaffRole>,
+    q: web::Query<StatementQuery>,
+) -> AppResult<web::Json<Page<EntryOut>>> {
+    let pools: Vec<account::Model> = account::Entity::find()
+        .filter(account::Column::OwnerKind.eq("pool"))
+        .filter(account::Column::OwnerId.eq(access.region.id))
+        .all(&state.db)
+        .await?;
+    Ok(web::Json(
+        statement(&state, pools.iter().map(|a| a.id).collect(), &q).await?,
+    ))
+}
+
+/// Transfers touching `ids`, newest first, signed from the point of view of those accounts.
+async fn statement(state: &AppState, ids: Vec<i64>, q: &StatementQuery) -> AppResult<Page<EntryOut>> {
+    let page = PageQuery {
+        cursor: q.cursor.clone(),
+        limit: q.limit,
+    };
     let mut query = transfer::Entity::find()
         .filter(
             Condition::any()
@@ -210,7 +208,7 @@ pub async fn transactions(
             }
         })
         .collect();
-    Ok(web::Json(Page { items, next_cursor }))
+    Ok(Page { items, next_cursor })
 }
 
 /// Checks the ledger's invariants and lists every violation (system admins).

@@ -128,3 +128,42 @@ pub async fn resolve(
     credit.exec(conn).await?;
     Ok(resolution)
 }
+
+/// Voids holds whose time ran out at `now` (each once); returns how many.
+pub async fn expire(db: &sea_orm::DatabaseConnection, now: DateTime<Utc>) -> AppResult<usize> {
+    use sea_orm::sea_query::Query;
+    use sea_orm::{QueryOrder, QuerySelect};
+    let due: Vec<i64> = transfer::Entity::find()
+        .select_only()
+        .column(transfer::Column::Id)
+        .filter(transfer::Column::Phase.eq("pending"))
+        .filter(transfer::Column::ExpiresAt.lt(now))
+        .filter(
+            transfer::Column::Id.not_in_subquery(
+                Query::select()
+                    .column(transfer::Column::PendingId)
+                    .from(transfer::Entity)
+                    .and_where(transfer::Column::PendingId.is_not_null())
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(transfer::Column::Id)
+        .limit(100)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut voided = 0;
+    for id in due {
+        let txn = crate::db::begin_write(db).await?;
+        match resolve(&txn, id, false, None, now).await {
+            Ok(_) => {
+                txn.commit().await?;
+                voided += 1;
+            }
+            // Resolved meanwhile by a pickup or another instance.
+            Err(e) if e.code == ErrorCode::HoldNotPending => txn.rollback().await?,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(voided)
+}

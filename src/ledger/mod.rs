@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(handlers::accounts)
         .service(handlers::transactions)
         .service(handlers::reconciliation)
+        .service(handlers::pool_transactions)
         .service(transfers::donate)
         .service(transfers::grant)
         .service(transfers::reverse);
@@ -78,6 +79,44 @@ impl Owner {
 pub fn sum_amount() -> sea_orm::sea_query::Expr {
     use sea_orm::sea_query::{Alias, Func};
     Expr::expr(Func::sum(Expr::col(transfer::Column::Amount))).cast_as(Alias::new("BIGINT"))
+}
+
+/// 账户余额
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountOut {
+    pub asset: Asset,
+    /// 余额（分钟或绿币）
+    pub balance: i64,
+    /// 冻结中（如待取货的兑换）
+    pub held: i64,
+    /// 可用 = 余额 − 冻结
+    pub available: i64,
+}
+
+/// A user's balances, one per asset (zero before the first movement).
+pub async fn balances(conn: &impl ConnectionTrait, user_id: i64) -> AppResult<Vec<AccountOut>> {
+    let mine = account::Entity::find()
+        .filter(account::Column::OwnerKind.eq("user"))
+        .filter(account::Column::OwnerId.eq(user_id))
+        .all(conn)
+        .await?;
+    Ok(Asset::ALL
+        .iter()
+        .map(|asset| match mine.iter().find(|a| a.asset == asset.as_str()) {
+            Some(a) => AccountOut {
+                asset: *asset,
+                balance: balance(a),
+                held: a.debits_pending,
+                available: available(a),
+            },
+            None => AccountOut {
+                asset: *asset,
+                balance: 0,
+                held: 0,
+                available: 0,
+            },
+        })
+        .collect())
 }
 
 /// Balance = credits − debits (posted); held = pending debits; available = balance − held.

@@ -22,6 +22,8 @@ pub struct TickReport {
     pub closed: usize,
     /// Award claims posted to the points bank that no close had posted.
     pub awarded: usize,
+    /// Holds voided because their time ran out.
+    pub expired_holds: usize,
 }
 
 /// Which orders a clock acts on: in this status, with this column older than this.
@@ -111,6 +113,7 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport>
             report.closed += 1;
         }
     }
+    report.expired_holds = crate::ledger::holds::expire(&state.db, now).await?;
     for claim in crate::ledger::awards::unposted(&state.db, BATCH).await? {
         let txn = crate::db::begin_write(&state.db).await?;
         if crate::ledger::awards::post_claim(&txn, &claim, now).await? {

@@ -210,6 +210,8 @@ pub struct MeOut {
     pub phone: Option<String>,
     pub roles: Vec<RoleOut>,
     pub residence: Option<ResidenceOut>,
+    /// 时间银行与绿币余额
+    pub balances: Vec<crate::ledger::AccountOut>,
 }
 
 pub async fn me(state: &AppState, p: &Principal) -> AppResult<MeOut> {
@@ -243,11 +245,13 @@ pub async fn me(state: &AppState, p: &Principal) -> AppResult<MeOut> {
         region_name: r.name.clone(),
         address: p.user.residence_address.clone(),
     });
+    let balances = crate::ledger::balances(&state.db, p.id()).await?;
     Ok(MeOut {
         user: UserOut::new(&p.user, &state.pii),
         phone: phone_of(&p.user, &state.pii),
         roles,
         residence,
+        balances,
     })
 }
 

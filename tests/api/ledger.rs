@@ -589,3 +589,98 @@ async fn a_hold_is_posted_or_voided_once_even_at_the_same_moment() {
     }
     assert_eq!(reconcile(&app, &w).await["ok"], true);
 }
+
+#[tokio::test]
+async fn me_shows_balances_and_staff_see_their_pool() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let item = item(&app, &w).await;
+    close(&app, &w, Some(&item), 45).await;
+    let me = ok_json(app.get_as("/api/v1/me", &w.member_a.token).await, 200).await;
+    let time = me["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["asset"] == "time")
+        .unwrap()
+        .clone();
+    assert_eq!(time["balance"], 45, "cumulative service minutes on the profile");
+
+    let path = format!("/api/v1/regions/{}/transactions", w.comm_a);
+    let pool = ok_json(app.get_as(&path, &w.staff_a.token).await, 200).await;
+    let amounts: Vec<i64> = pool["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["amount"].as_i64().unwrap())
+        .collect();
+    assert_eq!(amounts.len(), 2);
+    assert!(
+        amounts.iter().all(|a| *a < 0),
+        "the pool issued them: {amounts:?}"
+    );
+    assert_eq!(
+        pool["items"][0]["counterparty"]["name"], "和***",
+        "people are masked in the pool's statement"
+    );
+    assert_eq!(app.get_as(&path, &w.staff_b.token).await.status(), 404);
+    assert_eq!(app.get_as(&path, &w.resident_a.token).await.status(), 403);
+}
+
+#[tokio::test]
+async fn expired_holds_are_released_by_the_clock() {
+    use linli::ledger::{self, Asset, Movement, Owner};
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    assert_eq!(
+        grant(&app, &w, &w.member_a.user_id, 10, "seed").await.status(),
+        201
+    );
+    let txn = linli::db::begin_write(&app.state.db).await.unwrap();
+    let m = Movement {
+        from: Owner::User(w.member_a.user_id.parse().unwrap()),
+        to: Owner::Store(1),
+        asset: Asset::Coin,
+        amount: 6,
+        kind: "redeem",
+        reference: None,
+        actor: None,
+        memo: None,
+        at: Utc::now(),
+        reversal_of: None,
+    };
+    ledger::holds::hold(&txn, m, Some(Utc::now() + Duration::minutes(30)))
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    let early = linli::orders::sla::tick(&app.state, Utc::now()).await.unwrap();
+    assert_eq!(early.expired_holds, 0);
+    let late = linli::orders::sla::tick(&app.state, Utc::now() + Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(late.expired_holds, 1);
+    let v = ok_json(app.get_as("/api/v1/me/accounts", &w.member_a.token).await, 200).await;
+    let coin = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["asset"] == "coin")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            coin["balance"].as_i64(),
+            coin["held"].as_i64(),
+            coin["available"].as_i64()
+        ),
+        (Some(10), Some(0), Some(10))
+    );
+    assert_eq!(
+        linli::orders::sla::tick(&app.state, Utc::now() + Duration::hours(2))
+            .await
+            .unwrap()
+            .expired_holds,
+        0
+    );
+    assert_eq!(reconcile(&app, &w).await["ok"], true);
+}
