@@ -684,3 +684,45 @@ async fn expired_holds_are_released_by_the_clock() {
     );
     assert_eq!(reconcile(&app, &w).await["ok"], true);
 }
+
+#[tokio::test]
+async fn a_key_still_in_flight_answers_409() {
+    use sea_orm::ActiveModelTrait;
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    // A first request with this key is still running (its row is fresh and not done).
+    let body = json!({"to_user_id": w.resident_a.user_id, "asset": "coin", "amount": 1, "memo": "送给邻居"});
+    let text = serde_json::to_vec(&body).unwrap();
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"POST /api/v1/transfers\n");
+    h.update(&text);
+    let hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    entity::idempotency_key::ActiveModel {
+        actor_id: Set(w.member_a.user_id.parse().unwrap()),
+        key: Set("busy".into()),
+        request_hash: Set(hash),
+        status: Set("in_flight".into()),
+        created_at: Set(Utc::now()),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+    let res = app
+        .client
+        .post(app.url("/api/v1/transfers"))
+        .bearer_auth(&w.member_a.token)
+        .header("Idempotency-Key", "busy")
+        .header("content-type", "application/json")
+        .body(text)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    assert_eq!(
+        crate::helpers::problem(res).await["code"],
+        "IDEMPOTENCY_KEY_IN_FLIGHT"
+    );
+}
