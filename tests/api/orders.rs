@@ -562,28 +562,7 @@ async fn confirm_and_auto_close_at_once_award_once() {
     let w = world::build(&app).await;
     let mut orders = Vec::new();
     for _ in 0..5 {
-        let o = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
-        step(
-            &app,
-            &w.staff_a,
-            &o,
-            "dispatch",
-            json!({"mode": "assign", "member_id": w.member_a.user_id}),
-            "assigned",
-        )
-        .await;
-        for (a, s) in [("accept", "claimed"), ("start", "in_service")] {
-            step(&app, &w.member_a, &o, a, json!({}), s).await;
-        }
-        step(
-            &app,
-            &w.member_a,
-            &o,
-            "complete",
-            json!({"minutes": 30}),
-            "completed",
-        )
-        .await;
+        let o = completed(&app, &w, None, json!({"minutes": 30})).await;
         orders.push(o);
     }
     let confirms = orders
@@ -597,6 +576,16 @@ async fn confirm_and_auto_close_at_once_award_once() {
         5,
         "each order closed by exactly one of them"
     );
+    // The points bank paid each order's minutes once, and the books balance.
+    let me = ok_json(app.get_as("/api/v1/me/accounts", &w.member_a.token).await, 200).await;
+    assert_eq!(me[0]["asset"], "time");
+    assert_eq!(me[0]["balance"], 5 * 30);
+    let books = ok_json(
+        app.get_as("/api/v1/ledger/reconciliation", &w.admin.token).await,
+        200,
+    )
+    .await;
+    assert_eq!(books["ok"], true);
     for o in &orders {
         assert_eq!(award(&app, o).await.len(), 1, "order {o} owes one award");
         let closes = order_event::Entity::find()
@@ -903,26 +892,11 @@ async fn lists_by_point_of_view() {
 }
 
 async fn finish(app: &TestApp, w: &World, item: Option<&str>, rating: Option<i64>) -> String {
-    let o = id(&place(app, &w.resident_a, &w.grid_a, item).await);
-    step(
+    let o = completed(
         app,
-        &w.staff_a,
-        &o,
-        "dispatch",
-        json!({"mode": "assign", "member_id": w.member_a.user_id}),
-        "assigned",
-    )
-    .await;
-    for (a, s) in [("accept", "claimed"), ("start", "in_service")] {
-        step(app, &w.member_a, &o, a, json!({}), s).await;
-    }
-    step(
-        app,
-        &w.member_a,
-        &o,
-        "complete",
+        &w,
+        item,
         json!({"minutes": 40, "photos": ["media/done.jpg"]}),
-        "completed",
     )
     .await;
     match rating {
@@ -1184,28 +1158,7 @@ async fn simultaneous_claims_by_one_member_respect_the_limit() {
 async fn numbers_in_public_free_text_are_hidden() {
     let app = spawn_app().await;
     let w = world::build(&app).await;
-    let o = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
-    step(
-        &app,
-        &w.staff_a,
-        &o,
-        "dispatch",
-        json!({"mode": "assign", "member_id": w.member_a.user_id}),
-        "assigned",
-    )
-    .await;
-    for (a, s) in [("accept", "claimed"), ("start", "in_service")] {
-        step(&app, &w.member_a, &o, a, json!({}), s).await;
-    }
-    step(
-        &app,
-        &w.member_a,
-        &o,
-        "complete",
-        json!({"minutes": 10}),
-        "completed",
-    )
-    .await;
+    let o = completed(&app, &w, None, json!({"minutes": 10})).await;
     let comment = json!({"rating": 5, "comment": "谢谢502室的邻居，电话13900001111"});
     step(&app, &w.resident_a, &o, "confirm", comment, "closed").await;
     let feed = ok_json(
@@ -1222,4 +1175,16 @@ async fn numbers_in_public_free_text_are_hidden() {
     )
     .await;
     assert_eq!(mine["comment"], "谢谢502室的邻居，电话13900001111");
+}
+
+/// Places an order for resident A, assigns it to member A and takes it to `completed`.
+pub async fn completed(app: &TestApp, w: &World, item: Option<&str>, complete: Value) -> String {
+    let o = id(&place(app, &w.resident_a, &w.grid_a, item).await);
+    let assign = json!({"mode": "assign", "member_id": w.member_a.user_id});
+    step(app, &w.staff_a, &o, "dispatch", assign, "assigned").await;
+    for (a, s) in [("accept", "claimed"), ("start", "in_service")] {
+        step(app, &w.member_a, &o, a, json!({}), s).await;
+    }
+    step(app, &w.member_a, &o, "complete", complete, "completed").await;
+    o
 }
