@@ -892,13 +892,7 @@ async fn lists_by_point_of_view() {
 }
 
 async fn finish(app: &TestApp, w: &World, item: Option<&str>, rating: Option<i64>) -> String {
-    let o = completed(
-        app,
-        &w,
-        item,
-        json!({"minutes": 40, "photos": ["media/done.jpg"]}),
-    )
-    .await;
+    let o = completed(app, w, item, json!({"minutes": 40, "photos": ["media/done.jpg"]})).await;
     match rating {
         Some(r) => {
             step(
