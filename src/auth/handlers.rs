@@ -92,7 +92,7 @@ pub async fn wechat_login(
     request_body = WechatCodeIn,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "绑定成功", body = UserOut),
+        (status = 200, description = "绑定成功：返回该账号的新令牌。若手机号属于已有账号（如先由社区录入的工作人员），本微信将并入该账号，请改用新令牌", body = TokensOut),
         (status = 400, description = "`WECHAT_CODE_INVALID`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`CONFLICT`：手机号已绑定其他账号", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`WECHAT_UNAVAILABLE`", body = Problem, content_type = "application/problem+json"),
@@ -103,10 +103,10 @@ pub async fn wechat_phone(
     state: web::Data<AppState>,
     p: Principal,
     body: ApiJson<WechatCodeIn>,
-) -> AppResult<web::Json<UserOut>> {
+) -> AppResult<web::Json<TokensOut>> {
     let phone = state.wechat.phone_number(&body.0.code).await?;
     let u = users::bind_phone(&state, p.user, &phone).await?;
-    Ok(web::Json(UserOut::new(&u, &state.pii)))
+    Ok(web::Json(issue(&state, &state.db, &u, None).await?))
 }
 
 /// 手机号 + 密码登录（社区工作者）

@@ -158,11 +158,18 @@ pub async fn sync_system_admin(state: &AppState, u: user::Model) -> AppResult<us
     Ok(a.update(&state.db).await?)
 }
 
-/// Binds `phone` to `u`. A phone already bound to someone else is refused.
+/// Binds `phone` to `u`; returns the account that now has it. When the phone belongs to an
+/// account made without WeChat (staff created by phone, say) and `u` is a blank WeChat-only
+/// account, the phone's account takes over the openid and the blank one is removed. A phone
+/// bound to any other account is refused.
 pub async fn bind_phone(state: &AppState, u: user::Model, phone: &str) -> AppResult<user::Model> {
     if let Some(other) = find_by_phone(&state.db, &state.pii, phone).await?
         && other.id != u.id
     {
+        let adoptable = other.openid.is_none() && u.phone_hash.is_none() && u.openid.is_some();
+        if adoptable && is_blank(&state.db, u.id).await? {
+            return adopt_openid(state, u, other).await;
+        }
         return Err(AppError::new(ErrorCode::Conflict).with_detail("该手机号已绑定其他账号"));
     }
     let mut a: user::ActiveModel = u.into();
@@ -177,6 +184,57 @@ pub async fn bind_phone(state: &AppState, u: user::Model, phone: &str) -> AppRes
         }
     })?;
     sync_system_admin(state, u).await
+}
+
+/// Nothing hangs off the account yet: no roles, orders, reports or points.
+async fn is_blank(conn: &impl ConnectionTrait, id: i64) -> AppResult<bool> {
+    use entity::{account, member_report, service_order};
+    use sea_orm::{Condition, PaginatorTrait};
+    let roles = role_grant::Entity::find()
+        .filter(role_grant::Column::UserId.eq(id))
+        .count(conn)
+        .await?;
+    let orders = service_order::Entity::find()
+        .filter(
+            Condition::any()
+                .add(service_order::Column::ResidentId.eq(id))
+                .add(service_order::Column::AssigneeId.eq(id)),
+        )
+        .count(conn)
+        .await?;
+    let reports = member_report::Entity::find()
+        .filter(member_report::Column::UserId.eq(id))
+        .count(conn)
+        .await?;
+    let accounts = account::Entity::find()
+        .filter(account::Column::OwnerKind.eq("user"))
+        .filter(account::Column::OwnerId.eq(id))
+        .count(conn)
+        .await?;
+    Ok(roles + orders + reports + accounts == 0)
+}
+
+async fn adopt_openid(state: &AppState, blank: user::Model, keeper: user::Model) -> AppResult<user::Model> {
+    let txn = crate::db::begin_write(&state.db).await?;
+    // The openid is unique: free it before handing it over.
+    let mut freed: user::ActiveModel = blank.clone().into();
+    freed.openid = Set(None);
+    freed.unionid = Set(None);
+    freed.update(&txn).await?;
+    let unionid = keeper.unionid.clone().or(blank.unionid.clone());
+    let mut k: user::ActiveModel = keeper.into();
+    k.openid = Set(blank.openid.clone());
+    k.unionid = Set(unionid);
+    k.updated_at = Set(Utc::now());
+    let keeper = k.update(&txn).await?;
+    user::Entity::delete_by_id(blank.id).exec(&txn).await?;
+    txn.commit().await?;
+    tracing::info!(
+        from = blank.id,
+        to = keeper.id,
+        "WeChat login joined the account that has its phone"
+    );
+    sync_system_admin(state, keeper).await
 }
 
 /// 我的角色

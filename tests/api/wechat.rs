@@ -1,6 +1,7 @@
 //! WeChat login and phone binding against a local fake WeChat server.
 
 use crate::helpers::{Session, TestApp, ok_json, problem, spawn_app, spawn_app_with};
+use sea_orm::EntityTrait;
 use serde_json::json;
 use std::time::Duration;
 use wiremock::matchers::{body_partial_json, method, path, query_param};
@@ -216,7 +217,7 @@ async fn a_refused_token_is_refreshed_once_by_force() {
         .unwrap();
     let s = Session::from_tokens(&ok_json(wechat_login(&app, "c").await, 200).await);
     let user = ok_json(bind(&app, &s.token, "code").await, 200).await;
-    assert_eq!(user["phone_masked"], "138****5678");
+    assert_eq!(user["user"]["phone_masked"], "138****5678");
     assert_eq!(
         app.state.kv.get("wechat:access_token").await.unwrap().as_deref(),
         Some("AT-NEW")
@@ -246,7 +247,19 @@ async fn phone_errors_and_a_phone_bound_elsewhere() {
         .mount(&server)
         .await;
     let app = app_with_wechat(&server).await;
-    app.login("13800000099", "已有账号").await;
+    // The phone belongs to another WeChat user already: no merging two WeChat identities.
+    let other = app.login("13800000099", "已有账号").await;
+    let id: i64 = other.user_id.parse().unwrap();
+    let mut row: entity::user::ActiveModel = entity::user::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    row.openid = sea_orm::Set(Some("o-someone-else".into()));
+    sea_orm::ActiveModelTrait::update(row, &app.state.db)
+        .await
+        .unwrap();
     let s = Session::from_tokens(&ok_json(wechat_login(&app, "c").await, 200).await);
     assert_eq!(
         problem(bind(&app, &s.token, "bad").await).await["code"],
@@ -256,4 +269,45 @@ async fn phone_errors_and_a_phone_bound_elsewhere() {
     assert_eq!(res.status(), 409);
     assert_eq!(problem(res).await["code"], "CONFLICT");
     assert_eq!(bind(&app, "no-token", "bad").await.status(), 401);
+}
+
+#[tokio::test]
+async fn staff_entered_by_phone_who_log_in_by_wechat_keep_their_account() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    Mock::given(path("/cgi-bin/stable_token"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"access_token": "AT", "expires_in": 7200})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/wxa/business/getuserphonenumber"))
+        .respond_with(phone_reply("13800000001"))
+        .mount(&server)
+        .await;
+    let app = app_with_wechat(&server).await;
+    let w = crate::world::build(&app).await;
+    // The community worker was entered by phone (dev login here); now opens the mini-program.
+    let staff_phone_account = w.staff_a.user_id.clone();
+    let fresh = Session::from_tokens(&ok_json(wechat_login(&app, "c").await, 200).await);
+    assert_ne!(
+        fresh.user_id, staff_phone_account,
+        "WeChat alone does not know the phone yet"
+    );
+    let joined = ok_json(bind(&app, &fresh.token, "p").await, 200).await;
+    let joined = Session::from_tokens(&joined);
+    assert_eq!(
+        joined.user_id, staff_phone_account,
+        "the phone's account takes the WeChat login"
+    );
+    let me = ok_json(app.get_as("/api/v1/me", &joined.token).await, 200).await;
+    assert_eq!(me["roles"][0]["role"], "staff");
+    assert_eq!(
+        app.get_as("/api/v1/me", &fresh.token).await.status(),
+        401,
+        "the blank account is gone"
+    );
+    // From now on WeChat login lands in the staff account directly.
+    let again = Session::from_tokens(&ok_json(wechat_login(&app, "c").await, 200).await);
+    assert_eq!(again.user_id, staff_phone_account);
 }
