@@ -3,7 +3,6 @@
 use crate::auth::password;
 use crate::config::Config;
 use crate::orders::service::{self, NewOrder, Step};
-use crate::orders::state::Action;
 use crate::pii::Pii;
 use crate::regions::{self, NewRegion};
 use crate::users;
@@ -436,40 +435,24 @@ async fn demo_order(
     if stop == 0 {
         return Ok((o, true));
     }
-    let publish = stop == 1;
-    let mut dispatch = Step::new(
-        if publish { Action::Publish } else { Action::Assign },
-        Some(staff),
-        now,
-    );
-    dispatch.set.dispatcher_id = Set(Some(staff));
-    dispatch.set.dispatched_at = Set(Some(now));
-    dispatch.set.dispatch_mode = Set(Some(if publish { "publish" } else { "assign" }.into()));
-    if !publish {
+    let mut dispatch = Step::dispatch(if stop == 1 { "publish" } else { "assign" }, staff, now);
+    if stop > 1 {
         dispatch.set.assignee_id = Set(Some(member));
     }
     o = go(dispatch, o).await?;
     if stop >= 2 {
-        let mut accept = Step::new(Action::Accept, Some(member), now);
-        accept.set.claimed_at = Set(Some(now));
-        o = go(accept, o).await?;
+        o = go(Step::accept(member, now), o).await?;
     }
     if stop >= 3 {
-        let mut start = Step::new(Action::Start, Some(member), now);
-        start.set.started_at = Set(Some(now));
-        o = go(start, o).await?;
-        let mut complete = Step::new(Action::Complete, Some(member), now).note(Some("已处理".into()));
-        complete.set.minutes = Set(Some(50));
-        complete.set.completion_note = Set(Some("已处理".into()));
-        complete.set.completed_at = Set(Some(now));
-        o = go(complete, o).await?;
+        o = go(Step::start(member, now), o).await?;
+        o = go(
+            Step::complete(member, 50, Some("已处理".into()), "[]".into(), now),
+            o,
+        )
+        .await?;
     }
     if stop >= 4 {
-        let mut confirm = Step::new(Action::Confirm, Some(resident.id), now).note(Some("非常感谢！".into()));
-        confirm.set.rating = Set(Some(5));
-        confirm.set.comment = Set(Some("非常感谢！".into()));
-        confirm.set.closed_at = Set(Some(now));
-        o = go(confirm, o).await?;
+        o = go(Step::confirm(resident.id, 5, Some("非常感谢！".into()), now), o).await?;
     }
     Ok((o, true))
 }

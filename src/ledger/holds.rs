@@ -7,9 +7,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use chrono::{DateTime, Utc};
 use entity::{account as acct, transfer};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr};
 
 /// Places a hold; refuses with `INSUFFICIENT_BALANCE` (changing nothing) when it cannot be afforded.
 pub async fn hold(
@@ -28,14 +26,7 @@ pub async fn hold(
             Expr::col(acct::Column::DebitsPending).add(m.amount),
         )
         .filter(acct::Column::Id.eq(from.id))
-        .filter(
-            Condition::any().add(acct::Column::MayGoNegative.eq(true)).add(
-                Expr::col(acct::Column::CreditsPosted)
-                    .sub(Expr::col(acct::Column::DebitsPosted))
-                    .sub(Expr::col(acct::Column::DebitsPending))
-                    .gte(m.amount),
-            ),
-        )
+        .filter(super::affordable(m.amount))
         .exec(conn)
         .await?
         .rows_affected;

@@ -171,6 +171,19 @@ pub async fn account(conn: &impl ConnectionTrait, owner: Owner, asset: Asset) ->
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("account vanished")))
 }
 
+/// The debited account can take `amount`: an issuing pool always, any other account only from
+/// what is available (posted balance less holds).
+pub fn affordable(amount: i64) -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(account::Column::MayGoNegative.eq(true))
+        .add(
+            Expr::col(account::Column::CreditsPosted)
+                .sub(Expr::col(account::Column::DebitsPosted))
+                .sub(Expr::col(account::Column::DebitsPending))
+                .gte(amount),
+        )
+}
+
 /// One single-phase movement.
 pub struct Movement<'a> {
     pub from: Owner,
@@ -200,16 +213,7 @@ pub async fn post(conn: &impl ConnectionTrait, m: Movement<'_>) -> AppResult<tra
             Expr::col(account::Column::DebitsPosted).add(m.amount),
         )
         .filter(account::Column::Id.eq(from.id))
-        .filter(
-            sea_orm::Condition::any()
-                .add(account::Column::MayGoNegative.eq(true))
-                .add(
-                    Expr::col(account::Column::CreditsPosted)
-                        .sub(Expr::col(account::Column::DebitsPosted))
-                        .sub(Expr::col(account::Column::DebitsPending))
-                        .gte(m.amount),
-                ),
-        )
+        .filter(affordable(m.amount))
         .exec(conn)
         .await?
         .rows_affected;

@@ -90,9 +90,15 @@ pub async fn dispatch(
     let b = body.0;
     let owner = crate::regions::find(&state.db, order.region_id).await?;
     let now = Utc::now();
-    let mut step = Step::new(Action::Publish, Some(p.id()), now);
-    step.set.dispatcher_id = Set(Some(p.id()));
-    step.set.dispatched_at = Set(Some(now));
+    let mut step = Step::dispatch(
+        match b.mode {
+            DispatchMode::Assign => "assign",
+            DispatchMode::Publish => "publish",
+            DispatchMode::Unit => "unit",
+        },
+        p.id(),
+        now,
+    );
     let invalid = |d: &str| AppError::new(ErrorCode::AssigneeInvalid).with_detail(d.to_owned());
     match b.mode {
         DispatchMode::Assign => {
@@ -113,9 +119,7 @@ pub async fn dispatch(
             if member == order.resident_id {
                 return Err(AppError::new(ErrorCode::OwnOrder));
             }
-            step.action = Action::Assign;
             step.set.assignee_id = Set(Some(member));
-            step.set.dispatch_mode = Set(Some("assign".into()));
         }
         DispatchMode::Unit => {
             let unit_id = b.unit_id.ok_or_else(|| invalid("缺少 unit_id"))?.0;
@@ -127,9 +131,7 @@ pub async fn dispatch(
             if !(owner.path.starts_with(&community.path) || community.path.starts_with(&owner.path)) {
                 return Err(invalid("该单位不在本区域报到"));
             }
-            step.action = Action::Assign;
             step.set.unit_id = Set(Some(u.id));
-            step.set.dispatch_mode = Set(Some("unit".into()));
         }
         DispatchMode::Publish => {
             if let Some(pool) = b.pool_region_id {
@@ -140,7 +142,6 @@ pub async fn dispatch(
                 step.set.pool_region_id = Set(Some(pool.id));
             }
             step.set.pool_skill = Set(b.skill);
-            step.set.dispatch_mode = Set(Some("publish".into()));
         }
     }
     run(&state, &p, &order, step).await
@@ -177,8 +178,7 @@ pub async fn accept(
 ) -> Json {
     let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
     let now = Utc::now();
-    let mut step = Step::new(Action::Accept, Some(p.id()), now);
-    step.set.claimed_at = Set(Some(now));
+    let mut step = Step::accept(p.id(), now);
     if standing.unit_admin && order.assignee_id.is_none() {
         let member = body
             .0
@@ -264,7 +264,7 @@ pub async fn claim(state: web::Data<AppState>, p: Principal, id: web::Path<i64>)
     if order.status != OrderStatus::Published {
         // Too late is told only to members who could have seen it.
         if member_near(&p, &owner.path) {
-            return Err(service::status_conflict(order.status, Action::Claim));
+            return Err(service::refused(order.status, Action::Claim));
         }
         return Err(AppError::new(ErrorCode::NotFound));
     }
@@ -299,10 +299,7 @@ pub async fn start(state: web::Data<AppState>, p: Principal, id: web::Path<i64>)
     if !standing.assignee {
         return Err(forbidden("只有接单党员可以开始服务"));
     }
-    let now = Utc::now();
-    let mut step = Step::new(Action::Start, Some(p.id()), now);
-    step.set.started_at = Set(Some(now));
-    run(&state, &p, &order, step).await
+    run(&state, &p, &order, Step::start(p.id(), Utc::now())).await
 }
 
 /// 完成服务
@@ -346,13 +343,14 @@ pub async fn complete(
     }
     let b = body.0;
     super::handlers::check_photos("photos", &b.photos)?;
-    let now = Utc::now();
-    let mut step = Step::new(Action::Complete, Some(p.id()), now).note(b.note.clone());
-    step.set.minutes = Set(Some(b.minutes));
-    step.set.completion_note = Set(b.note);
-    step.set.completion_photos = Set(serde_json::to_string(&b.photos).map_err(AppError::internal)?);
-    step.set.completed_at = Set(Some(now));
-    run(&state, &p, &order, step).await
+    let photos = serde_json::to_string(&b.photos).map_err(AppError::internal)?;
+    run(
+        &state,
+        &p,
+        &order,
+        Step::complete(p.id(), b.minutes, b.note, photos, Utc::now()),
+    )
+    .await
 }
 
 /// 评单
@@ -391,12 +389,13 @@ pub async fn confirm(
         return Err(forbidden("只有下单居民可以评价"));
     }
     let b = body.0;
-    let now = Utc::now();
-    let mut step = Step::new(Action::Confirm, Some(p.id()), now).note(b.comment.clone());
-    step.set.rating = Set(Some(b.rating));
-    step.set.comment = Set(b.comment);
-    step.set.closed_at = Set(Some(now));
-    run(&state, &p, &order, step).await
+    run(
+        &state,
+        &p,
+        &order,
+        Step::confirm(p.id(), b.rating, b.comment, Utc::now()),
+    )
+    .await
 }
 
 /// 取消原因

@@ -44,9 +44,60 @@ impl Step {
         self.note = note;
         self
     }
+
+    /// 派单 by `dispatcher`: `mode` is `assign`, `publish` or `unit`; the target is set by the caller.
+    pub fn dispatch(mode: &str, dispatcher: i64, at: DateTime<Utc>) -> Step {
+        let action = if mode == "publish" {
+            Action::Publish
+        } else {
+            Action::Assign
+        };
+        let mut step = Step::new(action, Some(dispatcher), at);
+        step.set.dispatcher_id = Set(Some(dispatcher));
+        step.set.dispatched_at = Set(Some(at));
+        step.set.dispatch_mode = Set(Some(mode.to_owned()));
+        step
+    }
+
+    pub fn accept(actor: i64, at: DateTime<Utc>) -> Step {
+        let mut step = Step::new(Action::Accept, Some(actor), at);
+        step.set.claimed_at = Set(Some(at));
+        step
+    }
+
+    pub fn start(actor: i64, at: DateTime<Utc>) -> Step {
+        let mut step = Step::new(Action::Start, Some(actor), at);
+        step.set.started_at = Set(Some(at));
+        step
+    }
+
+    /// `photos` is the JSON array of photo references.
+    pub fn complete(
+        actor: i64,
+        minutes: i32,
+        note: Option<String>,
+        photos: String,
+        at: DateTime<Utc>,
+    ) -> Step {
+        let mut step = Step::new(Action::Complete, Some(actor), at).note(note.clone());
+        step.set.minutes = Set(Some(minutes));
+        step.set.completion_note = Set(note);
+        step.set.completion_photos = Set(photos);
+        step.set.completed_at = Set(Some(at));
+        step
+    }
+
+    pub fn confirm(actor: i64, rating: i16, comment: Option<String>, at: DateTime<Utc>) -> Step {
+        let mut step = Step::new(Action::Confirm, Some(actor), at).note(comment.clone());
+        step.set.rating = Set(Some(rating));
+        step.set.comment = Set(comment);
+        step.set.closed_at = Set(Some(at));
+        step
+    }
 }
 
-fn refused(current: OrderStatus, action: Action) -> AppError {
+/// The answer when an order is no longer where `action` needs it.
+pub fn refused(current: OrderStatus, action: Action) -> AppError {
     if action == Action::Claim && current != OrderStatus::Published {
         return AppError::new(ErrorCode::OrderAlreadyClaimed).with_detail(format!(
             "订单当前状态为 {}（{}）",
@@ -319,11 +370,6 @@ pub async fn insert(
     .await?;
     crate::notify::enqueue(conn, &cfg.notify, None, &order, None, now).await?;
     Ok(order)
-}
-
-/// The answer when an order is no longer where an action needs it.
-pub fn status_conflict(current: OrderStatus, action: Action) -> AppError {
-    refused(current, action)
 }
 
 /// The step that moves an order to its region's parent, clearing any pool it was published to.
