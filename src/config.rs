@@ -44,6 +44,16 @@ pub struct LedgerRules {
     pub donation_max: Option<i64>,
 }
 
+/// Love supermarket (爱心超市) rules.
+#[derive(Debug, Clone)]
+pub struct StoreRules {
+    /// A redemption not picked up within this is expired: coins released, stock returned.
+    pub pickup_within: Duration,
+    /// Wrong pickup codes a store may submit in one window before it must wait.
+    pub wrong_codes_per_window: i64,
+    pub wrong_code_window: Duration,
+}
+
 /// Notifications: WeChat subscribe-message templates and the relay.
 #[derive(Debug, Clone)]
 pub struct NotifyConfig {
@@ -105,6 +115,7 @@ pub struct Config {
     pub orders: OrderRules,
     pub notify: NotifyConfig,
     pub ledger: LedgerRules,
+    pub store: StoreRules,
     pub body_limit: usize,
     pub shutdown_timeout: Duration,
     pub http_workers: usize,
@@ -288,6 +299,16 @@ impl Config {
                 .map(|_| parse_num(&var, "DONATION_MAX", 0, 1..=100_000_000, &mut errs)),
         };
 
+        let store = StoreRules {
+            pickup_within: Duration::from_secs(
+                hour * parse_num(&var, "REDEMPTION_PICKUP_HOURS", 72, 1..=720, &mut errs),
+            ),
+            wrong_codes_per_window: parse_num(&var, "PICKUP_WRONG_CODES_PER_WINDOW", 10, 1..=1000, &mut errs),
+            wrong_code_window: Duration::from_secs(
+                60 * parse_num(&var, "PICKUP_WRONG_CODE_WINDOW_MINS", 10, 1..=1440, &mut errs),
+            ),
+        };
+
         let api_base = var("WECHAT_API_BASE").unwrap_or_else(|| DEFAULT_WECHAT_API_BASE.into());
         if !(api_base.starts_with("http://") || api_base.starts_with("https://")) {
             errs.push("WECHAT_API_BASE: must be an http:// or https:// URL".into());
@@ -350,6 +371,7 @@ impl Config {
             orders,
             notify,
             ledger,
+            store,
             body_limit,
             shutdown_timeout: Duration::from_secs(shutdown_secs),
             http_workers,

@@ -92,6 +92,14 @@ error_codes! {
     GrantLimitExceeded = "GRANT_LIMIT_EXCEEDED" => UNPROCESSABLE_ENTITY, "超过发放上限";
     RecipientInvalid = "RECIPIENT_INVALID" => UNPROCESSABLE_ENTITY, "收款人无效";
     HoldNotPending = "HOLD_NOT_PENDING" => CONFLICT, "该笔冻结已入账或已解冻";
+    StoreNameTaken = "STORE_NAME_TAKEN" => CONFLICT, "本社区已有同名爱心超市";
+    GoodsNameTaken = "GOODS_NAME_TAKEN" => CONFLICT, "本超市已有同名商品";
+    StoreUnavailable = "STORE_UNAVAILABLE" => UNPROCESSABLE_ENTITY, "该爱心超市暂停兑换";
+    GoodsUnavailable = "GOODS_UNAVAILABLE" => UNPROCESSABLE_ENTITY, "商品不存在或已下架";
+    OutOfStock = "OUT_OF_STOCK" => CONFLICT, "商品库存不足";
+    LimitExceeded = "LIMIT_EXCEEDED" => UNPROCESSABLE_ENTITY, "超过每人每月限兑数量";
+    PickupCodeInvalid = "PICKUP_CODE_INVALID" => UNPROCESSABLE_ENTITY, "取货码不正确";
+    RedemptionNotPending = "REDEMPTION_NOT_PENDING" => CONFLICT, "该兑换已取货、已取消或已过期";
 }
 
 impl Serialize for ErrorCode {

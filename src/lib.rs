@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod calendar;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod routes;
 pub mod seed;
 pub mod startup;
 pub mod state;
+pub mod store;
 pub mod telemetry;
 pub mod users;
 pub mod wechat;

@@ -23,7 +23,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::reports::configure)
                 .configure(crate::orders::configure)
                 .configure(crate::notify::configure)
-                .configure(crate::ledger::configure),
+                .configure(crate::ledger::configure)
+                .configure(crate::store::configure),
         );
 }
 

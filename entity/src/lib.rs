@@ -2,15 +2,20 @@
 
 pub mod account;
 pub mod award_claim;
+pub mod goods;
 pub mod idempotency_key;
 pub mod member_report;
 pub mod order_event;
 pub mod outbox;
+pub mod redemption;
+pub mod redemption_line;
 pub mod refresh_token;
+pub mod restock;
 pub mod region;
 pub mod role_grant;
 pub mod service_item;
 pub mod service_order;
+pub mod store;
 pub mod subscription_credit;
 pub mod transfer;
 pub mod unit;

@@ -14,6 +14,7 @@ mod m20261123_000011_unique_open_report;
 mod m20261123_000012_create_outbox;
 mod m20261123_000013_create_ledger;
 mod m20261123_000014_create_idempotency_key;
+mod m20261123_000015_create_store;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000012_create_outbox::Migration),
             Box::new(m20261123_000013_create_ledger::Migration),
             Box::new(m20261123_000014_create_idempotency_key::Migration),
+            Box::new(m20261123_000015_create_store::Migration),
         ]
     }
 }

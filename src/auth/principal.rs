@@ -86,6 +86,25 @@ impl Principal {
         }
     }
 
+    /// Belongs to the community: holds a role in it, or lives in it.
+    pub async fn belongs_to(
+        &self,
+        conn: &impl sea_orm::ConnectionTrait,
+        community: &region::Model,
+    ) -> Result<bool, AppError> {
+        if self
+            .grants
+            .iter()
+            .any(|g| g.region_path.starts_with(&community.path))
+        {
+            return Ok(true);
+        }
+        Ok(self
+            .home(conn)
+            .await?
+            .is_some_and(|h| h.path.starts_with(&community.path)))
+    }
+
     pub fn unit_ids(&self) -> impl Iterator<Item = i64> + '_ {
         self.grants
             .iter()

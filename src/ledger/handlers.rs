@@ -6,7 +6,7 @@ use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::state::AppState;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
-use entity::{account, region, transfer, user};
+use entity::{account, region, store, transfer, user};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -168,6 +168,14 @@ async fn statement(state: &AppState, ids: Vec<i64>, q: &StatementQuery) -> AppRe
         .filter(region::Column::Id.is_in(region_ids))
         .all(&state.db)
         .await?;
+    let store_ids = others
+        .iter()
+        .filter(|a| a.owner_kind == "store")
+        .map(|a| a.owner_id);
+    let stores = store::Entity::find()
+        .filter(store::Column::Id.is_in(store_ids))
+        .all(&state.db)
+        .await?;
     let items = rows
         .into_iter()
         .map(|t| {
@@ -188,6 +196,7 @@ async fn statement(state: &AppState, ids: Vec<i64>, q: &StatementQuery) -> AppRe
                     .iter()
                     .find(|r| r.id == id)
                     .map(|r| format!("{}积分池", r.name)),
+                "store" => stores.iter().find(|s| s.id == id).map(|s| s.name.clone()),
                 _ => None,
             }
             .unwrap_or_default();

@@ -128,7 +128,7 @@ pub fn available(a: &account::Model) -> i64 {
     balance(a) - a.debits_pending
 }
 
-async fn find_account(
+pub async fn find_account(
     conn: &impl ConnectionTrait,
     owner: Owner,
     asset: Asset,

@@ -8,7 +8,7 @@ use crate::extract::{decode, require_json};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use entity::region::RegionKind;
 use entity::{account, transfer, user};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -132,20 +132,6 @@ pub struct GrantIn {
     pub reason: String,
 }
 
-/// Start of today in China (UTC+8), when daily caps reset.
-fn start_of_day(now: DateTime<Utc>) -> DateTime<Utc> {
-    let cn = FixedOffset::east_opt(8 * 3600).expect("UTC+8");
-    let local = now
-        .with_timezone(&cn)
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight");
-    local
-        .and_local_timezone(cn)
-        .single()
-        .map_or(now, |t| t.with_timezone(&Utc))
-}
-
 async fn granted_today(
     conn: &impl ConnectionTrait,
     pool: &account::Model,
@@ -199,14 +185,7 @@ pub async fn grant(
     }
     // The recipient must belong to the community: a role there, or living there.
     let grantee = crate::auth::principal::load_for(&state, b.user_id.0).await?;
-    let belongs = grantee
-        .grants
-        .iter()
-        .any(|g| g.region_path.starts_with(&community.path))
-        || grantee
-            .home(&state.db)
-            .await?
-            .is_some_and(|h| h.path.starts_with(&community.path));
+    let belongs = grantee.belongs_to(&state.db, &community).await?;
     if !belongs {
         return Err(AppError::new(ErrorCode::RecipientInvalid).with_detail("不是本社区的居民或党员"));
     }
@@ -219,7 +198,7 @@ pub async fn grant(
             .lock_exclusive()
             .one(txn)
             .await?;
-        if granted_today(txn, &pool, start_of_day(now)).await? + b.amount > per_day {
+        if granted_today(txn, &pool, crate::calendar::start_of_day(now)).await? + b.amount > per_day {
             return Err(AppError::new(ErrorCode::GrantLimitExceeded)
                 .with_detail(format!("本社区今日最多发放 {per_day}")));
         }

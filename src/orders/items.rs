@@ -137,7 +137,7 @@ pub async fn list(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Vec<ServiceItemOut>>> {
     let r = crate::regions::find(&state.db, id.into_inner()).await?;
-    let community = super::service::community_of(&state.db, &r)
+    let community = crate::regions::community_of(&state.db, &r)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
     let home = p.home(&state.db).await?;

@@ -6,7 +6,7 @@ use crate::config::{Config, OrderRules};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use entity::region::{self, RegionKind};
+use entity::region::RegionKind;
 use entity::service_order::{self, OrderStatus};
 use entity::{award_claim, order_event, service_item};
 use sea_orm::{
@@ -203,19 +203,6 @@ pub async fn find(conn: &impl ConnectionTrait, id: i64) -> AppResult<service_ord
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))
 }
 
-/// The community a region lies in (itself when it is one).
-pub async fn community_of(
-    conn: &impl ConnectionTrait,
-    r: &region::Model,
-) -> AppResult<Option<region::Model>> {
-    let ids: Vec<i64> = r.path.split('/').filter_map(|s| s.parse().ok()).collect();
-    Ok(region::Entity::find()
-        .filter(region::Column::Id.is_in(ids))
-        .filter(region::Column::Kind.eq(RegionKind::Community))
-        .one(conn)
-        .await?)
-}
-
 /// What the member is owed for a closed order: its actual minutes capped by the item, and the
 /// item's coins. Unique per order, so however the order closed it is owed once.
 async fn record_award(
@@ -233,7 +220,7 @@ async fn record_award(
     };
     let cap = item.as_ref().map_or(rules.default_max_minutes, |i| i.max_minutes);
     let origin = crate::regions::find(conn, order.origin_region_id).await?;
-    let community = community_of(conn, &origin)
+    let community = crate::regions::community_of(conn, &origin)
         .await?
         .map_or(order.origin_region_id, |c| c.id);
     let claim = award_claim::ActiveModel {
@@ -294,7 +281,7 @@ pub async fn place(
     }
     if let Some(item_id) = new.service_item_id {
         let item = service_item::Entity::find_by_id(item_id).one(&state.db).await?;
-        let community = community_of(&state.db, &target).await?;
+        let community = crate::regions::community_of(&state.db, &target).await?;
         let usable = item.is_some_and(|i| i.active && community.is_some_and(|c| c.id == i.community_id));
         if !usable {
             return Err(AppError::new(ErrorCode::ServiceItemUnavailable));

@@ -24,6 +24,8 @@ pub struct TickReport {
     pub awarded: usize,
     /// Holds voided because their time ran out.
     pub expired_holds: usize,
+    /// Redemptions not picked up in time: coins released, stock returned.
+    pub expired_redemptions: usize,
 }
 
 /// Which orders a clock acts on: in this status, with this column older than this.
@@ -114,6 +116,7 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport>
         }
     }
     report.expired_holds = crate::ledger::holds::expire(&state.db, now).await?;
+    report.expired_redemptions = crate::store::redemptions::expire(&state.db, now).await?;
     for claim in crate::ledger::awards::unposted(&state.db, BATCH).await? {
         let txn = crate::db::begin_write(&state.db).await?;
         if crate::ledger::awards::post_claim(&txn, &claim, now).await? {

@@ -93,6 +93,19 @@ pub async fn find(conn: &impl ConnectionTrait, id: i64) -> AppResult<region::Mod
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))
 }
 
+/// The community a region lies in (itself when it is one).
+pub async fn community_of(
+    conn: &impl ConnectionTrait,
+    r: &region::Model,
+) -> AppResult<Option<region::Model>> {
+    let ids: Vec<i64> = r.path.split('/').filter_map(|s| s.parse().ok()).collect();
+    Ok(region::Entity::find()
+        .filter(region::Column::Id.is_in(ids))
+        .filter(region::Column::Kind.eq(region::RegionKind::Community))
+        .one(conn)
+        .await?)
+}
+
 /// The region, locked for the rest of the transaction where the database supports row locks.
 pub async fn find_for_update(conn: &impl ConnectionTrait, id: i64) -> AppResult<region::Model> {
     region::Entity::find_by_id(id)
