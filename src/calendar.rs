@@ -55,7 +55,10 @@ mod tests {
         let (from, to) = month_bounds("2026-12").unwrap();
         assert_eq!(from, at("2026-11-30T16:00:00Z"));
         assert_eq!(to, at("2026-12-31T16:00:00Z"));
-        assert_eq!(start_of_day(at("2026-11-23T15:00:00Z")), at("2026-11-22T16:00:00Z"));
+        assert_eq!(
+            start_of_day(at("2026-11-23T15:00:00Z")),
+            at("2026-11-22T16:00:00Z")
+        );
         for bad in ["2026-13", "2026-1", "26-11", "2026/11", "", "2026-00"] {
             assert!(month_bounds(bad).is_none(), "{bad}");
         }

@@ -395,7 +395,10 @@ async fn demo_store(
         }
     };
     report.lines.push(String::new());
-    report.lines.push(format!("== 爱心超市 love supermarket: {} id={} ==", shop.name, shop.id));
+    report.lines.push(format!(
+        "== 爱心超市 love supermarket: {} id={} ==",
+        shop.name, shop.id
+    ));
     for (goods_name, price, stock, limit) in GOODS {
         let found = goods::Entity::find()
             .filter(goods::Column::StoreId.eq(shop.id))
@@ -436,9 +439,10 @@ async fn demo_store(
             }
         };
         let limit = limit.map_or("不限".to_owned(), |l| format!("每人每月 {l} 件"));
-        report
-            .lines
-            .push(format!("{goods_name}：{price} 绿币，初始库存 {stock}，{limit} id={}", g.id));
+        report.lines.push(format!(
+            "{goods_name}：{price} 绿币，初始库存 {stock}，{limit} id={}",
+            g.id
+        ));
     }
     let reference = format!("seed:welcome:{}", resident.id);
     let welcomed = entity::transfer::Entity::find()

@@ -37,7 +37,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(unique("ux_store_community_name", Store::Table, &["community_id", "name"]))
+            .create_index(unique(
+                "ux_store_community_name",
+                Store::Table,
+                &["community_id", "name"],
+            ))
             .await?;
 
         manager
@@ -135,7 +139,12 @@ impl MigrationTrait for Migration {
                             .from(Redemption::Table, Redemption::BuyerId)
                             .to(AppUser::Table, AppUser::Id),
                     )
-                    .check(Expr::col(Redemption::Status).is_in(["pending", "fulfilled", "cancelled", "expired"]))
+                    .check(Expr::col(Redemption::Status).is_in([
+                        "pending",
+                        "fulfilled",
+                        "cancelled",
+                        "expired",
+                    ]))
                     .check(Expr::col(Redemption::TotalCoins).gt(0))
                     .to_owned(),
             )

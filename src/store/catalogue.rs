@@ -285,7 +285,10 @@ pub struct GoodsIn {
     #[validate(length(max = 1000, message = "说明最多 1000 个字"))]
     #[serde(default)]
     pub description: String,
-    #[validate(length(max = 500, message = "图片地址最多 500 个字符"), custom(function = "valid_image"))]
+    #[validate(
+        length(max = 500, message = "图片地址最多 500 个字符"),
+        custom(function = "valid_image")
+    )]
     pub image_url: Option<String>,
     /// 兑换价（绿币）
     #[validate(range(min = 1, max = 1_000_000, message = "兑换价为 1 到 1000000 绿币"))]
@@ -419,7 +422,10 @@ pub struct GoodsPatch {
     pub name: Option<String>,
     #[validate(length(max = 1000, message = "说明最多 1000 个字"))]
     pub description: Option<String>,
-    #[validate(length(max = 500, message = "图片地址最多 500 个字符"), custom(function = "valid_image"))]
+    #[validate(
+        length(max = 500, message = "图片地址最多 500 个字符"),
+        custom(function = "valid_image")
+    )]
     pub image_url: Option<String>,
     /// 新兑换价（已下的兑换按原价）
     #[validate(range(min = 1, max = 1_000_000, message = "兑换价为 1 到 1000000 绿币"))]
@@ -559,7 +565,10 @@ pub async fn add_stock(
     managed_goods(&state, &p, *id).await?;
     let txn = crate::db::begin_write(&state.db).await?;
     let changed = goods::Entity::update_many()
-        .col_expr(goods::Column::Stock, Expr::col(goods::Column::Stock).add(b.quantity))
+        .col_expr(
+            goods::Column::Stock,
+            Expr::col(goods::Column::Stock).add(b.quantity),
+        )
         .filter(goods::Column::Id.eq(*id))
         .filter(Expr::col(goods::Column::Stock).add(b.quantity).gte(0))
         .exec(&txn)
@@ -574,7 +583,12 @@ pub async fn add_stock(
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
     let r = record_restock(&txn, &g, b.quantity, p.id(), b.note).await?;
     txn.commit().await?;
-    tracing::info!(goods_id = g.id, quantity = b.quantity, by = p.id(), "stock changed by hand");
+    tracing::info!(
+        goods_id = g.id,
+        quantity = b.quantity,
+        by = p.id(),
+        "stock changed by hand"
+    );
     Ok(HttpResponse::Created().json(RestockOut::from(r)))
 }
 

@@ -76,7 +76,8 @@ fn render(state: &AppState, full: Full, store: &store::Model, view: View) -> Red
         store_id: Id(r.store_id),
         store_name: store.name.clone(),
         status: r.status,
-        qr_payload: pending_for_buyer.then(|| pickup::qr_payload(&state.config, r.store_id, r.id, &r.pickup_code)),
+        qr_payload: pending_for_buyer
+            .then(|| pickup::qr_payload(&state.config, r.store_id, r.id, &r.pickup_code)),
         pickup_code: pending_for_buyer.then_some(r.pickup_code),
         total_coins: r.total_coins,
         items: full
@@ -436,7 +437,13 @@ pub async fn pick_up(
     let guard = format!("pickup:{}", at.store.id);
     crate::ratelimit::check(&state.kv, &guard, rules.wrong_codes_per_window).await?;
     let wrong = async || -> AppResult<web::Json<RedemptionOut>> {
-        crate::ratelimit::hit(&state.kv, &guard, rules.wrong_codes_per_window, rules.wrong_code_window).await?;
+        crate::ratelimit::hit(
+            &state.kv,
+            &guard,
+            rules.wrong_codes_per_window,
+            rules.wrong_code_window,
+        )
+        .await?;
         Err(AppError::new(ErrorCode::PickupCodeInvalid))
     };
     let found = match pickup::parse(&state.config, &body.0.code) {
@@ -464,7 +471,10 @@ pub async fn pick_up(
                 None => {
                     // A double tap after a pickup is not a guess: say what happened.
                     let recent = by_code
-                        .filter(redemption::Column::ResolvedAt.gt(Utc::now() - chrono::Duration::minutes(RECENT_PICKUP_MINS)))
+                        .filter(
+                            redemption::Column::ResolvedAt
+                                .gt(Utc::now() - chrono::Duration::minutes(RECENT_PICKUP_MINS)),
+                        )
                         .order_by_desc(redemption::Column::ResolvedAt)
                         .one(&state.db)
                         .await?;
@@ -480,8 +490,20 @@ pub async fn pick_up(
         return Err(AppError::new(ErrorCode::RedemptionNotPending));
     }
     let txn = crate::db::begin_write(&state.db).await?;
-    let done = redemptions::settle(&txn, &found, RedemptionStatus::Fulfilled, Some(p.id()), Utc::now()).await?;
+    let done = redemptions::settle(
+        &txn,
+        &found,
+        RedemptionStatus::Fulfilled,
+        Some(p.id()),
+        Utc::now(),
+    )
+    .await?;
     txn.commit().await?;
-    tracing::info!(redemption_id = found.id, store_id = at.store.id, by = p.id(), "picked up");
+    tracing::info!(
+        redemption_id = found.id,
+        store_id = at.store.id,
+        by = p.id(),
+        "picked up"
+    );
     Ok(web::Json(counter_view(&state, done, &at).await?))
 }

@@ -113,7 +113,14 @@ mod tests {
         }
         let other = config("another-secret-of-at-least-thirty-two!!");
         assert_eq!(parse(&other, &qr), None);
-        for junk in ["", "12345", "1234567", "abcdef", "LINLI1:7:42:123456", "LINLI1:7:42:123456:"] {
+        for junk in [
+            "",
+            "12345",
+            "1234567",
+            "abcdef",
+            "LINLI1:7:42:123456",
+            "LINLI1:7:42:123456:",
+        ] {
             assert_eq!(parse(&c, junk), None, "{junk}");
         }
     }

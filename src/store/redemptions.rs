@@ -16,8 +16,8 @@ use entity::redemption::{self, RedemptionStatus};
 use entity::{goods, redemption_line, store};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 
 /// One goods and how many.
@@ -88,10 +88,13 @@ async fn reserve(conn: &impl ConnectionTrait, store_id: i64, want: Want) -> AppR
         .await?
         .filter(|g| g.store_id == store_id && g.active)
         .ok_or_else(|| {
-            AppError::new(ErrorCode::GoodsUnavailable).with_detail(format!("商品 {} 不在本店或已下架", want.goods_id))
+            AppError::new(ErrorCode::GoodsUnavailable)
+                .with_detail(format!("商品 {} 不在本店或已下架", want.goods_id))
         })?;
     if taken != 1 {
-        return Err(AppError::new(ErrorCode::OutOfStock).with_detail(format!("{} 仅剩 {} 件", g.name, g.stock)));
+        return Err(
+            AppError::new(ErrorCode::OutOfStock).with_detail(format!("{} 仅剩 {} 件", g.name, g.stock))
+        );
     }
     Ok(g)
 }
@@ -145,10 +148,8 @@ pub async fn redeem(
         if let Some(limit) = g.monthly_limit {
             let used = used_this_month(txn, buyer, g.id, &month).await?;
             if used + i64::from(want.quantity) > i64::from(limit) {
-                return Err(AppError::new(ErrorCode::LimitExceeded).with_detail(format!(
-                    "{} 每人每月限兑 {limit} 件，本月已兑 {used} 件",
-                    g.name
-                )));
+                return Err(AppError::new(ErrorCode::LimitExceeded)
+                    .with_detail(format!("{} 每人每月限兑 {limit} 件，本月已兑 {used} 件", g.name)));
             }
         }
         total = g

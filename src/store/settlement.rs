@@ -129,7 +129,12 @@ pub async fn settlement(
     let by_status: Vec<(RedemptionStatus, i64, Option<i64>)> = in_month()
         .select_only()
         .column(redemption::Column::Status)
-        .column_as(Expr::col(redemption::Column::Id).count().cast_as(Alias::new("BIGINT")), "n")
+        .column_as(
+            Expr::col(redemption::Column::Id)
+                .count()
+                .cast_as(Alias::new("BIGINT")),
+            "n",
+        )
         .column_as(bigint_sum(redemption::Column::TotalCoins), "coins")
         .group_by(redemption::Column::Status)
         .into_tuple()
@@ -144,7 +149,8 @@ pub async fn settlement(
         .column_as(bigint_sum(redemption_line::Column::Quantity), "quantity")
         .column_as(
             Expr::expr(Func::sum(
-                Expr::col(redemption_line::Column::Quantity).mul(Expr::col(redemption_line::Column::PriceCoins)),
+                Expr::col(redemption_line::Column::Quantity)
+                    .mul(Expr::col(redemption_line::Column::PriceCoins)),
             ))
             .cast_as(Alias::new("BIGINT")),
             "coins",
@@ -187,7 +193,12 @@ pub async fn settlement(
         .filter(redemption::Column::StoreId.eq(store_id))
         .filter(redemption::Column::Status.eq(RedemptionStatus::Pending))
         .select_only()
-        .column_as(Expr::col(redemption::Column::Id).count().cast_as(Alias::new("BIGINT")), "n")
+        .column_as(
+            Expr::col(redemption::Column::Id)
+                .count()
+                .cast_as(Alias::new("BIGINT")),
+            "n",
+        )
         .into_tuple::<i64>()
         .one(db)
         .await?

@@ -112,11 +112,11 @@ fn routes(
     ]
 }
 
-async fn expect_all(
+pub async fn expect_all(
     app: &TestApp,
     who: &str,
     token: Option<&str>,
-    table: Vec<(&str, String, Option<Value>)>,
+    table: Vec<(&'static str, String, Option<Value>)>,
     status: u16,
 ) {
     for (method, path, body) in table {

@@ -16,5 +16,6 @@ mod regions;
 mod reports;
 mod roles;
 mod seed;
+mod store;
 mod wechat;
 mod world;
