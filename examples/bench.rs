@@ -1,8 +1,10 @@
-//! Load benchmark: whole order lives and claim storms through the HTTP API.
+//! Load benchmark through the HTTP API: whole order lives, claim storms, and love-supermarket
+//! redemptions under contention (rushes on scarce goods, a steady crowd on one store, pickups).
 //!
-//!     cargo run --release --example bench -- [CLIENTS] [ORDERS] [STORM_MEMBERS] [STORMS]
+//!     cargo run --release --example bench -- [CLIENTS] [ORDERS] [STORM_MEMBERS] [STORMS] [REDEEMS]
 //!
-//! Defaults: 16 clients, 400 orders, 100 members per storm, 10 storms. The server runs in this
+//! Defaults: 16 clients, 400 orders, 100 members per storm, 10 storms, 5 redemptions per member
+//! in the steady run. Rushes offer 20 goods to every storm member at once. The server runs in this
 //! process on a random port, on `DATABASE_URL` (default: a fresh SQLite file) and `REDIS_URL` if
 //! set; each run builds its own county, so an existing database is only added to. Prints
 //! throughput and p50/p99 latency per step. Figures, not assertions: machines are noisy.
@@ -39,6 +41,22 @@ impl Client {
             req = req.json(&b);
         }
         let res = req.send().await.expect("request sent");
+        let status = res.status().as_u16();
+        let body = res.json::<Value>().await.unwrap_or(Value::Null);
+        (status, body, started.elapsed())
+    }
+
+    async fn call_keyed(&self, path: &str, token: &str, key: &str, body: Value) -> (u16, Value, Duration) {
+        let started = Instant::now();
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+            .await
+            .expect("request sent");
         let status = res.status().as_u16();
         let body = res.json::<Value>().await.unwrap_or(Value::Null);
         (status, body, started.elapsed())
@@ -88,6 +106,7 @@ fn report(step: &str, mut samples: Vec<Duration>, wall: Duration) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (clients, orders, storm_members, storms) = (arg(1, 16), arg(2, 400), arg(3, 100), arg(4, 10));
+    let redeems = arg(5, 5);
     let dir = tempfile::tempdir()?;
     let default_db = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
     let mut vars: BTreeMap<&str, String> = BTreeMap::from([
@@ -100,6 +119,7 @@ async fn main() -> anyhow::Result<()> {
         ("BOOTSTRAP_ADMIN_PHONES", ADMIN.into()),
         ("ORDER_SUBMITS_PER_HOUR", "1000".into()),
         ("MAX_OPEN_ORDERS_PER_MEMBER", "100".into()),
+        ("GRANT_DAILY_COINS", "100000000".into()),
         ("LOG_FORMAT", "json".into()),
     ]);
     if let Ok(url) = std::env::var("REDIS_URL") {
@@ -173,10 +193,12 @@ async fn main() -> anyhow::Result<()> {
         pairs.push((resident, member, member_id));
     }
     let mut crowd = Vec::new();
+    let mut crowd_ids = Vec::new();
     for i in 0..storm_members {
         let (m, id) = c.login(&phone(63, i)).await;
-        grant(id, "member", staff.clone()).await;
+        grant(id.clone(), "member", staff.clone()).await;
         crowd.push(m);
+        crowd_ids.push(id);
     }
     println!(
         "linli bench on {backend}: {clients} clients, {orders} order lives, {storms} storms of {storm_members} claims"
@@ -258,5 +280,132 @@ async fn main() -> anyhow::Result<()> {
     }
     report("claim", claim_times, started.elapsed());
     println!("(every storm had exactly one winner)");
+
+    redemptions(&c, &staff, &community, &crowd, &crowd_ids, storms, redeems).await;
+    let check = c
+        .ok("GET", "/api/v1/ledger/reconciliation", Some(&admin), None)
+        .await;
+    assert_eq!(check["ok"], true, "ledger reconciles after the run: {check}");
+    println!("(ledger reconciled after the run)");
     Ok(())
+}
+
+/// Love supermarket under contention: `storms` rushes of the whole crowd on 20 goods, then the
+/// crowd redeeming `redeems` times each from one store, then the counter picking them all up.
+async fn redemptions(
+    c: &Client,
+    staff: &str,
+    community: &str,
+    crowd: &[String],
+    crowd_ids: &[String],
+    storms: usize,
+    redeems: usize,
+) {
+    const RUSH_STOCK: usize = 20;
+    let store = c
+        .ok(
+            "POST",
+            &format!("/api/v1/regions/{community}/stores"),
+            Some(staff),
+            Some(json!({"name": "压测爱心超市"})),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let coins = (storms + redeems) as i64 * 10;
+    for (i, id) in crowd_ids.iter().enumerate() {
+        let (status, v, _) = c
+            .call_keyed(
+                &format!("/api/v1/regions/{community}/grants"),
+                staff,
+                &format!("bench-coins-{i}"),
+                json!({"user_id": id, "asset": "coin", "amount": coins, "reason": "压测"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{v}");
+    }
+    let store = &store;
+    let goods = |name: String, stock: usize| async move {
+        c.ok(
+            "POST",
+            &format!("/api/v1/stores/{store}/goods"),
+            Some(staff),
+            Some(json!({"name": name, "price_coins": 10, "stock": stock})),
+        )
+        .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+
+    let mut rush_times = Vec::new();
+    let started = Instant::now();
+    for n in 0..storms {
+        let g = goods(format!("抢兑{n}"), RUSH_STOCK).await;
+        let body = json!({"store_id": store, "items": [{"goods_id": g, "quantity": 1}]});
+        let rush = crowd.iter().enumerate().map(|(i, who)| {
+            let (key, body) = (format!("rush-{n}-{i}"), body.clone());
+            async move { c.call_keyed("/api/v1/redemptions", who, &key, body).await }
+        });
+        let results = futures_util::future::join_all(rush).await;
+        let won = results.iter().filter(|r| r.0 == 201).count();
+        assert_eq!(won, RUSH_STOCK.min(crowd.len()), "exactly the stock is redeemed");
+        assert!(
+            results
+                .iter()
+                .all(|r| r.0 == 201 || r.1["code"] == "OUT_OF_STOCK")
+        );
+        rush_times.extend(results.into_iter().map(|r| r.2));
+    }
+    report("rush", rush_times, started.elapsed());
+    println!("(every rush sold exactly its {RUSH_STOCK} in stock, no more)");
+
+    let g = goods("常备".into(), crowd.len() * redeems).await;
+    let started = Instant::now();
+    let steady = crowd.iter().enumerate().map(|(i, who)| {
+        let g = g.clone();
+        async move {
+            let mut out = Vec::new();
+            for k in 0..redeems {
+                let body = json!({"store_id": store, "items": [{"goods_id": g, "quantity": 1}]});
+                let (status, v, t) = c
+                    .call_keyed("/api/v1/redemptions", who, &format!("steady-{i}-{k}"), body)
+                    .await;
+                assert_eq!(status, 201, "{v}");
+                out.push((v["pickup_code"].as_str().unwrap().to_owned(), t));
+            }
+            out
+        }
+    });
+    let made: Vec<(String, Duration)> = futures_util::future::join_all(steady)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    report("redeem", made.iter().map(|m| m.1).collect(), started.elapsed());
+
+    // Four counters picking up at once.
+    let started = Instant::now();
+    let path = format!("/api/v1/stores/{store}/pickups");
+    let lanes = made.chunks(made.len().div_ceil(4)).map(|lane| {
+        let path = &path;
+        async move {
+            let mut times = Vec::new();
+            for (code, _) in lane {
+                let (status, v, t) = c
+                    .call("POST", path, Some(staff), Some(json!({"code": code})))
+                    .await;
+                assert_eq!(status, 200, "{v}");
+                times.push(t);
+            }
+            times
+        }
+    });
+    let picked: Vec<Duration> = futures_util::future::join_all(lanes)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    report("pickup", picked, started.elapsed());
 }
