@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult, ErrorCode, FieldError, PROBLEM_JSON};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use entity::idempotency_key as key_row;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, SqlErr};
@@ -46,14 +46,22 @@ fn answer(status: i32, body: String) -> HttpResponse {
         .body(body)
 }
 
+/// This attempt's hold on a key: the row and the `updated_at` it wrote. Another request that
+/// takes the key over writes a new stamp, and this attempt can then no longer record an answer.
+struct Claim {
+    id: i64,
+    stamp: chrono::DateTime<Utc>,
+}
+
 enum Begun {
-    Fresh(i64),
+    Fresh(Claim),
     Replay(HttpResponse),
 }
 
 async fn begin(state: &AppState, actor: i64, key: &str, hash: &str) -> AppResult<Begun> {
     for _ in 0..WAIT_STEPS {
-        let now = Utc::now();
+        // Microseconds: what both databases store, so the stamp compares equal when read back.
+        let now = Utc::now().trunc_subsecs(6);
         let row = key_row::ActiveModel {
             actor_id: Set(actor),
             key: Set(key.to_owned()),
@@ -64,7 +72,9 @@ async fn begin(state: &AppState, actor: i64, key: &str, hash: &str) -> AppResult
             ..Default::default()
         };
         match row.insert(&state.db).await {
-            Ok(r) => return Ok(Begun::Fresh(r.id)),
+            Ok(r) => {
+                return Ok(Begun::Fresh(Claim { id: r.id, stamp: now }));
+            }
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
             Err(e) => return Err(e.into()),
         }
@@ -92,7 +102,10 @@ async fn begin(state: &AppState, actor: i64, key: &str, hash: &str) -> AppResult
                 .await?
                 .rows_affected;
             if taken == 1 {
-                return Ok(Begun::Fresh(found.id));
+                return Ok(Begun::Fresh(Claim {
+                    id: found.id,
+                    stamp: now,
+                }));
             }
         }
         tokio::time::sleep(WAIT_STEP).await;
@@ -100,15 +113,28 @@ async fn begin(state: &AppState, actor: i64, key: &str, hash: &str) -> AppResult
     Err(AppError::new(ErrorCode::IdempotencyKeyInFlight))
 }
 
-async fn record(conn: &impl sea_orm::ConnectionTrait, id: i64, status: u16, body: &str) -> AppResult<()> {
-    key_row::Entity::update_many()
+/// Records the answer, if the key is still this attempt's; answers 409 when another request took
+/// it over meanwhile (the caller then rolls its effect back).
+async fn record(
+    conn: &impl sea_orm::ConnectionTrait,
+    claim: &Claim,
+    status: u16,
+    body: &str,
+) -> AppResult<()> {
+    let recorded = key_row::Entity::update_many()
         .col_expr(key_row::Column::Status, Expr::value("done"))
         .col_expr(key_row::Column::ResponseStatus, Expr::value(status as i32))
         .col_expr(key_row::Column::ResponseBody, Expr::value(body))
         .col_expr(key_row::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(key_row::Column::Id.eq(id))
+        .filter(key_row::Column::Id.eq(claim.id))
+        .filter(key_row::Column::Status.eq("in_flight"))
+        .filter(key_row::Column::UpdatedAt.eq(claim.stamp))
         .exec(conn)
-        .await?;
+        .await?
+        .rows_affected;
+    if recorded != 1 {
+        return Err(AppError::new(ErrorCode::IdempotencyKeyInFlight));
+    }
     Ok(())
 }
 
@@ -129,15 +155,18 @@ pub async fn run(
     hasher.update(b"\n");
     hasher.update(body);
     let hash: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    let id = match begin(state, actor, &key, &hash).await? {
-        Begun::Fresh(id) => id,
+    let claim = match begin(state, actor, &key, &hash).await? {
+        Begun::Fresh(claim) => claim,
         Begun::Replay(res) => return Ok(res),
     };
     let txn = crate::db::begin_write(&state.db).await?;
     match effect(&txn).await {
         Ok((status, value)) => {
             let text = serde_json::to_string(&value).map_err(AppError::internal)?;
-            record(&txn, id, status.as_u16(), &text).await?;
+            if let Err(e) = record(&txn, &claim, status.as_u16(), &text).await {
+                txn.rollback().await?;
+                return Err(e);
+            }
             txn.commit().await?;
             Ok(HttpResponse::build(status)
                 .content_type("application/json")
@@ -147,9 +176,18 @@ pub async fn run(
             txn.rollback().await?;
             if err.code.status().is_client_error() {
                 let text = serde_json::to_string(&err.problem()).map_err(AppError::internal)?;
-                record(&state.db, id, err.code.status().as_u16(), &text).await?;
+                match record(&state.db, &claim, err.code.status().as_u16(), &text).await {
+                    // Taken over meanwhile: the request that took it records its own answer.
+                    Ok(()) => {}
+                    Err(e) if e.code == ErrorCode::IdempotencyKeyInFlight => {}
+                    Err(e) => return Err(e),
+                }
             } else {
-                key_row::Entity::delete_by_id(id).exec(&state.db).await?;
+                key_row::Entity::delete_many()
+                    .filter(key_row::Column::Id.eq(claim.id))
+                    .filter(key_row::Column::UpdatedAt.eq(claim.stamp))
+                    .exec(&state.db)
+                    .await?;
             }
             Err(err)
         }

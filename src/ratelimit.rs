@@ -30,6 +30,12 @@ pub async fn check(kv: &Kv, key: &str, limit: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Gives back one hit on `key`: it was counted up front and turned out not to count.
+pub async fn refund(kv: &Kv, key: &str) -> Result<(), AppError> {
+    kv.decr(&format!("rl:{key}")).await?;
+    Ok(())
+}
+
 /// Forgets the hits on `key` (a successful login clears its failures).
 pub async fn reset(kv: &Kv, key: &str) -> Result<(), AppError> {
     kv.del(&format!("rl:{key}")).await?;

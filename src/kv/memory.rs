@@ -134,6 +134,17 @@ impl MemoryKv {
         })
     }
 
+    pub fn decr(&self, key: &str) {
+        let now = Instant::now();
+        let mut store = self.store();
+        if let Some(e) = store.live(key, now)
+            && let Ok(n) = e.value.parse::<i64>()
+            && n > 0
+        {
+            e.value = (n - 1).to_string();
+        }
+    }
+
     pub fn ttl(&self, key: &str) -> Option<Duration> {
         let now = Instant::now();
         self.store()

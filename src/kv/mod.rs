@@ -103,6 +103,17 @@ impl Kv {
         }
     }
 
+    /// Takes back one increment of an existing counter (never below zero, never creating it).
+    pub async fn decr(&self, key: &str) -> Result<(), KvError> {
+        match self {
+            Kv::Memory(m) => {
+                m.decr(key);
+                Ok(())
+            }
+            Kv::Redis(r) => r.decr(key).await,
+        }
+    }
+
     /// Remaining time to live; `None` when the key is absent or never expires.
     pub async fn ttl(&self, key: &str) -> Result<Option<Duration>, KvError> {
         match self {

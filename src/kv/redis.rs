@@ -22,6 +22,17 @@ static INCR_WINDOW: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+// Give back one hit, never creating the key nor going below zero.
+static DECR_EXISTING: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"local v = redis.call('GET', KEYS[1])
+          if v and tonumber(v) > 0 then
+            return redis.call('DECR', KEYS[1])
+          end
+          return 0",
+    )
+});
+
 static DEL_IF_EQ: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -122,6 +133,14 @@ impl RedisKv {
             value,
             ttl: Duration::from_millis(ttl_ms.max(0) as u64),
         })
+    }
+
+    pub async fn decr(&self, key: &str) -> Result<(), KvError> {
+        let _: i64 = DECR_EXISTING
+            .key(self.key(key))
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(())
     }
 
     pub async fn ttl(&self, key: &str) -> Result<Option<Duration>, KvError> {

@@ -115,8 +115,19 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport>
             report.closed += 1;
         }
     }
-    report.expired_holds = crate::ledger::holds::expire(&state.db, now).await?;
-    report.expired_redemptions = crate::store::redemptions::expire(&state.db, now).await?;
+    // Each clock below stands alone: one failing must not stop the others.
+    report.expired_holds = crate::ledger::holds::expire(&state.db, now)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "hold expiry failed");
+            0
+        });
+    report.expired_redemptions = crate::store::redemptions::expire(&state.db, now)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "redemption expiry failed");
+            0
+        });
     for claim in crate::ledger::awards::unposted(&state.db, BATCH).await? {
         let txn = crate::db::begin_write(&state.db).await?;
         if crate::ledger::awards::post_claim(&txn, &claim, now).await? {

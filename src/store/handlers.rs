@@ -171,7 +171,7 @@ pub async fn redeem(
         })
         .collect();
     crate::idempotency::run(&state, &req, p.id(), &body, async |txn| {
-        let full = redemptions::redeem(txn, &state.config, p.id(), &at.store, &wants, Utc::now()).await?;
+        let full = redemptions::redeem(txn, &state.config, p.id(), at.store.id, &wants, Utc::now()).await?;
         tracing::info!(
             redemption_id = full.redemption.id,
             store_id = at.store.id,
@@ -185,6 +185,15 @@ pub async fn redeem(
         ))
     })
     .await
+}
+
+fn status_zh(s: RedemptionStatus) -> &'static str {
+    match s {
+        RedemptionStatus::Pending => "待取货",
+        RedemptionStatus::Fulfilled => "已取货",
+        RedemptionStatus::Cancelled => "已取消",
+        RedemptionStatus::Expired => "已过期",
+    }
 }
 
 async fn full(state: &AppState, r: redemption::Model) -> AppResult<Full> {
@@ -435,19 +444,23 @@ pub async fn pick_up(
     at.counter(&p)?;
     let rules = &state.config.store;
     let guard = format!("pickup:{}", at.store.id);
-    crate::ratelimit::check(&state.kv, &guard, rules.wrong_codes_per_window).await?;
-    let wrong = async || -> AppResult<web::Json<RedemptionOut>> {
+    // Typed codes take a slot of the store's allowance before they are looked up, so parallel
+    // guesses cannot outrun it; a code that names a real redemption gives its slot back.
+    let count_guess = async || {
         crate::ratelimit::hit(
             &state.kv,
             &guard,
             rules.wrong_codes_per_window,
             rules.wrong_code_window,
         )
-        .await?;
-        Err(AppError::new(ErrorCode::PickupCodeInvalid))
+        .await
     };
     let found = match pickup::parse(&state.config, &body.0.code) {
-        None => return wrong().await,
+        None => {
+            count_guess().await?;
+            return Err(AppError::new(ErrorCode::PickupCodeInvalid));
+        }
+        // A genuine QR payload cannot be guessed: no allowance needed.
         Some(Presented::Signed {
             store_id,
             redemption_id,
@@ -458,6 +471,7 @@ pub async fn pick_up(
             find(&state, redemption_id).await?
         }
         Some(Presented::Code(code)) => {
+            count_guess().await?;
             let by_code = redemption::Entity::find()
                 .filter(redemption::Column::StoreId.eq(at.store.id))
                 .filter(redemption::Column::PickupCode.eq(&code));
@@ -466,28 +480,26 @@ pub async fn pick_up(
                 .filter(redemption::Column::Status.eq(RedemptionStatus::Pending))
                 .one(&state.db)
                 .await?;
-            match open {
+            let found = match open {
                 Some(r) => r,
-                None => {
-                    // A double tap after a pickup is not a guess: say what happened.
-                    let recent = by_code
-                        .filter(
-                            redemption::Column::ResolvedAt
-                                .gt(Utc::now() - chrono::Duration::minutes(RECENT_PICKUP_MINS)),
-                        )
-                        .order_by_desc(redemption::Column::ResolvedAt)
-                        .one(&state.db)
-                        .await?;
-                    match recent {
-                        Some(_) => return Err(AppError::new(ErrorCode::RedemptionNotPending)),
-                        None => return wrong().await,
-                    }
-                }
-            }
+                // A double tap after a pickup is not a guess: say what happened.
+                None => by_code
+                    .filter(
+                        redemption::Column::ResolvedAt
+                            .gt(Utc::now() - chrono::Duration::minutes(RECENT_PICKUP_MINS)),
+                    )
+                    .order_by_desc(redemption::Column::ResolvedAt)
+                    .one(&state.db)
+                    .await?
+                    .ok_or_else(|| AppError::new(ErrorCode::PickupCodeInvalid))?,
+            };
+            crate::ratelimit::refund(&state.kv, &guard).await?;
+            found
         }
     };
     if found.status != RedemptionStatus::Pending {
-        return Err(AppError::new(ErrorCode::RedemptionNotPending));
+        return Err(AppError::new(ErrorCode::RedemptionNotPending)
+            .with_detail(format!("该兑换{}", status_zh(found.status))));
     }
     let txn = crate::db::begin_write(&state.db).await?;
     let done = redemptions::settle(

@@ -3,9 +3,9 @@
 //! the clerk hands the goods over against the pickup code; cancel or expiry voids the hold and
 //! returns the stock, once.
 //!
-//! Lock order, the same in every transaction that takes more than one: goods rows (by id), then
-//! the buyer's account, then the store's account. A redemption row is touched first only by the
-//! transactions that resolve it, and nothing else locks it.
+//! Lock order, the same in every transaction that takes more than one: the redemption row (a new
+//! one with its pickup code, or the one being resolved), then goods rows by id, then the buyer's
+//! account, then the store's account.
 
 mod catalogue;
 mod handlers;

@@ -71,14 +71,21 @@ async fn used_this_month(
     Ok(used.flatten().unwrap_or(0))
 }
 
-/// Takes `want.quantity` off the shelf; answers the goods as it now is (locked on PostgreSQL).
-async fn reserve(conn: &impl ConnectionTrait, store_id: i64, want: Want) -> AppResult<goods::Model> {
+/// Takes `want.quantity` off the shelf at the price the total was made with; answers the goods
+/// as it now is (locked on PostgreSQL until the transaction ends).
+async fn reserve(
+    conn: &impl ConnectionTrait,
+    store_id: i64,
+    want: Want,
+    price: i64,
+) -> AppResult<goods::Model> {
     let q = i64::from(want.quantity);
     let taken = goods::Entity::update_many()
         .col_expr(goods::Column::Stock, Expr::col(goods::Column::Stock).sub(q))
         .filter(goods::Column::Id.eq(want.goods_id))
         .filter(goods::Column::StoreId.eq(store_id))
         .filter(goods::Column::Active.eq(true))
+        .filter(goods::Column::PriceCoins.eq(price))
         .filter(goods::Column::Stock.gte(q))
         .exec(conn)
         .await?
@@ -87,16 +94,19 @@ async fn reserve(conn: &impl ConnectionTrait, store_id: i64, want: Want) -> AppR
         .one(conn)
         .await?
         .filter(|g| g.store_id == store_id && g.active)
-        .ok_or_else(|| {
-            AppError::new(ErrorCode::GoodsUnavailable)
-                .with_detail(format!("商品 {} 不在本店或已下架", want.goods_id))
-        })?;
-    if taken != 1 {
-        return Err(
-            AppError::new(ErrorCode::OutOfStock).with_detail(format!("{} 仅剩 {} 件", g.name, g.stock))
-        );
+        .ok_or_else(|| unavailable(want.goods_id))?;
+    if taken == 1 {
+        Ok(g)
+    } else if g.price_coins != price {
+        Err(AppError::new(ErrorCode::Conflict)
+            .with_detail(format!("{} 的兑换价刚刚调整，请刷新后重试", g.name)))
+    } else {
+        Err(AppError::new(ErrorCode::OutOfStock).with_detail(format!("{} 仅剩 {} 件", g.name, g.stock)))
     }
-    Ok(g)
+}
+
+fn unavailable(goods_id: i64) -> AppError {
+    AppError::new(ErrorCode::GoodsUnavailable).with_detail(format!("商品 {goods_id} 不在本店或已下架"))
 }
 
 /// Inserts the redemption with a pickup code no open redemption of the store uses. Each attempt
@@ -125,14 +135,21 @@ async fn insert_with_code(
 }
 
 /// Makes a redemption in the caller's transaction. `wants` must name each goods once.
+///
+/// The redemption row (and its pickup code) is written before any goods row is locked, so that
+/// waiting on a code another transaction is releasing never happens while holding goods.
 pub async fn redeem(
     txn: &DatabaseTransaction,
     config: &Config,
     buyer: i64,
-    store: &store::Model,
+    store_id: i64,
     wants: &[Want],
     now: DateTime<Utc>,
 ) -> AppResult<Full> {
+    let store = store::Entity::find_by_id(store_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
     if !store.active {
         return Err(AppError::new(ErrorCode::StoreUnavailable));
     }
@@ -140,24 +157,25 @@ pub async fn redeem(
     let mut sorted = wants.to_vec();
     // Goods rows are locked in id order in every transaction, so two redemptions never deadlock.
     sorted.sort_by_key(|w| w.goods_id);
-    let mut reserved = Vec::with_capacity(sorted.len());
+    let listed = goods::Entity::find()
+        .filter(goods::Column::Id.is_in(sorted.iter().map(|w| w.goods_id)))
+        .filter(goods::Column::StoreId.eq(store.id))
+        .filter(goods::Column::Active.eq(true))
+        .all(txn)
+        .await?;
+    let mut priced = Vec::with_capacity(sorted.len());
     let mut total: i64 = 0;
     for want in &sorted {
-        let g = reserve(txn, store.id, *want).await?;
-        // Counted after the row lock: the buyer's other redemptions of these goods have committed.
-        if let Some(limit) = g.monthly_limit {
-            let used = used_this_month(txn, buyer, g.id, &month).await?;
-            if used + i64::from(want.quantity) > i64::from(limit) {
-                return Err(AppError::new(ErrorCode::LimitExceeded)
-                    .with_detail(format!("{} 每人每月限兑 {limit} 件，本月已兑 {used} 件", g.name)));
-            }
-        }
+        let g = listed
+            .iter()
+            .find(|g| g.id == want.goods_id)
+            .ok_or_else(|| unavailable(want.goods_id))?;
         total = g
             .price_coins
             .checked_mul(i64::from(want.quantity))
             .and_then(|c| c.checked_add(total))
             .ok_or_else(|| AppError::new(ErrorCode::ValidationFailed).with_detail("合计绿币过大"))?;
-        reserved.push((g, want.quantity));
+        priced.push((*want, g.price_coins));
     }
     let r = insert_with_code(
         txn,
@@ -176,6 +194,19 @@ pub async fn redeem(
         },
     )
     .await?;
+    let mut reserved = Vec::with_capacity(priced.len());
+    for (want, price) in priced {
+        let g = reserve(txn, store.id, want, price).await?;
+        // Counted after the row lock: the buyer's other redemptions of these goods have committed.
+        if let Some(limit) = g.monthly_limit {
+            let used = used_this_month(txn, buyer, g.id, &month).await?;
+            if used + i64::from(want.quantity) > i64::from(limit) {
+                return Err(AppError::new(ErrorCode::LimitExceeded)
+                    .with_detail(format!("{} 每人每月限兑 {limit} 件，本月已兑 {used} 件", g.name)));
+            }
+        }
+        reserved.push((g, want.quantity));
+    }
     let mut lines = Vec::with_capacity(reserved.len());
     for (g, quantity) in reserved {
         lines.push(
@@ -236,6 +267,10 @@ pub async fn settle(
     actor: Option<i64>,
     now: DateTime<Utc>,
 ) -> AppResult<Full> {
+    // Past its time it is the clock's to expire, even if the clock has not come round yet.
+    if outcome == RedemptionStatus::Fulfilled && r.expires_at <= now {
+        return Err(AppError::new(ErrorCode::RedemptionNotPending).with_detail("兑换已过期，绿币将自动退回"));
+    }
     let changed = redemption::Entity::update_many()
         .set(redemption::ActiveModel {
             status: Set(outcome),
@@ -297,7 +332,11 @@ pub async fn expire(db: &sea_orm::DatabaseConnection, now: DateTime<Utc>) -> App
             }
             // Picked up or cancelled meanwhile.
             Err(e) if e.code == ErrorCode::RedemptionNotPending => txn.rollback().await?,
-            Err(e) => return Err(e),
+            // One that cannot be expired must not hold up the rest: the next tick tries again.
+            Err(e) => {
+                tracing::warn!(redemption_id = r.id, error = %e, "redemption could not be expired");
+                txn.rollback().await?;
+            }
         }
     }
     Ok(expired)

@@ -110,6 +110,30 @@ async fn incr_counts_within_a_window_then_restarts() {
 }
 
 #[tokio::test]
+async fn decr_gives_back_a_hit_without_creating_or_going_below_zero() {
+    for b in backends().await {
+        let (kv, name) = (&b.kv, b.kv.backend());
+        let window = Duration::from_secs(30);
+        kv.incr("n", window).await.unwrap();
+        kv.incr("n", window).await.unwrap();
+        kv.decr("n").await.unwrap();
+        assert_eq!(kv.get("n").await.unwrap().as_deref(), Some("1"), "{name}");
+        let ttl = kv.ttl("n").await.unwrap().expect("the window stays");
+        assert!(ttl > Duration::from_secs(20), "{name}: {ttl:?}");
+        kv.decr("n").await.unwrap();
+        kv.decr("n").await.unwrap();
+        assert_eq!(
+            kv.get("n").await.unwrap().as_deref(),
+            Some("0"),
+            "{name}: not below zero"
+        );
+        kv.decr("absent").await.unwrap();
+        assert_eq!(kv.get("absent").await.unwrap(), None, "{name}: not created");
+        assert_eq!(kv.incr("n", window).await.unwrap().value, 1, "{name}");
+    }
+}
+
+#[tokio::test]
 async fn concurrent_increments_are_atomic() {
     for b in backends().await {
         let name = b.kv.backend();

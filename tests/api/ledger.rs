@@ -675,3 +675,54 @@ async fn a_key_still_in_flight_answers_409() {
         "IDEMPOTENCY_KEY_IN_FLIGHT"
     );
 }
+
+#[tokio::test]
+async fn an_attempt_whose_key_was_taken_over_leaves_nothing() {
+    use linli::ledger::{Asset, Movement, Owner};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let member: i64 = w.member_a.user_id.parse().unwrap();
+    let community: i64 = w.comm_a.parse().unwrap();
+    let req = actix_web::test::TestRequest::post()
+        .uri("/api/v1/anything")
+        .insert_header(("Idempotency-Key", "slow"))
+        .to_http_request();
+    let res = linli::idempotency::run(&app.state, &req, member, b"{}", async |txn| {
+        linli::ledger::post(
+            txn,
+            Movement {
+                from: Owner::Pool(community),
+                to: Owner::User(member),
+                asset: Asset::Coin,
+                amount: 5,
+                kind: "grant",
+                reference: None,
+                actor: None,
+                memo: None,
+                at: Utc::now(),
+                reversal_of: None,
+            },
+        )
+        .await?;
+        // Meanwhile the key is taken over, as a retry does once the attempt looks abandoned.
+        entity::idempotency_key::Entity::update_many()
+            .col_expr(
+                entity::idempotency_key::Column::UpdatedAt,
+                Expr::value(Utc::now() + Duration::seconds(1)),
+            )
+            .filter(entity::idempotency_key::Column::Key.eq("slow"))
+            .exec(txn)
+            .await?;
+        Ok((actix_web::http::StatusCode::CREATED, json!({})))
+    })
+    .await;
+    let err = res.expect_err("the attempt that lost its key does not answer");
+    assert_eq!(err.code, linli::error::ErrorCode::IdempotencyKeyInFlight);
+    assert_eq!(
+        balances(&app, &w.member_a.token).await.1,
+        0,
+        "its effect rolled back"
+    );
+}

@@ -569,25 +569,74 @@ async fn wrong_codes_are_rate_limited_per_store() {
     let s = shop(&app, &w).await;
     let buyer = &w.resident_a;
     coins(&app, &w.staff_a, &w.comm_a, &buyer.user_id, 100).await;
-    let (_, code, _) = code_of(redeem(&app, &buyer.token, "g", &s.store, one(&s.towel, 1)).await).await;
-    let wrong = if code == "111111" { "222222" } else { "111111" };
-    for _ in 0..3 {
-        let res = pick_up(&app, &s.clerk, &s.store, wrong).await;
-        assert_eq!(problem(res).await["code"], "PICKUP_CODE_INVALID");
+    let mut made = Vec::new();
+    for k in 0..5 {
+        made.push(
+            code_of(redeem(&app, &buyer.token, &format!("g{k}"), &s.store, one(&s.towel, 1)).await).await,
+        );
     }
-    let res = pick_up(&app, &s.clerk, &s.store, &code).await;
+    // Right codes do not use up the allowance.
+    for (_, code, _) in &made[..4] {
+        ok_json(pick_up(&app, &s.clerk, &s.store, code).await, 200).await;
+    }
+    // Guesses fired at once cannot outrun it: three are looked up, the rest wait.
+    let codes: Vec<String> = made.iter().map(|m| m.1.clone()).collect();
+    let guesses: Vec<String> = (0..20)
+        .map(|i| format!("{:06}", 900_000 + i))
+        .filter(|g| !codes.contains(g))
+        .collect();
+    let answers = join_all(guesses.iter().map(|g| pick_up(&app, &s.clerk, &s.store, g))).await;
+    let got = statuses(&answers);
+    assert_eq!(got.iter().filter(|s| **s == 422).count(), 3, "{got:?}");
     assert_eq!(
-        res.status(),
-        429,
-        "even the right code waits once the store is locked"
+        got.iter().filter(|s| **s == 429).count(),
+        guesses.len() - 3,
+        "{got:?}"
     );
+    let (_, code, v) = &made[4];
+    let res = pick_up(&app, &s.clerk, &s.store, code).await;
+    assert_eq!(res.status(), 429, "typed codes wait once the store is locked");
     assert!(res.headers().contains_key("retry-after"));
     assert_eq!(problem(res).await["code"], "RATE_LIMITED");
+    // A scanned QR payload cannot be guessed, so the counter keeps serving with it.
+    let qr = v["qr_payload"].as_str().unwrap();
+    ok_json(pick_up(&app, &s.clerk, &s.store, qr).await, 200).await;
     // Another store's counter is not affected.
     coins(&app, &w.staff_b, &w.comm_b, &w.resident_b.user_id, 100).await;
     let (_, code_b, _) =
         code_of(redeem(&app, &w.resident_b.token, "h", &s.store_b, one(&s.goods_b, 1)).await).await;
     ok_json(pick_up(&app, &s.clerk_b, &s.store_b, &code_b).await, 200).await;
+}
+
+#[tokio::test]
+async fn past_its_time_a_redemption_is_not_handed_out() {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let s = shop(&app, &w).await;
+    let buyer = &w.resident_a;
+    coins(&app, &w.staff_a, &w.comm_a, &buyer.user_id, 100).await;
+    let (id, code, _) = code_of(redeem(&app, &buyer.token, "late", &s.store, one(&s.soap, 1)).await).await;
+    // Its time ran out a minute ago; the clock has not come round yet.
+    entity::redemption::Entity::update_many()
+        .col_expr(
+            entity::redemption::Column::ExpiresAt,
+            Expr::value(Utc::now() - Duration::minutes(1)),
+        )
+        .filter(entity::redemption::Column::Id.eq(id.parse::<i64>().unwrap()))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let res = pick_up(&app, &s.clerk, &s.store, &code).await;
+    assert_eq!(res.status(), 409);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "REDEMPTION_NOT_PENDING");
+    assert!(p["detail"].as_str().unwrap().contains("过期"), "{p}");
+    let r = linli::orders::sla::tick(&app.state, Utc::now()).await.unwrap();
+    assert_eq!(r.expired_redemptions, 1);
+    assert_eq!(wallet(&app, &buyer.token).await, (100, 0, 100));
+    assert_reconciled(&app, &w).await;
 }
 
 #[tokio::test]
