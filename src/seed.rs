@@ -5,12 +5,13 @@ use crate::config::Config;
 use crate::orders::service::{self, NewOrder, Step};
 use crate::pii::Pii;
 use crate::regions::{self, NewRegion};
+use crate::store::catalogue::{self, GoodsIn, StoreIn};
 use crate::users;
 use chrono::Utc;
 use entity::member_report::{self, ReportStatus};
 use entity::region::{self, RegionKind};
 use entity::role_grant::Role;
-use entity::{goods, restock, service_item, service_order, store, unit, user};
+use entity::{goods, service_item, service_order, store, unit, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
 };
@@ -380,18 +381,14 @@ async fn demo_store(
         Some(s) => s,
         None => {
             report.created += 1;
-            store::ActiveModel {
-                community_id: Set(community.id),
-                name: Set(name.into()),
-                address: Set("和平社区党群服务中心一楼".into()),
-                opening_hours: Set("周一至周六 9:00-17:00".into()),
-                active: Set(true),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(conn)
-            .await?
+            let shop = StoreIn {
+                name: name.into(),
+                address: "和平社区党群服务中心一楼".into(),
+                opening_hours: "周一至周六 9:00-17:00".into(),
+            };
+            catalogue::open(conn, community.id, shop)
+                .await
+                .map_err(anyhow_of)?
         }
     };
     report.lines.push(String::new());
@@ -409,33 +406,17 @@ async fn demo_store(
             Some(g) => g,
             None => {
                 report.created += 1;
-                let g = goods::ActiveModel {
-                    store_id: Set(shop.id),
-                    name: Set(goods_name.into()),
-                    description: Set(String::new()),
-                    image_url: Set(None),
-                    price_coins: Set(price),
-                    stock: Set(stock),
-                    monthly_limit: Set(limit),
-                    active: Set(true),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(conn)
-                .await?;
-                restock::ActiveModel {
-                    goods_id: Set(g.id),
-                    quantity: Set(stock),
-                    stock_after: Set(stock),
-                    actor_id: Set(staff),
-                    note: Set("初始库存".into()),
-                    created_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(conn)
-                .await?;
-                g
+                let new = GoodsIn {
+                    name: goods_name.into(),
+                    description: String::new(),
+                    image_url: None,
+                    price_coins: price,
+                    stock,
+                    monthly_limit: limit,
+                };
+                catalogue::shelve(conn, shop.id, new, staff)
+                    .await
+                    .map_err(anyhow_of)?
             }
         };
         let limit = limit.map_or("不限".to_owned(), |l| format!("每人每月 {l} 件"));
@@ -468,12 +449,16 @@ async fn demo_store(
             },
         )
         .await
-        .map_err(|e| anyhow::anyhow!("welcome coins: {e}"))?;
+        .map_err(anyhow_of)?;
     }
     report
         .lines
         .push(format!("{} 获赠 {WELCOME_COINS} 绿币，可直接兑换", resident.name));
     Ok(())
+}
+
+fn anyhow_of(e: crate::error::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
 }
 
 async fn ensure_item(

@@ -105,6 +105,20 @@ impl Principal {
             .is_some_and(|h| h.path.starts_with(&community.path)))
     }
 
+    /// May see a community's shared things (catalogues, stores): belongs to it or oversees it.
+    /// Answers 404 otherwise, so the community's existence is not disclosed.
+    pub async fn see_community(
+        &self,
+        conn: &impl sea_orm::ConnectionTrait,
+        community: &region::Model,
+    ) -> Result<(), AppError> {
+        if self.sees(&community.path) || self.belongs_to(conn, community).await? {
+            Ok(())
+        } else {
+            Err(AppError::new(ErrorCode::NotFound))
+        }
+    }
+
     pub fn unit_ids(&self) -> impl Iterator<Item = i64> + '_ {
         self.grants
             .iter()

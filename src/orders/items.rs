@@ -136,15 +136,7 @@ pub async fn list(
     p: Principal,
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Vec<ServiceItemOut>>> {
-    let r = crate::regions::find(&state.db, id.into_inner()).await?;
-    let community = crate::regions::community_of(&state.db, &r)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let home = p.home(&state.db).await?;
-    let lives_there = home.is_some_and(|h| h.path.starts_with(&community.path));
-    if !lives_there && !p.sees(&community.path) {
-        return Err(AppError::new(ErrorCode::NotFound));
-    }
+    let community = crate::regions::community_seen_by(&state.db, &p, id.into_inner()).await?;
     let staff = p.covers(&community.path, &[Role::Staff]);
     let mut q = service_item::Entity::find()
         .filter(service_item::Column::CommunityId.eq(community.id))

@@ -106,6 +106,20 @@ pub async fn community_of(
         .await?)
 }
 
+/// The community a region lies in, if the caller may see its shared things (else 404).
+pub async fn community_seen_by(
+    conn: &impl ConnectionTrait,
+    p: &crate::auth::Principal,
+    region_id: i64,
+) -> AppResult<region::Model> {
+    let r = find(conn, region_id).await?;
+    let community = community_of(conn, &r)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    p.see_community(conn, &community).await?;
+    Ok(community)
+}
+
 /// The region, locked for the rest of the transaction where the database supports row locks.
 pub async fn find_for_update(conn: &impl ConnectionTrait, id: i64) -> AppResult<region::Model> {
     region::Entity::find_by_id(id)

@@ -98,10 +98,15 @@ pub async fn create_store(
     if access.region.kind != RegionKind::Community {
         return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("爱心超市属于社区"));
     }
-    let b = body.0;
+    let s = open(&state.db, access.region.id, body.0).await?;
+    Ok(HttpResponse::Created().json(StoreOut::from(s)))
+}
+
+/// Opens a store in a community.
+pub async fn open(conn: &impl ConnectionTrait, community_id: i64, b: StoreIn) -> AppResult<store::Model> {
     let now = Utc::now();
-    let s = store::ActiveModel {
-        community_id: Set(access.region.id),
+    store::ActiveModel {
+        community_id: Set(community_id),
         name: Set(b.name),
         address: Set(b.address),
         opening_hours: Set(b.opening_hours),
@@ -110,10 +115,9 @@ pub async fn create_store(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&state.db)
+    .insert(conn)
     .await
-    .map_err(taken(ErrorCode::StoreNameTaken))?;
-    Ok(HttpResponse::Created().json(StoreOut::from(s)))
+    .map_err(taken(ErrorCode::StoreNameTaken))
 }
 
 /// The stores of the community a region lies in: open ones for everyone there, all for staff.
@@ -132,13 +136,7 @@ pub async fn list_stores(
     p: Principal,
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Vec<StoreOut>>> {
-    let r = crate::regions::find(&state.db, id.into_inner()).await?;
-    let community = crate::regions::community_of(&state.db, &r)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    if !p.sees(&community.path) && !p.belongs_to(&state.db, &community).await? {
-        return Err(AppError::new(ErrorCode::NotFound));
-    }
+    let community = crate::regions::community_seen_by(&state.db, &p, id.into_inner()).await?;
     let mut q = store::Entity::find()
         .filter(store::Column::CommunityId.eq(community.id))
         .order_by_asc(store::Column::Id);
@@ -167,7 +165,7 @@ pub async fn get_store(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<StoreOut>> {
     let at = locate(&state.db, id.into_inner()).await?;
-    at.open_to(&state.db, &p).await?;
+    p.see_community(&state.db, &at.community).await?;
     Ok(web::Json(at.store.into()))
 }
 
@@ -348,11 +346,22 @@ pub async fn create_goods(
 ) -> AppResult<HttpResponse> {
     let at = locate(&state.db, id.into_inner()).await?;
     at.manager(&p)?;
-    let b = body.0;
-    let now = Utc::now();
     let txn = crate::db::begin_write(&state.db).await?;
+    let g = shelve(&txn, at.store.id, body.0, p.id()).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(GoodsOut::from(g)))
+}
+
+/// Puts goods on a store's shelf; the opening stock is recorded as a restock by `actor`.
+pub async fn shelve(
+    conn: &impl ConnectionTrait,
+    store_id: i64,
+    b: GoodsIn,
+    actor: i64,
+) -> AppResult<goods::Model> {
+    let now = Utc::now();
     let g = goods::ActiveModel {
-        store_id: Set(at.store.id),
+        store_id: Set(store_id),
         name: Set(b.name),
         description: Set(b.description),
         image_url: Set(b.image_url),
@@ -364,14 +373,13 @@ pub async fn create_goods(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(conn)
     .await
     .map_err(taken(ErrorCode::GoodsNameTaken))?;
     if g.stock > 0 {
-        record_restock(&txn, &g, g.stock, p.id(), "初始库存".into()).await?;
+        record_restock(conn, &g, g.stock, actor, "初始库存".into()).await?;
     }
-    txn.commit().await?;
-    Ok(HttpResponse::Created().json(GoodsOut::from(g)))
+    Ok(g)
 }
 
 /// A store's goods with their stock: what is on the shelf for shoppers, everything for staff.
@@ -391,7 +399,7 @@ pub async fn list_goods(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Vec<GoodsOut>>> {
     let at = locate(&state.db, id.into_inner()).await?;
-    at.open_to(&state.db, &p).await?;
+    p.see_community(&state.db, &at.community).await?;
     let mut q = goods::Entity::find()
         .filter(goods::Column::StoreId.eq(at.store.id))
         .order_by_asc(goods::Column::Id);

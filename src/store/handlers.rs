@@ -158,7 +158,7 @@ pub async fn redeem(
         }
     }
     let at = locate(&state.db, b.store_id.0).await?;
-    at.open_to(&state.db, &p).await?;
+    p.see_community(&state.db, &at.community).await?;
     if !p.belongs_to(&state.db, &at.community).await? {
         return Err(AppError::new(ErrorCode::Forbidden).with_detail("只能在自己所在社区的爱心超市兑换"));
     }

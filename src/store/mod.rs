@@ -7,7 +7,7 @@
 //! one with its pickup code, or the one being resolved), then goods rows by id, then the buyer's
 //! account, then the store's account.
 
-mod catalogue;
+pub mod catalogue;
 mod handlers;
 mod pickup;
 pub mod redemptions;
@@ -57,15 +57,6 @@ pub async fn locate(conn: &impl ConnectionTrait, store_id: i64) -> AppResult<Loc
 }
 
 impl Located {
-    /// The caller may shop here and see the shelf: they belong to the community, or oversee it.
-    pub async fn open_to(&self, conn: &impl ConnectionTrait, p: &Principal) -> AppResult<()> {
-        if p.sees(&self.community.path) || p.belongs_to(conn, &self.community).await? {
-            Ok(())
-        } else {
-            Err(AppError::new(ErrorCode::NotFound))
-        }
-    }
-
     /// The caller runs the store's counter (a clerk of its community, or staff).
     pub fn counter(&self, p: &Principal) -> AppResult<()> {
         p.authorize(&self.community, COUNTER_ROLES)

@@ -78,6 +78,22 @@ pub async fn shop(app: &TestApp, w: &World) -> Shop {
     }
 }
 
+/// A fresh server with both stores open and resident A holding `coins`.
+async fn opened(coins_for_resident_a: i64) -> (TestApp, World, Shop) {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let s = shop(&app, &w).await;
+    coins(
+        &app,
+        &w.staff_a,
+        &w.comm_a,
+        &w.resident_a.user_id,
+        coins_for_resident_a,
+    )
+    .await;
+    (app, w, s)
+}
+
 /// Staff of `community` give `who` coins.
 pub async fn coins(app: &TestApp, staff: &Session, community: &str, who: &str, amount: i64) {
     let res = app
@@ -168,11 +184,8 @@ async fn code_of(res: reqwest::Response) -> (String, String, Value) {
 
 #[tokio::test]
 async fn redeem_pick_up_and_settle() {
-    let app = spawn_app().await;
-    let w = world::build(&app).await;
-    let s = shop(&app, &w).await;
+    let (app, w, s) = opened(200).await;
     let buyer = &w.resident_a;
-    coins(&app, &w.staff_a, &w.comm_a, &buyer.user_id, 200).await;
 
     let items = json!([{"goods_id": s.soap, "quantity": 2}, {"goods_id": s.towel, "quantity": 3}]);
     let (id, code, v) = code_of(redeem(&app, &buyer.token, "r1", &s.store, items).await).await;
@@ -293,11 +306,8 @@ async fn redeem_pick_up_and_settle() {
 
 #[tokio::test]
 async fn a_retry_with_the_same_key_redeems_once() {
-    let app = spawn_app().await;
-    let w = world::build(&app).await;
-    let s = shop(&app, &w).await;
+    let (app, w, s) = opened(100).await;
     let buyer = &w.resident_a;
-    coins(&app, &w.staff_a, &w.comm_a, &buyer.user_id, 100).await;
     let first = redeem(&app, &buyer.token, "same", &s.store, one(&s.towel, 2)).await;
     assert_eq!(first.status(), 201);
     let first = first.text().await.unwrap();
@@ -330,11 +340,8 @@ async fn a_retry_with_the_same_key_redeems_once() {
 
 #[tokio::test]
 async fn every_refusal_has_its_code_and_leaves_nothing_behind() {
-    let app = spawn_app().await;
-    let w = world::build(&app).await;
-    let s = shop(&app, &w).await;
+    let (app, w, s) = opened(100).await;
     let buyer = &w.resident_a;
-    coins(&app, &w.staff_a, &w.comm_a, &buyer.user_id, 100).await;
     let refused = async |key: &str, store: &str, items: Value, status: u16, code: &str| {
         let res = redeem(&app, &buyer.token, key, store, items).await;
         assert_eq!(res.status(), status, "{key}");
@@ -437,11 +444,8 @@ async fn every_refusal_has_its_code_and_leaves_nothing_behind() {
 
 #[tokio::test]
 async fn the_monthly_limit_counts_what_was_not_cancelled() {
-    let app = spawn_app().await;
-    let w = world::build(&app).await;
-    let s = shop(&app, &w).await;
+    let (app, w, s) = opened(300).await;
     let buyer = &w.resident_a;
-    coins(&app, &w.staff_a, &w.comm_a, &buyer.user_id, 300).await;
     let (a, _, _) = code_of(redeem(&app, &buyer.token, "a", &s.store, one(&s.soap, 1)).await).await;
     let (_, code_b, _) = code_of(redeem(&app, &buyer.token, "b", &s.store, one(&s.soap, 1)).await).await;
     let third = redeem(&app, &buyer.token, "c", &s.store, one(&s.soap, 1)).await;
@@ -466,11 +470,8 @@ async fn the_monthly_limit_counts_what_was_not_cancelled() {
 
 #[tokio::test]
 async fn cancel_returns_coins_and_stock_once() {
-    let app = spawn_app().await;
-    let w = world::build(&app).await;
-    let s = shop(&app, &w).await;
+    let (app, w, s) = opened(100).await;
     let buyer = &w.resident_a;
-    coins(&app, &w.staff_a, &w.comm_a, &buyer.user_id, 100).await;
     let (id, code, _) = code_of(redeem(&app, &buyer.token, "k", &s.store, one(&s.soap, 2)).await).await;
     assert_eq!(wallet(&app, &buyer.token).await, (100, 60, 40));
     let cancel = format!("/api/v1/redemptions/{id}/cancel");
@@ -612,11 +613,8 @@ async fn wrong_codes_are_rate_limited_per_store() {
 async fn past_its_time_a_redemption_is_not_handed_out() {
     use sea_orm::sea_query::Expr;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let app = spawn_app().await;
-    let w = world::build(&app).await;
-    let s = shop(&app, &w).await;
+    let (app, w, s) = opened(100).await;
     let buyer = &w.resident_a;
-    coins(&app, &w.staff_a, &w.comm_a, &buyer.user_id, 100).await;
     let (id, code, _) = code_of(redeem(&app, &buyer.token, "late", &s.store, one(&s.soap, 1)).await).await;
     // Its time ran out a minute ago; the clock has not come round yet.
     entity::redemption::Entity::update_many()
@@ -861,21 +859,34 @@ fn statuses(rs: &[reqwest::Response]) -> Vec<u16> {
     rs.iter().map(|r| r.status().as_u16()).collect()
 }
 
+/// Sends every (token, key) redemption of `items` at once; answers how many were made, checking
+/// that each refusal is `refusal`.
+async fn at_once(app: &TestApp, calls: &[(&str, String)], store: &str, items: Value, refusal: &str) -> usize {
+    let sent = calls
+        .iter()
+        .map(|(token, key)| redeem(app, token, key, store, items.clone()));
+    let answers = join_all(sent).await;
+    let got = statuses(&answers);
+    for r in answers.into_iter().filter(|r| r.status() != 201) {
+        assert_eq!(problem(r).await["code"], refusal, "{got:?}");
+    }
+    got.iter().filter(|s| **s == 201).count()
+}
+
+/// One buyer's `n` calls, each with its own key.
+fn keyed<'a>(token: &'a str, prefix: &str, n: usize) -> Vec<(&'a str, String)> {
+    (0..n).map(|i| (token, format!("{prefix}-{i}"))).collect()
+}
+
 #[tokio::test]
 async fn two_hundred_buyers_for_ten_in_stock() {
     let app = spawn_app().await;
     let w = world::build(&app).await;
     let s = shop(&app, &w).await;
     let people = crowd(&app, &w, 200, 50).await;
-    let rush = people
-        .iter()
-        .map(|p| redeem(&app, &p.token, "rush", &s.store, one(&s.soap, 1)));
-    let answers = join_all(rush).await;
-    let got = statuses(&answers);
-    assert_eq!(got.iter().filter(|s| **s == 201).count(), 10, "{got:?}");
-    for r in answers.into_iter().filter(|r| r.status() != 201) {
-        assert_eq!(problem(r).await["code"], "OUT_OF_STOCK");
-    }
+    let calls: Vec<(&str, String)> = people.iter().map(|p| (p.token.as_str(), "rush".into())).collect();
+    let made = at_once(&app, &calls, &s.store, one(&s.soap, 1), "OUT_OF_STOCK").await;
+    assert_eq!(made, 10);
     assert_eq!(stock_of(&app, &w.staff_a.token, &s.store, &s.soap).await, 0);
     let pending = ok_json(
         app.get_as(
@@ -902,21 +913,11 @@ async fn two_hundred_buyers_for_ten_in_stock() {
 
 #[tokio::test]
 async fn a_buyer_who_affords_three_firing_twenty() {
-    let app = spawn_app().await;
-    let w = world::build(&app).await;
-    let s = shop(&app, &w).await;
+    let (app, w, s) = opened(30).await;
     let buyer = &w.resident_a;
-    coins(&app, &w.staff_a, &w.comm_a, &buyer.user_id, 30).await;
-    let keys: Vec<String> = (0..20).map(|i| format!("fire-{i}")).collect();
-    let fire = keys
-        .iter()
-        .map(|k| redeem(&app, &buyer.token, k, &s.store, one(&s.towel, 1)));
-    let answers = join_all(fire).await;
-    let got = statuses(&answers);
-    assert_eq!(got.iter().filter(|s| **s == 201).count(), 3, "{got:?}");
-    for r in answers.into_iter().filter(|r| r.status() != 201) {
-        assert_eq!(problem(r).await["code"], "INSUFFICIENT_BALANCE");
-    }
+    let calls = keyed(&buyer.token, "fire", 20);
+    let made = at_once(&app, &calls, &s.store, one(&s.towel, 1), "INSUFFICIENT_BALANCE").await;
+    assert_eq!(made, 3);
     assert_eq!(wallet(&app, &buyer.token).await, (30, 30, 0));
     assert_eq!(
         stock_of(&app, &buyer.token, &s.store, &s.towel).await,
@@ -928,27 +929,18 @@ async fn a_buyer_who_affords_three_firing_twenty() {
 
 #[tokio::test]
 async fn a_buyer_racing_the_monthly_limit_gets_the_limit() {
-    let app = spawn_app().await;
-    let w = world::build(&app).await;
-    let s = shop(&app, &w).await;
+    let (app, w, s) = opened(1000).await;
     let buyer = &w.resident_a;
-    coins(&app, &w.staff_a, &w.comm_a, &buyer.user_id, 1000).await;
-    let keys: Vec<String> = (0..10).map(|i| format!("lim-{i}")).collect();
-    let fire = keys
-        .iter()
-        .map(|k| redeem(&app, &buyer.token, k, &s.store, one(&s.soap, 1)));
-    let got = statuses(&join_all(fire).await);
-    assert_eq!(got.iter().filter(|s| **s == 201).count(), 2, "{got:?}");
+    let calls = keyed(&buyer.token, "lim", 10);
+    let made = at_once(&app, &calls, &s.store, one(&s.soap, 1), "LIMIT_EXCEEDED").await;
+    assert_eq!(made, 2);
     assert_eq!(stock_of(&app, &buyer.token, &s.store, &s.soap).await, 8);
 }
 
 #[tokio::test]
 async fn pickup_and_cancel_at_once_one_wins() {
-    let app = spawn_app().await;
-    let w = world::build(&app).await;
-    let s = shop(&app, &w).await;
+    let (app, w, s) = opened(200).await;
     let buyer = &w.resident_a;
-    coins(&app, &w.staff_a, &w.comm_a, &buyer.user_id, 200).await;
     let mut fulfilled = 0;
     for round in 0..8 {
         let (id, code, _) = code_of(
