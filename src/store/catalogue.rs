@@ -242,6 +242,8 @@ pub struct GoodsOut {
     pub stock: i64,
     /// 每人每月限兑数量；null 为不限
     pub monthly_limit: Option<i32>,
+    /// 本月我还能兑换几件（有限兑时返回；已兑含待取货）
+    pub my_remaining_this_month: Option<i64>,
     /// 是否上架
     pub active: bool,
     pub updated_at: DateTime<Utc>,
@@ -258,6 +260,7 @@ impl From<goods::Model> for GoodsOut {
             price_coins: g.price_coins,
             stock: g.stock,
             monthly_limit: g.monthly_limit,
+            my_remaining_this_month: None,
             active: g.active,
             updated_at: g.updated_at,
         }
@@ -406,8 +409,27 @@ pub async fn list_goods(
     if at.manager(&p).is_err() {
         q = q.filter(goods::Column::Active.eq(true));
     }
+    let shelf = q.all(&state.db).await?;
+    let limited: Vec<i64> = shelf
+        .iter()
+        .filter(|g| g.monthly_limit.is_some())
+        .map(|g| g.id)
+        .collect();
+    let month = crate::calendar::month_of(Utc::now());
+    let used = super::redemptions::used_in_month(&state.db, p.id(), &limited, &month).await?;
     Ok(web::Json(
-        q.all(&state.db).await?.into_iter().map(Into::into).collect(),
+        shelf
+            .into_iter()
+            .map(|g| {
+                let left = g
+                    .monthly_limit
+                    .map(|l| Ord::max(i64::from(l) - used.get(&g.id).copied().unwrap_or(0), 0));
+                GoodsOut {
+                    my_remaining_this_month: left,
+                    ..g.into()
+                }
+            })
+            .collect(),
     ))
 }
 

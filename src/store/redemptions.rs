@@ -19,6 +19,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
 };
+use std::collections::HashMap;
 
 /// One goods and how many.
 #[derive(Debug, Clone, Copy)]
@@ -36,21 +37,23 @@ pub struct Full {
 /// Attempts at a pickup code not in use at the store before giving up.
 const CODE_ATTEMPTS: usize = 10;
 
-/// How many of `goods_id` the buyer has redeemed (pending or fulfilled) in `month`.
-async fn used_this_month(
+/// How many of each of `goods` the buyer has redeemed (pending or fulfilled) in `month`; goods
+/// not redeemed are absent.
+pub async fn used_in_month(
     conn: &impl ConnectionTrait,
     buyer: i64,
-    goods_id: i64,
+    goods: &[i64],
     month: &str,
-) -> AppResult<i64> {
-    let used: Option<Option<i64>> = redemption_line::Entity::find()
+) -> AppResult<HashMap<i64, i64>> {
+    let used: Vec<(i64, Option<i64>)> = redemption_line::Entity::find()
         .select_only()
+        .column(redemption_line::Column::GoodsId)
         .column_as(
             Expr::expr(Func::sum(Expr::col(redemption_line::Column::Quantity))).cast_as(Alias::new("BIGINT")),
             "used",
         )
         .filter(redemption_line::Column::BuyerId.eq(buyer))
-        .filter(redemption_line::Column::GoodsId.eq(goods_id))
+        .filter(redemption_line::Column::GoodsId.is_in(goods.iter().copied()))
         .filter(redemption_line::Column::Month.eq(month))
         .filter(
             redemption_line::Column::RedemptionId.in_subquery(
@@ -65,10 +68,11 @@ async fn used_this_month(
                     .to_owned(),
             ),
         )
+        .group_by(redemption_line::Column::GoodsId)
         .into_tuple()
-        .one(conn)
+        .all(conn)
         .await?;
-    Ok(used.flatten().unwrap_or(0))
+    Ok(used.into_iter().map(|(g, n)| (g, n.unwrap_or(0))).collect())
 }
 
 /// Takes `want.quantity` off the shelf at the price the total was made with; answers the goods
@@ -199,7 +203,11 @@ pub async fn redeem(
         let g = reserve(txn, store.id, want, price).await?;
         // Counted after the row lock: the buyer's other redemptions of these goods have committed.
         if let Some(limit) = g.monthly_limit {
-            let used = used_this_month(txn, buyer, g.id, &month).await?;
+            let used = used_in_month(txn, buyer, &[g.id], &month)
+                .await?
+                .get(&g.id)
+                .copied()
+                .unwrap_or(0);
             if used + i64::from(want.quantity) > i64::from(limit) {
                 return Err(AppError::new(ErrorCode::LimitExceeded)
                     .with_detail(format!("{} 每人每月限兑 {limit} 件，本月已兑 {used} 件", g.name)));

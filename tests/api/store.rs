@@ -450,6 +450,22 @@ async fn the_monthly_limit_counts_what_was_not_cancelled() {
     let (_, code_b, _) = code_of(redeem(&app, &buyer.token, "b", &s.store, one(&s.soap, 1)).await).await;
     let third = redeem(&app, &buyer.token, "c", &s.store, one(&s.soap, 1)).await;
     assert_eq!(problem(third).await["code"], "LIMIT_EXCEEDED");
+    // The shelf tells each shopper what is left of their allowance.
+    let left = async |who: &Session| {
+        let shelf = ok_json(
+            app.get_as(&format!("/api/v1/stores/{}/goods", s.store), &who.token)
+                .await,
+            200,
+        )
+        .await;
+        let of = |g: &str| {
+            shelf.as_array().unwrap().iter().find(|x| x["id"] == g).unwrap()["my_remaining_this_month"]
+                .clone()
+        };
+        (of(&s.soap), of(&s.towel))
+    };
+    assert_eq!(left(buyer).await, (json!(0), Value::Null), "no limit on towels");
+    assert_eq!(left(&w.member_a).await.0, json!(2));
     // Picked up still counts; cancelled does not.
     ok_json(pick_up(&app, &s.clerk, &s.store, &code_b).await, 200).await;
     let res = app
@@ -460,6 +476,7 @@ async fn the_monthly_limit_counts_what_was_not_cancelled() {
         )
         .await;
     ok_json(res, 200).await;
+    assert_eq!(left(buyer).await.0, json!(1));
     code_of(redeem(&app, &buyer.token, "d", &s.store, one(&s.soap, 1)).await).await;
     let fourth = redeem(&app, &buyer.token, "e", &s.store, one(&s.soap, 1)).await;
     assert_eq!(problem(fourth).await["code"], "LIMIT_EXCEEDED");
