@@ -281,7 +281,7 @@ async fn main() -> anyhow::Result<()> {
     report("claim", claim_times, started.elapsed());
     println!("(every storm had exactly one winner)");
 
-    redemptions(&c, &staff, &community, &crowd, &crowd_ids, storms, redeems).await;
+    redemptions(&c, run, &staff, &community, &crowd, &crowd_ids, storms, redeems).await;
     let check = c
         .ok("GET", "/api/v1/ledger/reconciliation", Some(&admin), None)
         .await;
@@ -292,8 +292,10 @@ async fn main() -> anyhow::Result<()> {
 
 /// Love supermarket under contention: `storms` rushes of the whole crowd on 20 goods, then the
 /// crowd redeeming `redeems` times each from one store, then the counter picking them all up.
+#[allow(clippy::too_many_arguments)]
 async fn redemptions(
     c: &Client,
+    run: i64,
     staff: &str,
     community: &str,
     crowd: &[String],
@@ -319,7 +321,7 @@ async fn redemptions(
             .call_keyed(
                 &format!("/api/v1/regions/{community}/grants"),
                 staff,
-                &format!("bench-coins-{i}"),
+                &format!("bench-coins-{run}-{i}"),
                 json!({"user_id": id, "asset": "coin", "amount": coins, "reason": "压测"}),
             )
             .await;
@@ -345,7 +347,7 @@ async fn redemptions(
         let g = goods(format!("抢兑{n}"), RUSH_STOCK).await;
         let body = json!({"store_id": store, "items": [{"goods_id": g, "quantity": 1}]});
         let rush = crowd.iter().enumerate().map(|(i, who)| {
-            let (key, body) = (format!("rush-{n}-{i}"), body.clone());
+            let (key, body) = (format!("rush-{run}-{n}-{i}"), body.clone());
             async move { c.call_keyed("/api/v1/redemptions", who, &key, body).await }
         });
         let results = futures_util::future::join_all(rush).await;
@@ -370,7 +372,7 @@ async fn redemptions(
             for k in 0..redeems {
                 let body = json!({"store_id": store, "items": [{"goods_id": g, "quantity": 1}]});
                 let (status, v, t) = c
-                    .call_keyed("/api/v1/redemptions", who, &format!("steady-{i}-{k}"), body)
+                    .call_keyed("/api/v1/redemptions", who, &format!("steady-{run}-{i}-{k}"), body)
                     .await;
                 assert_eq!(status, 201, "{v}");
                 out.push((v["pickup_code"].as_str().unwrap().to_owned(), t));
