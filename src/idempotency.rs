@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult, ErrorCode, FieldError, PROBLEM_JSON};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::{SubsecRound, Utc};
+use chrono::Utc;
 use entity::idempotency_key as key_row;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, SqlErr};
@@ -60,8 +60,7 @@ enum Begun {
 
 async fn begin(state: &AppState, actor: i64, key: &str, hash: &str) -> AppResult<Begun> {
     for _ in 0..WAIT_STEPS {
-        // Microseconds: what both databases store, so the stamp compares equal when read back.
-        let now = Utc::now().trunc_subsecs(6);
+        let now = Utc::now();
         let row = key_row::ActiveModel {
             actor_id: Set(actor),
             key: Set(key.to_owned()),

@@ -634,46 +634,75 @@ async fn expired_holds_are_released_by_the_clock() {
     assert_eq!(reconcile(&app, &w).await["ok"], true);
 }
 
-#[tokio::test]
-async fn a_key_still_in_flight_answers_409() {
+/// A donation's body, and the key row of an earlier attempt with it still `in_flight`, last
+/// touched `age` ago.
+async fn attempt_in_flight(app: &TestApp, w: &World, key: &str, age: Duration) -> Vec<u8> {
     use sea_orm::ActiveModelTrait;
-    let app = spawn_app().await;
-    let w = world::build(&app).await;
-    // A first request with this key is still running (its row is fresh and not done).
+    use sha2::Digest;
     let body = json!({"to_user_id": w.resident_a.user_id, "asset": "coin", "amount": 1, "memo": "送给邻居"});
     let text = serde_json::to_vec(&body).unwrap();
-    use sha2::Digest;
     let mut h = sha2::Sha256::new();
     h.update(b"POST /api/v1/transfers\n");
     h.update(&text);
     let hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let then = Utc::now() - age;
     entity::idempotency_key::ActiveModel {
         actor_id: Set(w.member_a.user_id.parse().unwrap()),
-        key: Set("busy".into()),
+        key: Set(key.into()),
         request_hash: Set(hash),
         status: Set("in_flight".into()),
-        created_at: Set(Utc::now()),
-        updated_at: Set(Utc::now()),
+        created_at: Set(then),
+        updated_at: Set(then),
         ..Default::default()
     }
     .insert(&app.state.db)
     .await
     .unwrap();
-    let res = app
-        .client
+    text
+}
+
+async fn send_donation(app: &TestApp, w: &World, key: &str, text: Vec<u8>) -> reqwest::Response {
+    app.client
         .post(app.url("/api/v1/transfers"))
         .bearer_auth(&w.member_a.token)
-        .header("Idempotency-Key", "busy")
+        .header("Idempotency-Key", key)
         .header("content-type", "application/json")
         .body(text)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_key_still_in_flight_answers_409() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    // A first request with this key is still running (its row is fresh and not done).
+    let text = attempt_in_flight(&app, &w, "busy", Duration::zero()).await;
+    let res = send_donation(&app, &w, "busy", text).await;
     assert_eq!(res.status(), 409);
     assert_eq!(
         crate::helpers::problem(res).await["code"],
         "IDEMPOTENCY_KEY_IN_FLIGHT"
     );
+}
+
+#[tokio::test]
+async fn an_abandoned_key_is_taken_over_once() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    assert_eq!(
+        grant(&app, &w, &w.member_a.user_id, 10, "seed").await.status(),
+        201
+    );
+    // The first attempt died two minutes ago without an answer: a retry takes the key over.
+    let text = attempt_in_flight(&app, &w, "dead", Duration::minutes(2)).await;
+    let first = send_donation(&app, &w, "dead", text.clone()).await;
+    assert_eq!(first.status(), 201);
+    let first = first.text().await.unwrap();
+    let again = send_donation(&app, &w, "dead", text).await;
+    assert_eq!(again.text().await.unwrap(), first, "then replayed");
+    assert_eq!(balances(&app, &w.resident_a.token).await.1, 1, "one donation");
 }
 
 #[tokio::test]
