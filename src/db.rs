@@ -1,7 +1,9 @@
 //! Database connection: SQLite by default, PostgreSQL for `postgres://` URLs.
 
 use crate::config::Config;
+use crate::error::{AppError, AppResult, ErrorCode};
 use anyhow::Context;
+use futures_util::future::BoxFuture;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
@@ -49,6 +51,42 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+/// Works through due rows one by one, each in its own write transaction: `due(after)` lists the
+/// next ids above `after`, in order; `step` acts on one. A step refused with `gone` (another
+/// instance or a person got there first) or failing otherwise is rolled back and skipped, so one
+/// stuck row never holds up the rest; the next sweep tries it again. Answers how many committed.
+pub async fn sweep<'a>(
+    db: &'a DatabaseConnection,
+    what: &str,
+    gone: ErrorCode,
+    due: impl Fn(i64) -> BoxFuture<'a, AppResult<Vec<i64>>>,
+    step: impl for<'t> Fn(&'t DatabaseTransaction, i64) -> BoxFuture<'t, AppResult<()>>,
+) -> AppResult<usize> {
+    let mut done = 0;
+    let mut after = 0;
+    loop {
+        let ids = due(after).await?;
+        let Some(last) = ids.last() else {
+            return Ok(done);
+        };
+        after = *last;
+        for id in ids {
+            let outcome = match begin_write(db).await {
+                Ok(txn) => match step(&txn, id).await {
+                    Ok(()) => txn.commit().await.map_err(AppError::from),
+                    Err(e) => txn.rollback().await.map_err(AppError::from).and(Err(e)),
+                },
+                Err(e) => Err(e.into()),
+            };
+            match outcome {
+                Ok(()) => done += 1,
+                Err(e) if e.code == gone => {}
+                Err(e) => tracing::warn!(id, error = %e, "{what}: skipped, retried next time"),
+            }
+        }
+    }
 }
 
 pub fn backend_name(db: &DatabaseConnection) -> &'static str {

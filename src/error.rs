@@ -97,6 +97,7 @@ error_codes! {
     StoreUnavailable = "STORE_UNAVAILABLE" => UNPROCESSABLE_ENTITY, "该爱心超市暂停兑换";
     GoodsUnavailable = "GOODS_UNAVAILABLE" => UNPROCESSABLE_ENTITY, "商品不存在或已下架";
     OutOfStock = "OUT_OF_STOCK" => CONFLICT, "商品库存不足";
+    GoodsChanged = "GOODS_CHANGED" => CONFLICT, "商品信息刚刚更新，请刷新后重试";
     LimitExceeded = "LIMIT_EXCEEDED" => UNPROCESSABLE_ENTITY, "超过每人每月限兑数量";
     PickupCodeInvalid = "PICKUP_CODE_INVALID" => UNPROCESSABLE_ENTITY, "取货码不正确";
     RedemptionNotPending = "REDEMPTION_NOT_PENDING" => CONFLICT, "该兑换已取货、已取消或已过期";
@@ -109,6 +110,13 @@ impl Serialize for ErrorCode {
 }
 
 impl ErrorCode {
+    /// Whether a call made with an `Idempotency-Key` and refused with this code answers the same
+    /// refusal when retried with that key. A refusal because something changed at the same moment
+    /// is not kept: the retry runs afresh.
+    pub fn replayed(self) -> bool {
+        self.status().is_client_error() && self != ErrorCode::GoodsChanged
+    }
+
     /// Best code for a bare status produced outside our handlers.
     pub fn for_status(status: StatusCode) -> ErrorCode {
         match status {

@@ -138,7 +138,8 @@ async fn record(
 }
 
 /// Runs `effect` once per (caller, key): in a write transaction that also records its answer.
-/// An expected refusal (4xx) is recorded and replayed too; an unexpected failure frees the key.
+/// An expected refusal (4xx) is recorded and replayed too; an unexpected failure, or a refusal
+/// that is not replayed (`ErrorCode::replayed`), frees the key.
 pub async fn run(
     state: &AppState,
     req: &HttpRequest,
@@ -173,7 +174,7 @@ pub async fn run(
         }
         Err(err) => {
             txn.rollback().await?;
-            if err.code.status().is_client_error() {
+            if err.code.replayed() {
                 let text = serde_json::to_string(&err.problem()).map_err(AppError::internal)?;
                 match record(&state.db, &claim, err.code.status().as_u16(), &text).await {
                     // Taken over meanwhile: the request that took it records its own answer.

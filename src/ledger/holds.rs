@@ -124,37 +124,37 @@ pub async fn resolve(
 pub async fn expire(db: &sea_orm::DatabaseConnection, now: DateTime<Utc>) -> AppResult<usize> {
     use sea_orm::sea_query::Query;
     use sea_orm::{QueryOrder, QuerySelect};
-    let due: Vec<i64> = transfer::Entity::find()
-        .select_only()
-        .column(transfer::Column::Id)
-        .filter(transfer::Column::Phase.eq("pending"))
-        .filter(transfer::Column::ExpiresAt.lt(now))
-        .filter(
-            transfer::Column::Id.not_in_subquery(
-                Query::select()
-                    .column(transfer::Column::PendingId)
-                    .from(transfer::Entity)
-                    .and_where(transfer::Column::PendingId.is_not_null())
-                    .to_owned(),
-            ),
-        )
-        .order_by_asc(transfer::Column::Id)
-        .limit(100)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut voided = 0;
-    for id in due {
-        let txn = crate::db::begin_write(db).await?;
-        match resolve(&txn, id, false, None, now).await {
-            Ok(_) => {
-                txn.commit().await?;
-                voided += 1;
-            }
-            // Resolved meanwhile by a pickup or another instance.
-            Err(e) if e.code == ErrorCode::HoldNotPending => txn.rollback().await?,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(voided)
+    let due = |after: i64| -> futures_util::future::BoxFuture<'_, AppResult<Vec<i64>>> {
+        Box::pin(async move {
+            Ok(transfer::Entity::find()
+                .select_only()
+                .column(transfer::Column::Id)
+                .filter(transfer::Column::Phase.eq("pending"))
+                .filter(transfer::Column::ExpiresAt.lt(now))
+                .filter(transfer::Column::Id.gt(after))
+                .filter(
+                    transfer::Column::Id.not_in_subquery(
+                        Query::select()
+                            .column(transfer::Column::PendingId)
+                            .from(transfer::Entity)
+                            .and_where(transfer::Column::PendingId.is_not_null())
+                            .to_owned(),
+                    ),
+                )
+                .order_by_asc(transfer::Column::Id)
+                .limit(100)
+                .into_tuple()
+                .all(db)
+                .await?)
+        })
+    };
+    // Resolved meanwhile by a pickup or another instance: `HoldNotPending`.
+    crate::db::sweep(
+        db,
+        "hold expiry",
+        ErrorCode::HoldNotPending,
+        due,
+        move |txn, id| Box::pin(async move { resolve(txn, id, false, None, now).await.map(|_| ()) }),
+    )
+    .await
 }

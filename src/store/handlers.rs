@@ -135,7 +135,7 @@ pub struct RedeemIn {
         (status = 400, description = "`IDEMPOTENCY_KEY_REQUIRED` 或 `VALIDATION_FAILED`（如同一商品出现两次）", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "不是该社区的居民或志愿者", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "爱心超市不存在或不在你的社区", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`OUT_OF_STOCK`、`INSUFFICIENT_BALANCE` 或 `IDEMPOTENCY_KEY_IN_FLIGHT`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`OUT_OF_STOCK`、`INSUFFICIENT_BALANCE`、`GOODS_CHANGED`（兑换价刚调整，可用同一幂等键重试）或 `IDEMPOTENCY_KEY_IN_FLIGHT`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`LIMIT_EXCEEDED`、`GOODS_UNAVAILABLE`、`STORE_UNAVAILABLE` 或 `IDEMPOTENCY_KEY_REUSED`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -493,7 +493,10 @@ pub async fn pick_up(
                     .await?
                     .ok_or_else(|| AppError::new(ErrorCode::PickupCodeInvalid))?,
             };
-            crate::ratelimit::refund(&state.kv, &guard).await?;
+            // Losing a refund only costs the store one slot of its allowance: not worth failing a pickup.
+            if let Err(e) = crate::ratelimit::refund(&state.kv, &guard).await {
+                tracing::warn!(store_id = at.store.id, error = %e, "pickup allowance not refunded");
+            }
             found
         }
     };

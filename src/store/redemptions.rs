@@ -14,6 +14,7 @@ use crate::ledger::{Asset, Movement, Owner, holds};
 use chrono::{DateTime, Utc};
 use entity::redemption::{self, RedemptionStatus};
 use entity::{goods, redemption_line, store};
+use futures_util::future::BoxFuture;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -323,29 +324,38 @@ pub async fn settle(
 /// Expires redemptions not picked up by `now` (each once, in its own transaction); returns how
 /// many.
 pub async fn expire(db: &sea_orm::DatabaseConnection, now: DateTime<Utc>) -> AppResult<usize> {
-    let due = redemption::Entity::find()
-        .filter(redemption::Column::Status.eq(RedemptionStatus::Pending))
-        .filter(redemption::Column::ExpiresAt.lt(now))
-        .order_by_asc(redemption::Column::Id)
-        .limit(100)
-        .all(db)
-        .await?;
-    let mut expired = 0;
-    for r in due {
-        let txn = crate::db::begin_write(db).await?;
-        match settle(&txn, &r, RedemptionStatus::Expired, None, now).await {
-            Ok(_) => {
-                txn.commit().await?;
-                expired += 1;
-            }
-            // Picked up or cancelled meanwhile.
-            Err(e) if e.code == ErrorCode::RedemptionNotPending => txn.rollback().await?,
-            // One that cannot be expired must not hold up the rest: the next tick tries again.
-            Err(e) => {
-                tracing::warn!(redemption_id = r.id, error = %e, "redemption could not be expired");
-                txn.rollback().await?;
-            }
-        }
-    }
-    Ok(expired)
+    let due = |after: i64| -> BoxFuture<'_, AppResult<Vec<i64>>> {
+        Box::pin(async move {
+            Ok(redemption::Entity::find()
+                .select_only()
+                .column(redemption::Column::Id)
+                .filter(redemption::Column::Status.eq(RedemptionStatus::Pending))
+                .filter(redemption::Column::ExpiresAt.lt(now))
+                .filter(redemption::Column::Id.gt(after))
+                .order_by_asc(redemption::Column::Id)
+                .limit(100)
+                .into_tuple()
+                .all(db)
+                .await?)
+        })
+    };
+    // Picked up or cancelled meanwhile: `RedemptionNotPending`.
+    crate::db::sweep(
+        db,
+        "redemption expiry",
+        ErrorCode::RedemptionNotPending,
+        due,
+        move |txn, id| {
+            Box::pin(async move {
+                let r = redemption::Entity::find_by_id(id)
+                    .one(txn)
+                    .await?
+                    .ok_or_else(|| AppError::new(ErrorCode::RedemptionNotPending))?;
+                settle(txn, &r, RedemptionStatus::Expired, None, now)
+                    .await
+                    .map(|_| ())
+            })
+        },
+    )
+    .await
 }

@@ -755,3 +755,38 @@ async fn an_attempt_whose_key_was_taken_over_leaves_nothing() {
         "its effect rolled back"
     );
 }
+
+#[tokio::test]
+async fn a_refusal_for_a_change_at_the_same_moment_is_not_replayed() {
+    use linli::error::{AppError, ErrorCode};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let actor: i64 = w.member_a.user_id.parse().unwrap();
+    let runs = AtomicUsize::new(0);
+    let call = async |key: &str, refusal: ErrorCode| {
+        let req = actix_web::test::TestRequest::post()
+            .uri("/api/v1/anything")
+            .insert_header(("Idempotency-Key", key))
+            .to_http_request();
+        linli::idempotency::run(&app.state, &req, actor, b"{}", async |_| {
+            // The first run is refused; a run after that succeeds.
+            if runs.fetch_add(1, Ordering::SeqCst).is_multiple_of(2) {
+                Err(AppError::new(refusal))
+            } else {
+                Ok((actix_web::http::StatusCode::CREATED, json!({})))
+            }
+        })
+        .await
+        .map(|res| res.status().as_u16())
+        .unwrap_or_else(|e| e.code.status().as_u16())
+    };
+    // Changed meanwhile: the retry with the same key runs again, and goes through.
+    assert_eq!(call("changed", ErrorCode::GoodsChanged).await, 409);
+    assert_eq!(call("changed", ErrorCode::GoodsChanged).await, 201);
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+    // Out of stock: the refusal is the answer for that key, replayed without running again.
+    assert_eq!(call("sold-out", ErrorCode::OutOfStock).await, 409);
+    assert_eq!(call("sold-out", ErrorCode::OutOfStock).await, 409);
+    assert_eq!(runs.load(Ordering::SeqCst), 3);
+}

@@ -581,6 +581,48 @@ async fn the_clock_expires_what_was_not_picked_up() {
 }
 
 #[tokio::test]
+async fn one_redemption_that_cannot_expire_does_not_hold_up_the_rest() {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = spawn_app_with(&[("REDEMPTION_PICKUP_HOURS", "1")], |_| {}).await;
+    let w = world::build(&app).await;
+    let s = shop(&app, &w).await;
+    let buyer = &w.resident_a;
+    coins(&app, &w.staff_a, &w.comm_a, &buyer.user_id, 100).await;
+    let (stuck, _, _) = code_of(redeem(&app, &buyer.token, "stuck", &s.store, one(&s.towel, 1)).await).await;
+    let (fine, _, _) = code_of(redeem(&app, &buyer.token, "fine", &s.store, one(&s.towel, 1)).await).await;
+    // The first, broken by hand, fails every time it is expired.
+    entity::redemption::Entity::update_many()
+        .col_expr(
+            entity::redemption::Column::HoldId,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(entity::redemption::Column::Id.eq(stuck.parse::<i64>().unwrap()))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let r = linli::orders::sla::tick(&app.state, Utc::now() + Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(r.expired_redemptions, 1);
+    let status = async |id: &str| {
+        ok_json(
+            app.get_as(&format!("/api/v1/redemptions/{id}"), &buyer.token)
+                .await,
+            200,
+        )
+        .await["status"]
+            .clone()
+    };
+    assert_eq!(status(&fine).await, "expired");
+    assert_eq!(
+        status(&stuck).await,
+        "pending",
+        "left for the next tick, rolled back whole"
+    );
+}
+
+#[tokio::test]
 async fn wrong_codes_are_rate_limited_per_store() {
     let app = spawn_app_with(&[("PICKUP_WRONG_CODES_PER_WINDOW", "3")], |_| {}).await;
     let w = world::build(&app).await;
