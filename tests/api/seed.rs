@@ -1,5 +1,8 @@
 use crate::helpers::{ok_json, spawn_app};
-use entity::{member_report, region, role_grant, service_item, service_order, unit, user};
+use entity::{
+    goods, member_report, region, restock, role_grant, service_item, service_order, store, transfer, unit,
+    user,
+};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
 
@@ -17,15 +20,27 @@ async fn seed_demo_builds_a_county_once() {
             member_report::Entity::find().count(db).await.unwrap(),
             service_item::Entity::find().count(db).await.unwrap(),
             service_order::Entity::find().count(db).await.unwrap(),
+            (
+                store::Entity::find().count(db).await.unwrap(),
+                goods::Entity::find().count(db).await.unwrap(),
+                restock::Entity::find().count(db).await.unwrap(),
+                transfer::Entity::find().count(db).await.unwrap(),
+            ),
         )
     };
     let after_first = counts().await;
-    let (regions, users, grants, units, reports, items, orders) = after_first;
+    let (regions, users, grants, units, reports, items, orders, shop) = after_first;
     assert!(
         regions >= 10,
         "a county, a street, two communities, grids and buildings: {regions}"
     );
     assert_eq!((users, units, reports, items, orders), (9, 1, 2, 7, 5));
+    let (stores, goods, restocks, _) = shop;
+    assert_eq!(
+        (stores, goods, restocks),
+        (1, 4, 4),
+        "a stocked store, each opening stock recorded"
+    );
     let mut states: Vec<String> = service_order::Entity::find()
         .all(db)
         .await
@@ -82,4 +97,56 @@ async fn seed_demo_builds_a_county_once() {
     )
     .await;
     assert_eq!(stats["communities"][0]["approved"], 1);
+
+    // The README's love-supermarket walk: the demo resident redeems, the demo clerk hands over.
+    let resident = app.login("13800000301", "吴居民").await;
+    let clerk = app.login("13800000401", "王店员").await;
+    let stores = ok_json(
+        app.get_as(&format!("/api/v1/regions/{community}/stores"), &resident.token)
+            .await,
+        200,
+    )
+    .await;
+    let store = stores[0]["id"].as_str().unwrap();
+    let shelf = ok_json(
+        app.get_as(&format!("/api/v1/stores/{store}/goods"), &resident.token)
+            .await,
+        200,
+    )
+    .await;
+    assert!(
+        shelf
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["stock"].as_i64() > Some(0))
+    );
+    let towel = shelf
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "毛巾")
+        .unwrap()["id"]
+        .clone();
+    let res = app
+        .client
+        .post(app.url("/api/v1/redemptions"))
+        .bearer_auth(&resident.token)
+        .header("Idempotency-Key", "demo")
+        .json(&json!({"store_id": store, "items": [{"goods_id": towel, "quantity": 2}]}))
+        .send()
+        .await
+        .unwrap();
+    let code = ok_json(res, 201).await["pickup_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .post_as(
+            &format!("/api/v1/stores/{store}/pickups"),
+            &clerk.token,
+            json!({"code": code}),
+        )
+        .await;
+    assert_eq!(ok_json(res, 200).await["status"], "fulfilled");
 }

@@ -887,6 +887,22 @@ async fn restocks_are_recorded_not_overwritten() {
         )
         .await;
     assert_eq!(problem(res).await["errors"][0]["field"], "image_url");
+    let res = app
+        .post_as(
+            &format!("/api/v1/regions/{}/stores", w.comm_a),
+            &w.staff_a.token,
+            json!({"name": "和平爱心超市"}),
+        )
+        .await;
+    assert_eq!(problem(res).await["code"], "STORE_NAME_TAKEN");
+    let res = app
+        .post_as(
+            &format!("/api/v1/regions/{}/stores", w.grid_a),
+            &w.staff_a.token,
+            json!({"name": "网格超市"}),
+        )
+        .await;
+    assert_eq!(problem(res).await["code"], "REGION_KIND_INVALID");
     let listed = ok_json(
         app.get_as(
             &format!("/api/v1/regions/{}/stores", w.grid_a),
@@ -994,6 +1010,7 @@ async fn a_buyer_racing_the_monthly_limit_gets_the_limit() {
     let made = at_once(&app, &calls, &s.store, one(&s.soap, 1), "LIMIT_EXCEEDED").await;
     assert_eq!(made, 2);
     assert_eq!(stock_of(&app, &buyer.token, &s.store, &s.soap).await, 8);
+    assert_reconciled(&app, &w).await;
 }
 
 #[tokio::test]
