@@ -209,6 +209,21 @@ pub async fn revoke_family(
     Ok(())
 }
 
+/// Ends every session of a user (all refresh-token families); access tokens run out on their own.
+pub async fn revoke_user(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    at: DateTime<Utc>,
+) -> Result<u64, AppError> {
+    Ok(refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(at))
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
 pub async fn find_refresh(
     conn: &impl ConnectionTrait,
     secret: &str,

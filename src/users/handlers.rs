@@ -71,13 +71,15 @@ pub struct PasswordIn {
     pub new_password: String,
 }
 
-/// Sets the caller's password, for password login in the staff console.
+/// Sets the caller's password, for password login in the staff console. Every session of the
+/// caller ends with it: refresh tokens stop working, so each device logs in again once its access
+/// token runs out.
 #[utoipa::path(
     tag = "我的",
     request_body = PasswordIn,
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "已设置"),
+        (status = 204, description = "已设置；所有登录（含当前）的刷新令牌失效，访问令牌到期后需重新登录"),
         (status = 401, description = "`LOGIN_FAILED`：当前密码不正确", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -95,10 +97,16 @@ pub async fn set_password(
         }
     }
     let hash = password::hash(body.new_password).await?;
+    let now = chrono::Utc::now();
+    let user_id = p.id();
+    let txn = crate::db::begin_write(&state.db).await?;
     let mut a: user::ActiveModel = p.user.into();
     a.password_hash = Set(Some(hash));
-    a.updated_at = Set(chrono::Utc::now());
-    a.update(&state.db).await?;
+    a.updated_at = Set(now);
+    a.update(&txn).await?;
+    let ended = crate::auth::tokens::revoke_user(&txn, user_id, now).await?;
+    txn.commit().await?;
+    tracing::info!(user_id, sessions_ended = ended, "password changed");
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -241,6 +241,11 @@ async fn password_login_with_uniform_failures() {
         password_login(&app, "13812345678", "another one").await.status(),
         200
     );
+    // A changed password ends the sessions opened before it, on every device.
+    for old in [&s.refresh, ok["refresh_token"].as_str().unwrap()] {
+        let res = refresh(&app, old).await;
+        assert_eq!(problem(res).await["code"], "REFRESH_TOKEN_INVALID");
+    }
 }
 
 #[tokio::test]
