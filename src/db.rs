@@ -5,6 +5,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use anyhow::Context;
 use futures_util::future::BoxFuture;
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
@@ -87,6 +88,16 @@ pub async fn sweep<'a>(
             }
         }
     }
+}
+
+/// `SUM(e)` as a BIGINT: on PostgreSQL a SUM of integers may be NUMERIC, which does not read as i64.
+pub fn sum_i64(e: impl Into<Expr>) -> Expr {
+    Expr::expr(Func::sum(e)).cast_as(Alias::new("BIGINT"))
+}
+
+/// `COUNT(e)` as a BIGINT, the same on both databases.
+pub fn count_i64(e: impl Into<Expr>) -> Expr {
+    Expr::expr(Func::count(e)).cast_as(Alias::new("BIGINT"))
 }
 
 pub fn backend_name(db: &DatabaseConnection) -> &'static str {

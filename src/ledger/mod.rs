@@ -77,8 +77,7 @@ impl Owner {
 
 /// `SUM(amount)` as a BIGINT (on PostgreSQL the SUM of a BIGINT is NUMERIC).
 pub fn sum_amount() -> sea_orm::sea_query::Expr {
-    use sea_orm::sea_query::{Alias, Func};
-    Expr::expr(Func::sum(Expr::col(transfer::Column::Amount))).cast_as(Alias::new("BIGINT"))
+    crate::db::sum_i64(Expr::col(transfer::Column::Amount))
 }
 
 /// 账户余额

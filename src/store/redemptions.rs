@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use entity::redemption::{self, RedemptionStatus};
 use entity::{goods, redemption_line, store};
 use futures_util::future::BoxFuture;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
@@ -50,7 +50,7 @@ pub async fn used_in_month(
         .select_only()
         .column(redemption_line::Column::GoodsId)
         .column_as(
-            Expr::expr(Func::sum(Expr::col(redemption_line::Column::Quantity))).cast_as(Alias::new("BIGINT")),
+            crate::db::sum_i64(Expr::col(redemption_line::Column::Quantity)),
             "used",
         )
         .filter(redemption_line::Column::BuyerId.eq(buyer))

@@ -4,6 +4,7 @@
 use super::locate;
 use crate::api::Id;
 use crate::auth::Principal;
+use crate::db::{count_i64, sum_i64};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::ledger::{self, Asset, Owner};
 use crate::state::AppState;
@@ -11,7 +12,7 @@ use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use entity::redemption::{self, RedemptionStatus};
 use entity::{goods, redemption_line, transfer};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -66,10 +67,6 @@ pub struct SettlementOut {
     pub balance: i64,
     /// 账本入账与兑换记录一致
     pub reconciled: bool,
-}
-
-fn bigint_sum(col: impl sea_orm::sea_query::IntoColumnRef) -> sea_orm::sea_query::Expr {
-    Expr::expr(Func::sum(Expr::col(col))).cast_as(Alias::new("BIGINT"))
 }
 
 /// A store's month: coins received by the ledger, redemptions and goods handed out by the store's
@@ -129,13 +126,8 @@ pub async fn settlement(
     let by_status: Vec<(RedemptionStatus, i64, Option<i64>)> = in_month()
         .select_only()
         .column(redemption::Column::Status)
-        .column_as(
-            Expr::col(redemption::Column::Id)
-                .count()
-                .cast_as(Alias::new("BIGINT")),
-            "n",
-        )
-        .column_as(bigint_sum(redemption::Column::TotalCoins), "coins")
+        .column_as(count_i64(Expr::col(redemption::Column::Id)), "n")
+        .column_as(sum_i64(Expr::col(redemption::Column::TotalCoins)), "coins")
         .group_by(redemption::Column::Status)
         .into_tuple()
         .all(db)
@@ -146,13 +138,12 @@ pub async fn settlement(
     let handed: Vec<(i64, Option<i64>, Option<i64>)> = redemption_line::Entity::find()
         .select_only()
         .column(redemption_line::Column::GoodsId)
-        .column_as(bigint_sum(redemption_line::Column::Quantity), "quantity")
+        .column_as(sum_i64(Expr::col(redemption_line::Column::Quantity)), "quantity")
         .column_as(
-            Expr::expr(Func::sum(
+            sum_i64(
                 Expr::col(redemption_line::Column::Quantity)
                     .mul(Expr::col(redemption_line::Column::PriceCoins)),
-            ))
-            .cast_as(Alias::new("BIGINT")),
+            ),
             "coins",
         )
         .filter(
@@ -193,12 +184,7 @@ pub async fn settlement(
         .filter(redemption::Column::StoreId.eq(store_id))
         .filter(redemption::Column::Status.eq(RedemptionStatus::Pending))
         .select_only()
-        .column_as(
-            Expr::col(redemption::Column::Id)
-                .count()
-                .cast_as(Alias::new("BIGINT")),
-            "n",
-        )
+        .column_as(count_i64(Expr::col(redemption::Column::Id)), "n")
         .into_tuple::<i64>()
         .one(db)
         .await?

@@ -2,7 +2,7 @@
 //! races on stock, balances, limits and resolution; who may reach which store route.
 
 use crate::authz::expect_all;
-use crate::helpers::{Session, TestApp, ok_json, problem, spawn_app, spawn_app_with};
+use crate::helpers::{Session, TestApp, ok_json, problem, spawn_app_with};
 use crate::world::{self, World};
 use chrono::{Duration, Utc};
 use futures_util::future::join_all;
@@ -80,17 +80,24 @@ pub async fn shop(app: &TestApp, w: &World) -> Shop {
 
 /// A fresh server with both stores open and resident A holding `coins`.
 async fn opened(coins_for_resident_a: i64) -> (TestApp, World, Shop) {
-    let app = spawn_app().await;
+    opened_with(&[], coins_for_resident_a).await
+}
+
+/// The same, on a server with these settings.
+async fn opened_with(settings: &[(&str, &str)], coins_for_resident_a: i64) -> (TestApp, World, Shop) {
+    let app = spawn_app_with(settings, |_| {}).await;
     let w = world::build(&app).await;
     let s = shop(&app, &w).await;
-    coins(
-        &app,
-        &w.staff_a,
-        &w.comm_a,
-        &w.resident_a.user_id,
-        coins_for_resident_a,
-    )
-    .await;
+    if coins_for_resident_a > 0 {
+        coins(
+            &app,
+            &w.staff_a,
+            &w.comm_a,
+            &w.resident_a.user_id,
+            coins_for_resident_a,
+        )
+        .await;
+    }
     (app, w, s)
 }
 
@@ -526,11 +533,8 @@ async fn cancel_returns_coins_and_stock_once() {
 
 #[tokio::test]
 async fn the_clock_expires_what_was_not_picked_up() {
-    let app = spawn_app_with(&[("REDEMPTION_PICKUP_HOURS", "48")], |_| {}).await;
-    let w = world::build(&app).await;
-    let s = shop(&app, &w).await;
+    let (app, w, s) = opened_with(&[("REDEMPTION_PICKUP_HOURS", "48")], 100).await;
     let buyer = &w.resident_a;
-    coins(&app, &w.staff_a, &w.comm_a, &buyer.user_id, 100).await;
     let (id, _, v) = code_of(redeem(&app, &buyer.token, "x", &s.store, one(&s.soap, 1)).await).await;
     let expires: chrono::DateTime<Utc> = v["expires_at"].as_str().unwrap().parse().unwrap();
     assert!(
@@ -584,11 +588,8 @@ async fn the_clock_expires_what_was_not_picked_up() {
 async fn one_redemption_that_cannot_expire_does_not_hold_up_the_rest() {
     use sea_orm::sea_query::Expr;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let app = spawn_app_with(&[("REDEMPTION_PICKUP_HOURS", "1")], |_| {}).await;
-    let w = world::build(&app).await;
-    let s = shop(&app, &w).await;
+    let (app, w, s) = opened_with(&[("REDEMPTION_PICKUP_HOURS", "1")], 100).await;
     let buyer = &w.resident_a;
-    coins(&app, &w.staff_a, &w.comm_a, &buyer.user_id, 100).await;
     let (stuck, _, _) = code_of(redeem(&app, &buyer.token, "stuck", &s.store, one(&s.towel, 1)).await).await;
     let (fine, _, _) = code_of(redeem(&app, &buyer.token, "fine", &s.store, one(&s.towel, 1)).await).await;
     // The first, broken by hand, fails every time it is expired.
@@ -624,11 +625,8 @@ async fn one_redemption_that_cannot_expire_does_not_hold_up_the_rest() {
 
 #[tokio::test]
 async fn wrong_codes_are_rate_limited_per_store() {
-    let app = spawn_app_with(&[("PICKUP_WRONG_CODES_PER_WINDOW", "3")], |_| {}).await;
-    let w = world::build(&app).await;
-    let s = shop(&app, &w).await;
+    let (app, w, s) = opened_with(&[("PICKUP_WRONG_CODES_PER_WINDOW", "3")], 100).await;
     let buyer = &w.resident_a;
-    coins(&app, &w.staff_a, &w.comm_a, &buyer.user_id, 100).await;
     let mut made = Vec::new();
     for k in 0..5 {
         made.push(
@@ -698,10 +696,7 @@ async fn past_its_time_a_redemption_is_not_handed_out() {
 
 #[tokio::test]
 async fn store_routes_are_closed_to_other_communities_and_roles() {
-    let app = spawn_app().await;
-    let w = world::build(&app).await;
-    let s = shop(&app, &w).await;
-    coins(&app, &w.staff_a, &w.comm_a, &w.resident_a.user_id, 100).await;
+    let (app, w, s) = opened(100).await;
     coins(&app, &w.staff_b, &w.comm_b, &w.resident_b.user_id, 100).await;
     let (id_a, code_a, v_a) =
         code_of(redeem(&app, &w.resident_a.token, "a", &s.store, one(&s.towel, 1)).await).await;
@@ -815,9 +810,7 @@ async fn store_routes_are_closed_to_other_communities_and_roles() {
 
 #[tokio::test]
 async fn restocks_are_recorded_not_overwritten() {
-    let app = spawn_app().await;
-    let w = world::build(&app).await;
-    let s = shop(&app, &w).await;
+    let (app, w, s) = opened(0).await;
     let path = format!("/api/v1/goods/{}/restocks", s.soap);
     let r = ok_json(
         app.post_as(
@@ -955,9 +948,7 @@ fn keyed<'a>(token: &'a str, prefix: &str, n: usize) -> Vec<(&'a str, String)> {
 
 #[tokio::test]
 async fn two_hundred_buyers_for_ten_in_stock() {
-    let app = spawn_app().await;
-    let w = world::build(&app).await;
-    let s = shop(&app, &w).await;
+    let (app, w, s) = opened(0).await;
     let people = crowd(&app, &w, 200, 50).await;
     let calls: Vec<(&str, String)> = people.iter().map(|p| (p.token.as_str(), "rush".into())).collect();
     let made = at_once(&app, &calls, &s.store, one(&s.soap, 1), "OUT_OF_STOCK").await;
