@@ -54,6 +54,33 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// How many times a write transaction is tried when the database aborts it to break a deadlock
+/// or a serialization conflict. Lock ordering is what prevents those; this is defence in depth.
+pub const WRITE_ATTEMPTS: usize = 3;
+
+/// Whether `err` is the database aborting a transaction for concurrency control (PostgreSQL
+/// deadlock `40P01` or serialization failure `40001`; SQLite busy), so that the whole
+/// transaction may be run again.
+pub fn is_transient(err: &AppError) -> bool {
+    use sea_orm::RuntimeErr;
+    let Some(DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err.db_err()
+    else {
+        return false;
+    };
+    match e.as_ref() {
+        sea_orm::sqlx::Error::Database(d) => {
+            matches!(d.code().as_deref(), Some("40P01" | "40001" | "5" | "517"))
+        }
+        _ => false,
+    }
+}
+
+/// A short random pause before trying a transaction again, so the racers do not meet again.
+pub async fn backoff(attempt: usize) {
+    let ms = rand::random_range(5..25) * (attempt as u64 + 1);
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+}
+
 /// Works through due rows one by one, each in its own write transaction: `due(after)` lists the
 /// next ids above `after`, in order; `step` acts on one. A step refused with `gone` (another
 /// instance or a person got there first) or failing otherwise is rolled back and skipped, so one

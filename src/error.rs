@@ -232,6 +232,11 @@ impl AppError {
         }
     }
 
+    /// The database error behind an unexpected failure, if that is what it was.
+    pub fn db_err(&self) -> Option<&sea_orm::DbErr> {
+        self.source.as_ref()?.downcast_ref::<sea_orm::DbErr>()
+    }
+
     pub fn problem(&self) -> Problem {
         let opaque = self.code.status().is_server_error();
         Problem {
@@ -296,6 +301,13 @@ impl ResponseError for AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
+        // Every connection busy for the whole wait: the service is overloaded, not broken.
+        if matches!(err, sea_orm::DbErr::ConnectionAcquire(_)) {
+            let mut e = AppError::internal(err);
+            e.code = ErrorCode::NotReady;
+            e.retry_after = Some(1);
+            return e;
+        }
         AppError::internal(err)
     }
 }

@@ -145,7 +145,7 @@ pub async fn run(
     req: &HttpRequest,
     actor: i64,
     body: &[u8],
-    effect: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<(StatusCode, serde_json::Value)>,
+    effect: impl AsyncFn(&DatabaseTransaction) -> AppResult<(StatusCode, serde_json::Value)>,
 ) -> AppResult<HttpResponse> {
     let key = required_key(req)?;
     let mut hasher = Sha256::new();
@@ -159,8 +159,20 @@ pub async fn run(
         Begun::Fresh(claim) => claim,
         Begun::Replay(res) => return Ok(res),
     };
-    let txn = crate::db::begin_write(&state.db).await?;
-    match effect(&txn).await {
+    let mut attempt = 0;
+    let (txn, outcome) = loop {
+        let txn = crate::db::begin_write(&state.db).await?;
+        match effect(&txn).await {
+            Err(e) if crate::db::is_transient(&e) && attempt + 1 < crate::db::WRITE_ATTEMPTS => {
+                txn.rollback().await?;
+                tracing::warn!(attempt, error = %e, "transaction aborted by the database, trying again");
+                crate::db::backoff(attempt).await;
+                attempt += 1;
+            }
+            outcome => break (txn, outcome),
+        }
+    };
+    match outcome {
         Ok((status, value)) => {
             let text = serde_json::to_string(&value).map_err(AppError::internal)?;
             if let Err(e) = record(&txn, &claim, status.as_u16(), &text).await {

@@ -1,7 +1,7 @@
 //! Awards for closed orders: the durable claim written with the close is posted exactly once,
 //! pool → member, time and coins, whatever closed the order (resident, clock, or a retry).
 
-use super::{Asset, Movement, Owner, post};
+use super::{Asset, Movement, Owner, account, lock_accounts, post};
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
 use entity::award_claim;
@@ -25,7 +25,16 @@ pub async fn post_claim(
     if taken != 1 {
         return Ok(false);
     }
-    for (asset, amount) in [(Asset::Time, claim.minutes), (Asset::Coin, claim.coins)] {
+    // Both assets' accounts at once, in id order (see `lock_accounts`).
+    let owed = [(Asset::Time, claim.minutes), (Asset::Coin, claim.coins)];
+    let mut ids = Vec::with_capacity(4);
+    for (asset, _) in owed.iter().filter(|(_, amount)| *amount > 0) {
+        let asset = *asset;
+        ids.push(account(conn, Owner::Pool(claim.community_id), asset).await?.id);
+        ids.push(account(conn, Owner::User(claim.member_id), asset).await?.id);
+    }
+    lock_accounts(conn, &ids).await?;
+    for (asset, amount) in owed {
         if amount > 0 {
             post(
                 conn,

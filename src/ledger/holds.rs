@@ -20,6 +20,7 @@ pub async fn hold(
     }
     let from = account(conn, m.from, m.asset).await?;
     let to = account(conn, m.to, m.asset).await?;
+    super::lock_accounts(conn, &[from.id, to.id]).await?;
     let held = acct::Entity::update_many()
         .col_expr(
             acct::Column::DebitsPending,
@@ -92,6 +93,7 @@ pub async fn resolve(
         Some(SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::HoldNotPending),
         _ => e.into(),
     })?;
+    super::lock_accounts(conn, &[hold.debit_account_id, hold.credit_account_id]).await?;
     let amount = hold.amount;
     let mut debit = acct::Entity::update_many()
         .col_expr(

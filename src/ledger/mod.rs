@@ -13,7 +13,10 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use chrono::{DateTime, Utc};
 use entity::{account, transfer};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -170,6 +173,31 @@ pub async fn account(conn: &impl ConnectionTrait, owner: Owner, asset: Asset) ->
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("account vanished")))
 }
 
+/// Takes the row locks of the accounts `ids` in ascending id order. Every path that changes
+/// account rows takes its locks through here before its first update, so two transactions over the
+/// same accounts (a donation each way, an award beside a grant) queue instead of deadlocking.
+/// A transaction touching several pairs locks them all in one call. SQLite needs nothing: a write
+/// transaction there already holds the database's one write lock.
+pub async fn lock_accounts(conn: &impl ConnectionTrait, ids: &[i64]) -> AppResult<()> {
+    if conn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    // PostgreSQL locks rows as the sorted result is produced: in id order.
+    account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .filter(account::Column::Id.is_in(ids))
+        .order_by_asc(account::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i64>()
+        .all(conn)
+        .await?;
+    Ok(())
+}
+
 /// The debited account can take `amount`: an issuing pool always, any other account only from
 /// what is available (posted balance less holds).
 pub fn affordable(amount: i64) -> sea_orm::Condition {
@@ -206,6 +234,7 @@ pub async fn post(conn: &impl ConnectionTrait, m: Movement<'_>) -> AppResult<tra
     }
     let from = account(conn, m.from, m.asset).await?;
     let to = account(conn, m.to, m.asset).await?;
+    lock_accounts(conn, &[from.id, to.id]).await?;
     let debited = account::Entity::update_many()
         .col_expr(
             account::Column::DebitsPosted,

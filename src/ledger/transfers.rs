@@ -192,12 +192,11 @@ pub async fn grant(
     let staff = access.principal.id();
     crate::idempotency::run(&state, &req, staff, &body, async |txn| {
         let now = Utc::now();
-        // Lock the pool: grants of one community then count against the daily cap one by one.
+        // Lock the pool (with the recipient, in id order): grants of one community then count
+        // against the daily cap one by one.
         let pool = super::account(txn, Owner::Pool(community.id), b.asset).await?;
-        account::Entity::find_by_id(pool.id)
-            .lock_exclusive()
-            .one(txn)
-            .await?;
+        let to = super::account(txn, Owner::User(b.user_id.0), b.asset).await?;
+        super::lock_accounts(txn, &[pool.id, to.id]).await?;
         if granted_today(txn, &pool, crate::calendar::start_of_day(now)).await? + b.amount > per_day {
             return Err(AppError::new(ErrorCode::GrantLimitExceeded)
                 .with_detail(format!("本社区今日最多发放 {per_day}")));
