@@ -3,6 +3,7 @@
 //! as the account totals it changes. A restricted account is debited by a conditional update
 //! (checked by rows affected), and the database's CHECK constraint backs it up.
 
+mod audit;
 pub mod awards;
 mod handlers;
 pub mod holds;
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(handlers::transactions)
         .service(handlers::reconciliation)
         .service(handlers::pool_transactions)
+        .service(audit::grants)
         .service(transfers::donate)
         .service(transfers::grant)
         .service(transfers::reverse);

@@ -159,7 +159,7 @@ async fn granted_today(
         (status = 201, description = "已发放", body = TransferOut),
         (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`GRANT_LIMIT_EXCEEDED`、`RECIPIENT_INVALID`（不是本社区的人）或 `REGION_KIND_INVALID`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`GRANT_LIMIT_EXCEEDED`、`RECIPIENT_INVALID`（不是本社区的人）、`SELF_GRANT`（发给自己）或 `REGION_KIND_INVALID`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/regions/{id}/grants")]
@@ -172,6 +172,10 @@ pub async fn grant(
     require_json(&req)?;
     let b: GrantIn = decode(&body)?;
     let community = access.region;
+    // Nobody mints points for themselves; the audit view shows who granted what to whom.
+    if b.user_id.0 == access.principal.id() {
+        return Err(AppError::new(ErrorCode::SelfGrant));
+    }
     if community.kind != RegionKind::Community {
         return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("积分由社区发放"));
     }

@@ -103,7 +103,7 @@ async fn reserve(
     if taken == 1 {
         Ok(g)
     } else if g.price_coins != price {
-        Err(AppError::new(ErrorCode::Conflict)
+        Err(AppError::new(ErrorCode::GoodsChanged)
             .with_detail(format!("{} 的兑换价刚刚调整，请刷新后重试", g.name)))
     } else {
         Err(AppError::new(ErrorCode::OutOfStock).with_detail(format!("{} 仅剩 {} 件", g.name, g.stock)))

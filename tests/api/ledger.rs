@@ -848,3 +848,93 @@ async fn four_hundred_donations_both_ways_at_once_never_fail() {
     assert_eq!(total, 8 * 20, "coins only moved between the eight");
     assert_eq!(reconcile(&app, &w).await["ok"], true);
 }
+
+/// Staff cannot mint points for themselves; admins above see every grant, who made it and why.
+#[tokio::test]
+async fn no_self_grants_and_admins_above_audit_every_grant() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let own = grant(&app, &w, &w.staff_a.user_id, 10, "self").await;
+    assert_eq!(own.status(), 422);
+    assert_eq!(crate::helpers::problem(own).await["code"], "SELF_GRANT");
+    assert_eq!(balances(&app, &w.staff_a.token).await.1, 0);
+
+    let first = ok_json(grant(&app, &w, &w.member_a.user_id, 30, "a-1").await, 201).await;
+    ok_json(grant(&app, &w, &w.resident_a.user_id, 5, "a-2").await, 201).await;
+    let reversal = keyed(
+        &app,
+        &w.admin.token,
+        &format!("/api/v1/transfers/{}/reverse", first["id"].as_str().unwrap()),
+        "rev-1",
+        json!({"reason": "发错人"}),
+    )
+    .await;
+    let reversal = ok_json(reversal, 201).await;
+
+    let street_admin = app.login("13800000031", "街道管理员").await;
+    world::grant(&app, &w.admin.token, &w.street, &street_admin.user_id, "admin").await;
+    let audit = ok_json(
+        app.get_as(
+            &format!("/api/v1/regions/{}/grants", w.street),
+            &street_admin.token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let items = audit["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{audit}");
+    assert_eq!(items[1]["id"], first["id"]);
+    assert_eq!(items[1]["granted_by"]["id"], w.staff_a.user_id.as_str());
+    assert_eq!(items[1]["granted_by"]["name"], "和平社工");
+    assert_eq!(items[1]["recipient"]["name"], "和平党员");
+    assert_eq!(items[1]["community"]["name"], "和平社区");
+    assert_eq!(
+        (items[1]["amount"].as_i64(), items[1]["asset"].as_str()),
+        (Some(30), Some("coin"))
+    );
+    assert_eq!(items[1]["reason"], "志愿活动补贴");
+    assert_eq!(items[1]["reversed_by"], reversal["id"]);
+    assert_eq!(items[0]["reversed_by"], Value::Null);
+
+    let page = ok_json(
+        app.get_as(
+            &format!(
+                "/api/v1/regions/{}/grants?limit=1&user_id={}",
+                w.street, w.resident_a.user_id
+            ),
+            &street_admin.token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    assert_eq!(page["items"][0]["recipient"]["name"], "和平居民");
+    assert_eq!(page["next_cursor"], Value::Null);
+
+    // Staff are audited, not auditors; another community's admin sees nothing of this one.
+    let staff_view = app
+        .get_as(&format!("/api/v1/regions/{}/grants", w.comm_a), &w.staff_a.token)
+        .await;
+    assert_eq!(staff_view.status(), 403);
+    let other_admin = app.login("13800000032", "团结管理员").await;
+    world::grant(&app, &w.admin.token, &w.comm_b, &other_admin.user_id, "admin").await;
+    let elsewhere = app
+        .get_as(
+            &format!("/api/v1/regions/{}/grants", w.comm_a),
+            &other_admin.token,
+        )
+        .await;
+    assert_eq!(elsewhere.status(), 404);
+    let own_tree = ok_json(
+        app.get_as(
+            &format!("/api/v1/regions/{}/grants", w.comm_b),
+            &other_admin.token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(own_tree["items"].as_array().unwrap().len(), 0);
+}

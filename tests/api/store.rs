@@ -1057,3 +1057,72 @@ async fn pickup_and_cancel_at_once_one_wins() {
     assert_eq!(month["reconciled"], true);
     assert_reconciled(&app, &w).await;
 }
+
+/// A price change landing while a redemption is on its way answers `GOODS_CHANGED` (not kept for
+/// the key: the retry buys at the new price). On PostgreSQL the change holds the goods row while
+/// the redemption, priced at the old figure, waits on it; SQLite lets one writer in at a time, so
+/// there the redemption starts after the change and simply pays the new price.
+#[tokio::test]
+async fn a_price_change_during_a_redemption_answers_goods_changed() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    let (app, w, s) = opened(100).await;
+    let db = &app.state.db;
+    let change = db.begin().await.unwrap();
+    change
+        .execute_unprepared(&format!(
+            "UPDATE goods SET price_coins = 35 WHERE id = {}",
+            s.soap
+        ))
+        .await
+        .unwrap();
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    let commit_when_waited_on = async {
+        if postgres {
+            // The redemption has read the old price and now waits on the row.
+            loop {
+                let waiting = db
+                    .query_one_raw(Statement::from_string(
+                        DbBackend::Postgres,
+                        "SELECT count(*) AS n FROM pg_stat_activity \
+                         WHERE wait_event_type = 'Lock' AND datname = current_database()",
+                    ))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                if waiting.try_get::<i64>("", "n").unwrap() > 0 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        } else {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        change.commit().await.unwrap();
+    };
+    let (res, ()) = tokio::join!(
+        redeem(&app, &w.resident_a.token, "price", &s.store, one(&s.soap, 1)),
+        commit_when_waited_on
+    );
+    if postgres {
+        let p = problem(res).await;
+        assert_eq!(
+            (p["status"].as_u64(), p["code"].as_str()),
+            (Some(409), Some("GOODS_CHANGED"))
+        );
+        assert_eq!(stock_of(&app, &w.resident_a.token, &s.store, &s.soap).await, 10);
+        assert_eq!(
+            wallet(&app, &w.resident_a.token).await,
+            (100, 0, 100),
+            "nothing held"
+        );
+        let again = redeem(&app, &w.resident_a.token, "price", &s.store, one(&s.soap, 1)).await;
+        assert_eq!(
+            ok_json(again, 201).await["total_coins"],
+            35,
+            "the retry runs afresh"
+        );
+    } else {
+        assert_eq!(ok_json(res, 201).await["total_coins"], 35);
+    }
+    assert_reconciled(&app, &w).await;
+}
