@@ -85,6 +85,9 @@ pub struct OrderRules {
     pub submits_per_hour: i64,
     /// Minutes credited at most for an order without a service item.
     pub default_max_minutes: i32,
+    /// Minutes credited beyond the time between start and complete (rounded up), for a member
+    /// who pressed start late or complete early.
+    pub minutes_slack: i32,
 }
 
 #[derive(Debug, Clone)]
@@ -267,6 +270,7 @@ impl Config {
             max_open_per_member: parse_num(&var, "MAX_OPEN_ORDERS_PER_MEMBER", 5, 1..=100, &mut errs),
             submits_per_hour: parse_num(&var, "ORDER_SUBMITS_PER_HOUR", 10, 1..=1000, &mut errs),
             default_max_minutes: parse_num(&var, "DEFAULT_MAX_MINUTES", 240, 1..=1440, &mut errs),
+            minutes_slack: parse_num(&var, "ORDER_MINUTES_SLACK_MINS", 15, 0..=1440, &mut errs),
         };
 
         let notify = NotifyConfig {
@@ -452,6 +456,7 @@ mod tests {
         assert!(c.jwt_secret_generated);
         assert_eq!(c.jwt_secret.expose_secret().len(), 64);
         assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.orders.minutes_slack, 15);
     }
 
     #[test]
@@ -498,6 +503,7 @@ mod tests {
             ("LOGIN_ATTEMPTS_PER_PHONE", "0"),
             ("TRUST_PROXY", "maybe"),
             ("SLA_DISPATCH_HOURS", "0"),
+            ("ORDER_MINUTES_SLACK_MINS", "-1"),
         ];
         let err = load(&cases).unwrap_err();
         for (key, _) in cases {

@@ -83,6 +83,7 @@ error_codes! {
     AssigneeInvalid = "ASSIGNEE_INVALID" => UNPROCESSABLE_ENTITY, "指派对象不是该区域的党员或驻区单位";
     OrderChanged = "ORDER_CHANGED" => CONFLICT, "订单刚被他人更新，请刷新后重试";
     OwnOrder = "OWN_ORDER" => UNPROCESSABLE_ENTITY, "不能为自己下的订单服务";
+    ReviewMinutesRaised = "REVIEW_MINUTES_RAISED" => UNPROCESSABLE_ENTITY, "回访结单只能调低计入的分钟数，不能调高";
     InsufficientBalance = "INSUFFICIENT_BALANCE" => CONFLICT, "余额不足";
     IdempotencyKeyRequired = "IDEMPOTENCY_KEY_REQUIRED" => BAD_REQUEST, "请在请求头 Idempotency-Key 中提供幂等键";
     IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED" => UNPROCESSABLE_ENTITY, "该幂等键已用于另一个请求";

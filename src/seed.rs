@@ -531,6 +531,8 @@ async fn demo_order(
         return Ok((o, false));
     }
     let now = Utc::now();
+    // The demo member worked the hour before completing, so the minutes reported are credited.
+    let began = now - chrono::Duration::minutes(60);
     let new = NewOrder {
         region_id: grid.id,
         service_item_id: None,
@@ -541,30 +543,32 @@ async fn demo_order(
         preferred_time: None,
         photos: vec![],
     };
-    let mut o = service::insert(conn, config, pii, resident.id, new, Some(key), now).await?;
+    let mut o = service::insert(conn, config, pii, resident.id, new, Some(key), began).await?;
     let go =
         |step: Step, o: service_order::Model| async move { service::apply(conn, config, &o, step).await };
     if stop == 0 {
         return Ok((o, true));
     }
-    let mut dispatch = Step::dispatch(if stop == 1 { "publish" } else { "assign" }, staff, now);
+    let mut dispatch = Step::dispatch(if stop == 1 { "publish" } else { "assign" }, staff, began);
     if stop > 1 {
         dispatch.set.assignee_id = Set(Some(member));
     }
     o = go(dispatch, o).await?;
     if stop >= 2 {
-        o = go(Step::accept(member, now), o).await?;
+        o = go(Step::accept(member, began), o).await?;
     }
     if stop >= 3 {
-        o = go(Step::start(member, now), o).await?;
+        o = go(Step::start(member, began), o).await?;
+        let done = Some("已处理".into());
+        let step = service::completion(conn, &config.orders, &o, member, 50, done, "[]".into(), now).await?;
+        o = go(step, o).await?;
+    }
+    if stop >= 4 {
         o = go(
-            Step::complete(member, 50, Some("已处理".into()), "[]".into(), now),
+            Step::confirm(resident.id, 5, None, Some("非常感谢！".into()), now),
             o,
         )
         .await?;
-    }
-    if stop >= 4 {
-        o = go(Step::confirm(resident.id, 5, Some("非常感谢！".into()), now), o).await?;
     }
     Ok((o, true))
 }

@@ -17,6 +17,9 @@ pub struct Model {
     pub from_region_id: Option<i64>,
     pub to_region_id: Option<i64>,
     pub note: Option<String>,
+    /// Minutes reported (completion) and minutes to be credited (completion, review close).
+    pub minutes: Option<i32>,
+    pub credited_minutes: Option<i32>,
     pub created_at: DateTimeUtc,
 }
 

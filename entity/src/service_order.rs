@@ -30,7 +30,11 @@ pub struct Model {
     pub pool_region_id: Option<i64>,
     /// A published order limited to members with this skill.
     pub pool_skill: Option<String>,
+    /// Minutes the member reported.
     pub minutes: Option<i32>,
+    /// Minutes the close will credit: the reported ones bounded by the item and the elapsed time,
+    /// possibly lowered on review.
+    pub credited_minutes: Option<i32>,
     pub completion_note: Option<String>,
     pub completion_photos: String,
     pub rating: Option<i16>,
@@ -47,7 +51,7 @@ pub struct Model {
 }
 
 /// 订单状态：submitted 已提交 / assigned 已指派 / published 待抢单 / claimed 已接单 / in_service 服务中 /
-/// completed 待评价 / closed 已完成 / cancelled 已取消 / rejected 已驳回
+/// completed 待评价 / closed 已完成 / cancelled 已取消 / rejected 已驳回 / under_review 回访中（居民不满意，待工作人员处理）
 #[derive(
     Debug,
     Clone,
@@ -77,6 +81,7 @@ pub enum OrderStatus {
     Closed,
     Cancelled,
     Rejected,
+    UnderReview,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

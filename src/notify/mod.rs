@@ -67,8 +67,14 @@ async fn wechat_recipients(
         Action::Claim | Action::Start | Action::Complete | Action::Reject => {
             tell(Some(after.resident_id), &progress)
         }
-        Action::Cancel | Action::ReleaseToPool | Action::ReturnToDispatcher => {
+        Action::Cancel | Action::ReleaseToPool | Action::ReturnToDispatcher | Action::Redispatch => {
             tell(before.and_then(|b| b.assignee_id), &progress)
+        }
+        // 回访: the member must serve again, or learns what was paid; the resident hears the outcome.
+        Action::Redo => tell(after.assignee_id, &progress),
+        Action::ReviewClose => {
+            tell(after.assignee_id, &progress);
+            tell(Some(after.resident_id), &progress);
         }
         _ => {}
     }

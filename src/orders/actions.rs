@@ -21,7 +21,7 @@ use validator::Validate;
 
 type Json = AppResult<web::Json<OrderOut>>;
 
-async fn run(state: &AppState, p: &Principal, order: &service_order::Model, step: Step) -> Json {
+pub(super) async fn run(state: &AppState, p: &Principal, order: &service_order::Model, step: Step) -> Json {
     let txn = crate::db::begin_write(&state.db).await?;
     let updated = service::apply(&txn, &state.config, order, step).await?;
     txn.commit().await?;
@@ -306,7 +306,8 @@ pub async fn start(state: web::Data<AppState>, p: Principal, id: web::Path<i64>)
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompleteIn {
-    /// 实际服务分钟数（按服务项目的上限计入时间银行）
+    /// 党员申报的服务分钟数。计入时间银行的分钟数不超过服务项目的上限，也不超过从开始服务到完成
+    /// 的实际时长（向上取整到分钟）加宽限 `ORDER_MINUTES_SLACK_MINS`
     #[validate(range(min = 1, max = 1440, message = "分钟数为 1 到 1440"))]
     #[schema(example = 45)]
     pub minutes: i32,
@@ -344,13 +345,19 @@ pub async fn complete(
     let b = body.0;
     super::handlers::check_photos("photos", &b.photos)?;
     let photos = serde_json::to_string(&b.photos).map_err(AppError::internal)?;
-    run(
-        &state,
-        &p,
+    let rules = &state.config.orders;
+    let step = service::completion(
+        &state.db,
+        rules,
         &order,
-        Step::complete(p.id(), b.minutes, b.note, photos, Utc::now()),
+        p.id(),
+        b.minutes,
+        b.note,
+        photos,
+        Utc::now(),
     )
-    .await
+    .await?;
+    run(&state, &p, &order, step).await
 }
 
 /// 评单
@@ -360,19 +367,23 @@ pub struct ConfirmIn {
     /// 1–5 星
     #[validate(range(min = 1, max = 5, message = "评分为 1 到 5 星"))]
     pub rating: i16,
+    /// 是否满意，默认满意。不满意（false）或评分不超过 2 星时订单转入回访（under_review），
+    /// 由社区工作者处理后才结算
+    pub satisfied: Option<bool>,
     #[validate(length(max = 500, message = "评价最多 500 个字"))]
     pub comment: Option<String>,
 }
 
-/// The resident confirms the work and rates it (评单); the order closes and the member is owed
-/// their time and coins.
+/// The resident confirms the work and rates it (评单): the order closes and the member is owed
+/// their time and coins; a rating of at most 2 stars or `satisfied: false` (不满意) puts it under
+/// review (回访) instead, and nothing is paid until staff settle it.
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "订单 id")),
     request_body = ConfirmIn,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "已完成：closed", body = OrderOut),
+        (status = 200, description = "已完成：closed；不满意时为 under_review（回访中）", body = OrderOut),
         (status = 403, description = "不是下单居民", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
     )
@@ -393,7 +404,7 @@ pub async fn confirm(
         &state,
         &p,
         &order,
-        Step::confirm(p.id(), b.rating, b.comment, Utc::now()),
+        Step::confirm(p.id(), b.rating, b.satisfied, b.comment, Utc::now()),
     )
     .await
 }

@@ -3,6 +3,8 @@
 mod actions;
 mod handlers;
 mod items;
+pub mod minutes;
+mod review;
 pub mod service;
 mod showcase;
 pub mod sla;
@@ -42,6 +44,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(actions::cancel)
         .service(actions::reject)
         .service(actions::escalate)
+        .service(review::review)
         .service(showcase::showcase)
         .service(showcase::ratings);
 }
@@ -78,8 +81,11 @@ pub struct OrderOut {
     pub pool_region_id: Option<Id>,
     /// 抢单池限定的特长
     pub pool_skill: Option<String>,
-    /// 实际服务分钟数
+    /// 党员申报的服务分钟数
     pub minutes: Option<i32>,
+    /// 结单时计入时间银行的分钟数：不超过申报数、服务项目上限，以及开始到完成的实际时长加宽限；
+    /// 回访结单时可被调低
+    pub credited_minutes: Option<i32>,
     pub completion_note: Option<String>,
     pub completion_photos: Vec<String>,
     /// 评分 1–5；自动结单为 null
@@ -99,7 +105,8 @@ pub struct OrderOut {
 pub struct EventOut {
     pub id: Id,
     /// submit / assign / publish / accept / decline / claim / start / complete / confirm / cancel / reject /
-    /// escalate / release_to_pool / return_to_dispatcher / auto_close
+    /// escalate / release_to_pool / return_to_dispatcher / auto_close / dispute（不满意，转回访）/
+    /// redo（回访：退回原党员重办）/ redispatch（回访：退回重新派单）/ review_close（回访结单）
     pub action: String,
     /// 操作人；系统自动操作为 null
     pub actor_id: Option<Id>,
@@ -111,6 +118,10 @@ pub struct EventOut {
     pub to_region_id: Option<Id>,
     /// 说明（原因、备注）
     pub note: Option<String>,
+    /// 完成、回访结单：党员申报的分钟数
+    pub minutes: Option<i32>,
+    /// 完成、回访结单：将计入时间银行的分钟数
+    pub credited_minutes: Option<i32>,
     pub at: DateTime<Utc>,
 }
 
@@ -163,6 +174,7 @@ pub fn order_out(o: service_order::Model, viewer: i64, users: &[user::Model], pi
         pool_region_id: o.pool_region_id.map(Id),
         pool_skill: o.pool_skill,
         minutes: o.minutes,
+        credited_minutes: o.credited_minutes,
         completion_note: o.completion_note,
         completion_photos: json_list(&o.completion_photos),
         rating: o.rating,
@@ -216,6 +228,8 @@ pub async fn timeline(conn: &impl ConnectionTrait, order_id: i64) -> AppResult<V
             from_region_id: e.from_region_id.map(Id),
             to_region_id: e.to_region_id.map(Id),
             note: e.note,
+            minutes: e.minutes,
+            credited_minutes: e.credited_minutes,
             at: e.created_at,
         })
         .collect())

@@ -25,6 +25,9 @@ pub struct Step {
     pub region_move: Option<(i64, i64)>,
     /// A claim also checks the member's open orders (member id, limit).
     pub open_limit: Option<(i64, u64)>,
+    /// Minutes reported and minutes to be credited, shown in the timeline.
+    pub minutes: Option<i32>,
+    pub credited: Option<i32>,
 }
 
 impl Step {
@@ -37,6 +40,8 @@ impl Step {
             at,
             region_move: None,
             open_limit: None,
+            minutes: None,
+            credited: None,
         }
     }
 
@@ -71,29 +76,110 @@ impl Step {
         step
     }
 
-    /// `photos` is the JSON array of photo references.
-    pub fn complete(
+    /// The resident's 评单. A low rating or `satisfied: false` sends the order to review (回访)
+    /// instead of closing it; the rating is kept in the timeline either way.
+    pub fn confirm(
         actor: i64,
-        minutes: i32,
-        note: Option<String>,
-        photos: String,
+        rating: i16,
+        satisfied: Option<bool>,
+        comment: Option<String>,
         at: DateTime<Utc>,
     ) -> Step {
-        let mut step = Step::new(Action::Complete, Some(actor), at).note(note.clone());
-        step.set.minutes = Set(Some(minutes));
-        step.set.completion_note = Set(note);
-        step.set.completion_photos = Set(photos);
-        step.set.completed_at = Set(Some(at));
+        let mut step = if state::dissatisfied(rating, satisfied) {
+            let mut note = format!("{rating} 星，不满意");
+            if let Some(c) = &comment {
+                note.push('：');
+                note.extend(c.chars().take(480));
+            }
+            Step::new(Action::Dispute, Some(actor), at).note(Some(note))
+        } else {
+            let mut step = Step::new(Action::Confirm, Some(actor), at).note(comment.clone());
+            step.set.closed_at = Set(Some(at));
+            step
+        };
+        step.set.rating = Set(Some(rating));
+        step.set.comment = Set(comment);
         step
     }
 
-    pub fn confirm(actor: i64, rating: i16, comment: Option<String>, at: DateTime<Utc>) -> Step {
-        let mut step = Step::new(Action::Confirm, Some(actor), at).note(comment.clone());
-        step.set.rating = Set(Some(rating));
-        step.set.comment = Set(comment);
-        step.set.closed_at = Set(Some(at));
-        step
+    /// Undoes a completion: its minutes, rating and timestamps go, so nothing of it is paid.
+    pub fn forget_completion(&mut self) {
+        self.set.started_at = Set(None);
+        self.set.completed_at = Set(None);
+        self.set.minutes = Set(None);
+        self.set.credited_minutes = Set(None);
+        self.set.completion_note = Set(None);
+        self.set.completion_photos = Set("[]".into());
+        self.set.rating = Set(None);
+        self.set.comment = Set(None);
     }
+}
+
+/// The completion step: the member's reported minutes, and the minutes the close will credit
+/// (bounded by the item and by the time since `start`, see [`super::minutes::credited`]).
+/// `photos` is the JSON array of photo references.
+#[allow(clippy::too_many_arguments)]
+pub async fn completion(
+    conn: &impl ConnectionTrait,
+    rules: &OrderRules,
+    order: &service_order::Model,
+    actor: i64,
+    minutes: i32,
+    note: Option<String>,
+    photos: String,
+    at: DateTime<Utc>,
+) -> AppResult<Step> {
+    let item = item_of(conn, order).await?;
+    let credited = super::minutes::credited(
+        minutes,
+        cap(rules, item.as_ref()),
+        order.started_at,
+        at,
+        rules.minutes_slack,
+    );
+    let mut step = Step::new(Action::Complete, Some(actor), at).note(note.clone());
+    step.set.minutes = Set(Some(minutes));
+    step.set.credited_minutes = Set(Some(credited));
+    step.set.completion_note = Set(note);
+    step.set.completion_photos = Set(photos);
+    step.set.completed_at = Set(Some(at));
+    step.minutes = Some(minutes);
+    step.credited = Some(credited);
+    Ok(step)
+}
+
+async fn item_of(
+    conn: &impl ConnectionTrait,
+    order: &service_order::Model,
+) -> AppResult<Option<service_item::Model>> {
+    Ok(match order.service_item_id {
+        Some(id) => service_item::Entity::find_by_id(id).one(conn).await?,
+        None => None,
+    })
+}
+
+fn cap(rules: &OrderRules, item: Option<&service_item::Model>) -> i32 {
+    item.map_or(rules.default_max_minutes, |i| i.max_minutes)
+}
+
+/// The minutes a close of `order` credits unless staff lower them on review. Orders completed
+/// before credits were kept get the same rule from their timestamps.
+pub async fn to_credit(
+    conn: &impl ConnectionTrait,
+    rules: &OrderRules,
+    order: &service_order::Model,
+) -> AppResult<i32> {
+    if let Some(c) = order.credited_minutes {
+        return Ok(c);
+    }
+    let item = item_of(conn, order).await?;
+    Ok(super::minutes::credited(
+        order.minutes.unwrap_or(0),
+        cap(rules, item.as_ref()),
+        order.started_at,
+        order.completed_at.unwrap_or(order.updated_at),
+        rules.minutes_slack,
+    ))
 }
 
 /// The answer when an order is no longer where `action` needs it.
@@ -174,6 +260,8 @@ pub async fn apply(
         from_region_id: Set(step.region_move.map(|m| m.0)),
         to_region_id: Set(step.region_move.map(|m| m.1)),
         note: Set(step.note),
+        minutes: Set(step.minutes),
+        credited_minutes: Set(step.credited),
         created_at: Set(step.at),
         ..Default::default()
     }
@@ -203,8 +291,8 @@ pub async fn find(conn: &impl ConnectionTrait, id: i64) -> AppResult<service_ord
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))
 }
 
-/// What the member is owed for a closed order: its actual minutes capped by the item, and the
-/// item's coins. Unique per order, so however the order closed it is owed once.
+/// What the member is owed for a closed order: its credited minutes, and the item's coins.
+/// Unique per order, so however the order closed it is owed once.
 async fn record_award(
     conn: &impl ConnectionTrait,
     rules: &OrderRules,
@@ -214,11 +302,8 @@ async fn record_award(
     let Some(member) = order.assignee_id else {
         return Ok(());
     };
-    let item = match order.service_item_id {
-        Some(id) => service_item::Entity::find_by_id(id).one(conn).await?,
-        None => None,
-    };
-    let cap = item.as_ref().map_or(rules.default_max_minutes, |i| i.max_minutes);
+    let item = item_of(conn, order).await?;
+    let minutes = to_credit(conn, rules, order).await?;
     let origin = crate::regions::find(conn, order.origin_region_id).await?;
     let community = crate::regions::community_of(conn, &origin)
         .await?
@@ -227,7 +312,7 @@ async fn record_award(
         order_id: Set(order.id),
         member_id: Set(member),
         community_id: Set(community),
-        minutes: Set(order.minutes.unwrap_or(0).clamp(0, cap)),
+        minutes: Set(minutes.max(0)),
         coins: Set(item.as_ref().map_or(0, |i| i.coins)),
         created_at: Set(at),
         posted_at: Set(None),

@@ -8,6 +8,7 @@ use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use entity::service_order::{self, OrderStatus};
 use entity::{region, service_item, unit, user};
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -27,7 +28,7 @@ pub struct ShowcaseOut {
     pub resident: String,
     /// 服务的党员
     pub member: Option<String>,
-    /// 服务分钟数
+    /// 计入时间银行的服务分钟数
     pub minutes: Option<i32>,
     /// 评分；自动结单为 null
     pub rating: Option<i16>,
@@ -103,7 +104,7 @@ pub async fn showcase(
                     .unwrap_or_default(),
                 resident: mask_name(&name(o.resident_id)),
                 member: o.assignee_id.map(name),
-                minutes: o.minutes,
+                minutes: o.credited_minutes.or(o.minutes),
                 rating: o.rating,
                 comment: o.comment.as_deref().map(redact_digits),
                 photos: serde_json::from_str(&o.completion_photos).unwrap_or_default(),
@@ -129,7 +130,7 @@ pub struct RatingStat {
     pub rated: i64,
     /// 平均评分（保留两位小数）；没有评分为 null
     pub average_rating: Option<f64>,
-    /// 服务总分钟数
+    /// 计入时间银行的服务总分钟数
     pub minutes: i64,
 }
 
@@ -154,6 +155,11 @@ type Row = (Option<i64>, i64, i64, Option<i64>, Option<i64>);
 #[get("/regions/{id}/ratings")]
 pub async fn ratings(state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<RatingStatsOut>> {
     let root = crate::regions::find(&state.db, id.into_inner()).await?;
+    // Minutes credited; orders closed before credits were kept count what was reported.
+    let credited = Expr::from(Func::coalesce([
+        Expr::col(service_order::Column::CreditedMinutes),
+        Expr::col(service_order::Column::Minutes),
+    ]));
     let grouped = |by: service_order::Column| {
         service_order::Entity::find()
             .select_only()
@@ -161,7 +167,7 @@ pub async fn ratings(state: web::Data<AppState>, id: web::Path<i64>) -> AppResul
             .column_as(service_order::Column::Id.count(), "orders")
             .column_as(service_order::Column::Rating.count(), "rated")
             .column_as(service_order::Column::Rating.sum(), "rating_sum")
-            .column_as(service_order::Column::Minutes.sum(), "minutes")
+            .column_as(Expr::from(Func::sum(credited.clone())), "minutes")
             .filter(super::placed_in(&root))
             .filter(service_order::Column::Status.eq(OrderStatus::Closed))
             .filter(by.is_not_null())

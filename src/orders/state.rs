@@ -27,10 +27,18 @@ pub enum Action {
     ReturnToDispatcher,
     /// SLA: completed but not confirmed in time.
     AutoClose,
+    /// 评单 with a low rating or 不满意: the order waits for staff (回访) and pays nothing yet.
+    Dispute,
+    /// 回访 → 退回重办: the same member serves again.
+    Redo,
+    /// 回访 → 退回重新派单.
+    Redispatch,
+    /// 回访 → 结单, with the minutes kept or lowered.
+    ReviewClose,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 18] = [
         Action::Assign,
         Action::Publish,
         Action::Accept,
@@ -45,6 +53,10 @@ impl Action {
         Action::ReleaseToPool,
         Action::ReturnToDispatcher,
         Action::AutoClose,
+        Action::Dispute,
+        Action::Redo,
+        Action::Redispatch,
+        Action::ReviewClose,
     ];
 
     /// The name written in the timeline.
@@ -64,6 +76,10 @@ impl Action {
             Action::ReleaseToPool => "release_to_pool",
             Action::ReturnToDispatcher => "return_to_dispatcher",
             Action::AutoClose => "auto_close",
+            Action::Dispute => "dispute",
+            Action::Redo => "redo",
+            Action::Redispatch => "redispatch",
+            Action::ReviewClose => "review_close",
         }
     }
 }
@@ -80,6 +96,10 @@ pub fn next(from: OrderStatus, action: Action) -> Option<OrderStatus> {
         (Claimed, A::Start) => InService,
         (InService, A::Complete) => Completed,
         (Completed, A::Confirm | A::AutoClose) => Closed,
+        (Completed, A::Dispute) => UnderReview,
+        (UnderReview, A::Redo) => Claimed,
+        (UnderReview, A::Redispatch) => Submitted,
+        (UnderReview, A::ReviewClose) => Closed,
         (Submitted | Assigned | Published | Claimed, A::Cancel) => Cancelled,
         (Submitted | Assigned | Published, A::Reject) => Rejected,
         (Submitted | Published, A::Escalate) => Submitted,
@@ -105,7 +125,16 @@ pub fn label(s: OrderStatus) -> &'static str {
         Closed => "已完成",
         Cancelled => "已取消",
         Rejected => "已驳回",
+        UnderReview => "回访中",
     }
+}
+
+/// A confirm with at most this many stars sends the order to review (回访).
+pub const REVIEW_AT_MOST_STARS: i16 = 2;
+
+/// Whether a resident's confirm means 不满意: a low rating, or said outright.
+pub fn dissatisfied(rating: i16, satisfied: Option<bool>) -> bool {
+    rating <= REVIEW_AT_MOST_STARS || satisfied == Some(false)
 }
 
 #[cfg(test)]
@@ -150,6 +179,53 @@ mod tests {
         }
     }
 
+    #[test]
+    fn review_paths() {
+        let to_review = [
+            Action::Assign,
+            Action::Accept,
+            Action::Start,
+            Action::Complete,
+            Action::Dispute,
+        ];
+        let reviewed = to_review.iter().try_fold(Submitted, |s, a| next(s, *a));
+        assert_eq!(reviewed, Some(UnderReview));
+        assert_eq!(next(UnderReview, Action::Redo), Some(Claimed));
+        assert_eq!(next(UnderReview, Action::Redispatch), Some(Submitted));
+        assert_eq!(next(UnderReview, Action::ReviewClose), Some(Closed));
+        assert!(!is_terminal(UnderReview));
+        for a in [
+            Action::AutoClose,
+            Action::Confirm,
+            Action::Dispute,
+            Action::Cancel,
+        ] {
+            assert_eq!(next(UnderReview, a), None, "{a:?} under review");
+        }
+        for s in OrderStatus::iter().filter(|s| *s != UnderReview) {
+            for a in [Action::Redo, Action::Redispatch, Action::ReviewClose] {
+                assert_eq!(next(s, a), None, "{a:?} in {s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn low_ratings_or_unhappy_residents_go_to_review() {
+        for r in 1..=5 {
+            assert_eq!(dissatisfied(r, None), r <= 2, "{r} stars");
+            assert_eq!(dissatisfied(r, Some(true)), r <= 2, "{r} stars, satisfied");
+            assert!(dissatisfied(r, Some(false)), "{r} stars, 不满意");
+        }
+    }
+
+    #[test]
+    fn every_action_and_status_has_a_name() {
+        let names: std::collections::HashSet<_> = Action::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(names.len(), Action::ALL.len());
+        let labels: std::collections::HashSet<_> = OrderStatus::iter().map(label).collect();
+        assert_eq!(labels.len(), OrderStatus::iter().count());
+    }
+
     fn action() -> impl Strategy<Value = Action> {
         prop::sample::select(Action::ALL.to_vec())
     }
@@ -158,7 +234,8 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(2000))]
 
         /// Any sequence of attempts keeps the order in a state reachable by the rules, never
-        /// leaves a terminal state, and reaches `closed` only through `completed`.
+        /// leaves a terminal state, reaches `closed` only through `completed` or a review, and
+        /// `under_review` only from `completed`; only staff's review close ends a review.
         #[test]
         fn random_walks_respect_the_rules(actions in prop::collection::vec(action(), 0..40)) {
             let mut state = Submitted;
@@ -166,6 +243,13 @@ mod tests {
                 if let Some(to) = next(state, a) {
                     prop_assert!(!is_terminal(state), "left terminal {:?}", state);
                     if to == Closed {
+                        prop_assert!(
+                            (state == Completed && matches!(a, Action::Confirm | Action::AutoClose))
+                                || (state == UnderReview && a == Action::ReviewClose),
+                            "{:?} closed from {:?}", a, state
+                        );
+                    }
+                    if to == UnderReview {
                         prop_assert_eq!(state, Completed);
                     }
                     if to == InService {

@@ -8,7 +8,7 @@ use entity::award_claim;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::{Value, json};
 
-async fn balances(app: &TestApp, token: &str) -> (i64, i64) {
+pub async fn balances(app: &TestApp, token: &str) -> (i64, i64) {
     let v = ok_json(app.get_as("/api/v1/me/accounts", token).await, 200).await;
     let of = |asset: &str| {
         v.as_array()

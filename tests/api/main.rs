@@ -10,6 +10,7 @@ mod ledger_model;
 mod notify;
 mod openapi;
 mod ops;
+mod order_review;
 mod orders;
 mod pii;
 mod regions;

@@ -3,7 +3,8 @@
 use crate::helpers::{Session, TestApp, ok_json, problem, spawn_app, spawn_app_with};
 use crate::world::{self, World};
 use chrono::{Duration, Utc};
-use entity::{award_claim, order_event};
+use entity::{award_claim, order_event, service_order};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -35,7 +36,7 @@ pub async fn act(app: &TestApp, who: &Session, id: &str, action: &str, body: Val
         .await
 }
 
-async fn step(app: &TestApp, who: &Session, id: &str, action: &str, body: Value, status: &str) -> Value {
+pub async fn step(app: &TestApp, who: &Session, id: &str, action: &str, body: Value, status: &str) -> Value {
     let out = ok_json(act(app, who, id, action, body).await, 200).await;
     assert_eq!(out["status"], status, "{action}: {out}");
     out
@@ -45,7 +46,7 @@ fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
 
-async fn timeline(app: &TestApp, who: &Session, id: &str) -> Vec<String> {
+pub async fn timeline(app: &TestApp, who: &Session, id: &str) -> Vec<String> {
     let detail = ok_json(app.get_as(&format!("/api/v1/orders/{id}"), &who.token).await, 200).await;
     detail["timeline"]
         .as_array()
@@ -55,7 +56,7 @@ async fn timeline(app: &TestApp, who: &Session, id: &str) -> Vec<String> {
         .collect()
 }
 
-async fn award(app: &TestApp, order: &str) -> Vec<award_claim::Model> {
+pub async fn award(app: &TestApp, order: &str) -> Vec<award_claim::Model> {
     award_claim::Entity::find()
         .filter(award_claim::Column::OrderId.eq(order.parse::<i64>().unwrap()))
         .all(&app.state.db)
@@ -110,6 +111,7 @@ async fn assigned_order_lives_to_closed_and_owes_an_award_once() {
     .await;
     step(&app, &w.member_a, &id, "accept", json!({}), "claimed").await;
     step(&app, &w.member_a, &id, "start", json!({}), "in_service").await;
+    started_ago(&app, &id, Duration::minutes(95)).await;
     let done = step(
         &app,
         &w.member_a,
@@ -119,7 +121,11 @@ async fn assigned_order_lives_to_closed_and_owes_an_award_once() {
         "completed",
     )
     .await;
-    assert_eq!(done["minutes"], 90);
+    assert_eq!(
+        (&done["minutes"], &done["credited_minutes"]),
+        (&json!(90), &json!(60)),
+        "reported, and credited within the item's cap"
+    );
     let closed = step(
         &app,
         &w.resident_a,
@@ -1171,14 +1177,37 @@ async fn numbers_in_public_free_text_are_hidden() {
     assert_eq!(mine["comment"], "谢谢502室的邻居，电话13900001111");
 }
 
-/// Places an order for resident A, assigns it to member A and takes it to `completed`.
+/// Places an order for resident A, assigns it to member A and takes it to `completed`, the member
+/// having started two hours before completing (so up to 120 reported minutes count).
 pub async fn completed(app: &TestApp, w: &World, item: Option<&str>, complete: Value) -> String {
+    completed_after(app, w, item, complete, Duration::hours(2)).await
+}
+
+/// As [`completed`], the member having started `worked` before completing.
+pub async fn completed_after(
+    app: &TestApp,
+    w: &World,
+    item: Option<&str>,
+    complete: Value,
+    worked: Duration,
+) -> String {
     let o = id(&place(app, &w.resident_a, &w.grid_a, item).await);
     let assign = json!({"mode": "assign", "member_id": w.member_a.user_id});
     step(app, &w.staff_a, &o, "dispatch", assign, "assigned").await;
     for (a, s) in [("accept", "claimed"), ("start", "in_service")] {
         step(app, &w.member_a, &o, a, json!({}), s).await;
     }
+    started_ago(app, &o, worked).await;
     step(app, &w.member_a, &o, "complete", complete, "completed").await;
     o
+}
+
+/// Moves an in-service order's start back in time, as if the member had been working since.
+pub async fn started_ago(app: &TestApp, order: &str, ago: Duration) {
+    service_order::Entity::update_many()
+        .col_expr(service_order::Column::StartedAt, Expr::value(Utc::now() - ago))
+        .filter(service_order::Column::Id.eq(order.parse::<i64>().unwrap()))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
 }
