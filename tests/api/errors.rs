@@ -45,8 +45,12 @@ async fn boom() -> Result<HttpResponse, AppError> {
     ))
 }
 
+/// Set once a request is inside `slow`, so a test can stop the server at a known moment.
+static SLOW_ENTERED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 #[get("/fixture/slow")]
 async fn slow() -> HttpResponse {
+    SLOW_ENTERED.store(true, std::sync::atomic::Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(800)).await;
     HttpResponse::Ok().body("finished")
 }
@@ -267,8 +271,10 @@ async fn every_response_carries_a_request_id() {
 async fn graceful_stop_lets_in_flight_requests_finish() {
     let app = spawn_app_with(&[], fixtures).await;
     let in_flight = tokio::spawn(app.client.get(app.url("/fixture/slow")).send());
-    // Give the request time to reach the handler before the stop begins.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Stop once the request is inside the handler (however slow the machine is today).
+    while !SLOW_ENTERED.load(std::sync::atomic::Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     app.server.stop(true).await;
     let res = in_flight.await.unwrap().expect("in-flight request completed");
     assert_eq!(res.status(), 200);
