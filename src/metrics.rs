@@ -114,7 +114,10 @@ mod tests {
         assert_eq!(method_label(&Method::OPTIONS), "OPTIONS");
         assert_eq!(method_label(&Method::TRACE), "other");
         for token in ["M1", "get", "PROPFIND"] {
-            assert_eq!(method_label(&Method::from_bytes(token.as_bytes()).unwrap()), "other");
+            assert_eq!(
+                method_label(&Method::from_bytes(token.as_bytes()).unwrap()),
+                "other"
+            );
         }
     }
 }

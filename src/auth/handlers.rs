@@ -1,10 +1,10 @@
+use super::attempts::Attempt;
 use super::principal::{Principal, revoked_key};
 use super::{password, tokens};
 use crate::api::valid_phone;
 use crate::config::AppEnv;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::extract::{ApiJson, decode, require_json};
-use crate::ratelimit;
 use crate::state::AppState;
 use crate::users::{self, UserOut};
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -13,16 +13,6 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use utoipa::ToSchema;
 use validator::Validate;
-
-const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
-
-/// The caller's address: the peer, or behind a trusted proxy the forwarded client.
-fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
-    if trust_proxy && let Some(ip) = req.connection_info().realip_remote_addr() {
-        return ip.to_owned();
-    }
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
-}
 
 /// 登录结果
 #[derive(Debug, Serialize, ToSchema)]
@@ -39,13 +29,19 @@ pub struct TokensOut {
     pub user: UserOut,
 }
 
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Tokens for `u`; `auth_time` is when they last proved who they are (a login, not a refresh).
 async fn issue(
     state: &AppState,
     conn: &impl sea_orm::ConnectionTrait,
     u: &user::Model,
     family: Option<String>,
+    auth_time: i64,
 ) -> AppResult<TokensOut> {
-    let (access_token, _) = state.tokens.issue_access(u.id);
+    let (access_token, _) = state.tokens.issue_access(u.id, auth_time);
     let refresh_token = tokens::issue_refresh(conn, &state.tokens, u.id, family).await?;
     Ok(TokensOut {
         access_token,
@@ -83,7 +79,7 @@ pub async fn wechat_login(
     let session = state.wechat.code2session(&body.0.code).await?;
     let u = users::find_or_create_by_openid(&state, &session.openid, session.unionid.as_deref()).await?;
     let u = users::sync_system_admin(&state, u).await?;
-    Ok(web::Json(issue(&state, &state.db, &u, None).await?))
+    Ok(web::Json(issue(&state, &state.db, &u, None, now()).await?))
 }
 
 /// Binds the caller's phone from a `getPhoneNumber` code.
@@ -106,7 +102,7 @@ pub async fn wechat_phone(
 ) -> AppResult<web::Json<TokensOut>> {
     let phone = state.wechat.phone_number(&body.0.code).await?;
     let u = users::bind_phone(&state, p.user, &phone).await?;
-    Ok(web::Json(issue(&state, &state.db, &u, None).await?))
+    Ok(web::Json(issue(&state, &state.db, &u, None, p.auth_time).await?))
 }
 
 /// 手机号 + 密码登录（社区工作者）
@@ -137,28 +133,18 @@ pub async fn password_login(
     body: ApiJson<PasswordLoginIn>,
 ) -> AppResult<web::Json<TokensOut>> {
     let body = body.0;
-    let ip_key = format!("login:ip:{}", client_ip(&req, state.config.trust_proxy));
-    let phone_key = format!("login:phone:{}", state.pii.lookup_hash(&body.phone));
-    // Per address, failures count (an office behind one NAT logs in all day); per phone, every
-    // attempt counts and a success clears them.
-    ratelimit::check(&state.kv, &ip_key, state.config.login_attempts_per_ip).await?;
-    ratelimit::hit(
-        &state.kv,
-        &phone_key,
-        state.config.login_attempts_per_phone,
-        LOGIN_WINDOW,
-    )
-    .await?;
+    let subject = format!("phone:{}", state.pii.lookup_hash(&body.phone));
+    let attempt = Attempt::begin(&state, &req, &subject).await?;
     let found = users::find_by_phone(&state.db, &state.pii, &body.phone).await?;
     let stored = found.as_ref().and_then(|u| u.password_hash.clone());
     if !password::verify(body.password, stored).await? {
-        ratelimit::hit(&state.kv, &ip_key, i64::MAX, LOGIN_WINDOW).await?;
+        attempt.failed(&state).await?;
         return Err(AppError::new(ErrorCode::LoginFailed));
     }
     let u = found.ok_or_else(|| AppError::new(ErrorCode::LoginFailed))?;
-    ratelimit::reset(&state.kv, &phone_key).await?;
+    attempt.succeeded(&state).await?;
     let u = users::sync_system_admin(&state, u).await?;
-    Ok(web::Json(issue(&state, &state.db, &u, None).await?))
+    Ok(web::Json(issue(&state, &state.db, &u, None, now()).await?))
 }
 
 /// 开发环境登录
@@ -197,7 +183,7 @@ pub async fn dev_login(
     let body: DevLoginIn = decode(&body)?;
     let u = users::find_or_create_by_phone(&state, &body.phone, &body.name).await?;
     let u = users::sync_system_admin(&state, u).await?;
-    Ok(web::Json(issue(&state, &state.db, &u, None).await?))
+    Ok(web::Json(issue(&state, &state.db, &u, None, now()).await?))
 }
 
 /// 刷新令牌
@@ -235,7 +221,9 @@ pub async fn refresh(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::RefreshTokenInvalid))?;
-    let out = issue(&state, &txn, &u, Some(row.family)).await?;
+    // The new pair keeps the time of the login that started the family.
+    let auth_time = tokens::family_started(&txn, &row.family).await?;
+    let out = issue(&state, &txn, &u, Some(row.family), auth_time).await?;
     txn.commit().await?;
     Ok(web::Json(out))
 }

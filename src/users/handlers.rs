@@ -1,11 +1,12 @@
 use super::{MeOut, UserOut};
 use crate::api::{Id, valid_phone};
 use crate::auth::Principal;
+use crate::auth::attempts::Attempt;
 use crate::auth::password;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use entity::role_grant::Role;
 use entity::user;
 use sea_orm::{ActiveModelTrait, Set};
@@ -81,20 +82,32 @@ pub struct PasswordIn {
     responses(
         (status = 204, description = "已设置；所有登录（含当前）的刷新令牌失效，访问令牌到期后需重新登录"),
         (status = 401, description = "`LOGIN_FAILED`：当前密码不正确", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`FRESH_LOGIN_REQUIRED`：首次设置密码须在登录后几分钟内进行（刷新令牌不算重新登录），请重新登录", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`RATE_LIMITED`：尝试过多（与密码登录同样按账号、按 IP 计数），见 Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/me/password")]
 pub async fn set_password(
     state: web::Data<AppState>,
+    req: HttpRequest,
     p: Principal,
     body: ApiJson<PasswordIn>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
-    if let Some(stored) = p.user.password_hash.clone() {
-        let current = body.current_password.unwrap_or_default();
-        if !password::verify(current, Some(stored)).await? {
-            return Err(AppError::new(ErrorCode::LoginFailed).with_detail("当前密码不正确"));
+    let attempt = Attempt::begin(&state, &req, &format!("user:{}", p.id())).await?;
+    match p.user.password_hash.clone() {
+        Some(stored) => {
+            let current = body.current_password.unwrap_or_default();
+            if !password::verify(current, Some(stored)).await? {
+                attempt.failed(&state).await?;
+                return Err(AppError::new(ErrorCode::LoginFailed).with_detail("当前密码不正确"));
+            }
         }
+        // Without a password to ask for, only a recent login proves it is the owner.
+        None if !p.logged_in_within(state.config.fresh_login_within) => {
+            return Err(AppError::new(ErrorCode::FreshLoginRequired));
+        }
+        None => {}
     }
     let hash = password::hash(body.new_password).await?;
     let now = chrono::Utc::now();

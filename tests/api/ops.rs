@@ -160,16 +160,24 @@ async fn metrics_labels_stay_bounded_under_odd_methods_and_paths() {
         app.get(&path).await;
     }
     let text = app.get("/metrics").await.text().await.unwrap();
-    let known = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "other"];
+    let known = [
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "other",
+    ];
     for method in label_values(&text, "method") {
         assert!(known.contains(&method.as_str()), "method label {method:?}");
     }
     // Route labels are route patterns (or `unmatched`), never a path a client made up.
     for route in label_values(&text, "route") {
         assert!(!route.contains(&tag), "route label {route:?}");
-        assert!(route == "unmatched" || route.starts_with('/'), "route label {route:?}");
+        assert!(
+            route == "unmatched" || route.starts_with('/'),
+            "route label {route:?}"
+        );
     }
-    assert!(text.contains(r#"http_requests_total{method="other",route="unmatched""#), "{text}");
+    assert!(
+        text.contains(r#"http_requests_total{method="other",route="unmatched""#),
+        "{text}"
+    );
 }
 
 #[tokio::test]
