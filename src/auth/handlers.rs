@@ -4,7 +4,7 @@ use super::{password, tokens};
 use crate::api::valid_phone;
 use crate::config::AppEnv;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::extract::{ApiJson, decode, require_json};
+use crate::extract::{ApiJson, decode_body};
 use crate::state::AppState;
 use crate::users::{self, UserOut};
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -179,8 +179,7 @@ pub async fn dev_login(
     if state.config.app_env == AppEnv::Production {
         return Err(AppError::new(ErrorCode::RouteNotFound).with_detail(format!("POST {}", req.path())));
     }
-    require_json(&req)?;
-    let body: DevLoginIn = decode(&body)?;
+    let body: DevLoginIn = decode_body(&req, &body)?;
     let u = users::find_or_create_by_phone(&state, &body.phone, &body.name).await?;
     let u = users::sync_system_admin(&state, u).await?;
     Ok(web::Json(issue(&state, &state.db, &u, None, now()).await?))
@@ -252,12 +251,7 @@ pub async fn logout(
     p: Principal,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let body: LogoutIn = if body.is_empty() {
-        LogoutIn::default()
-    } else {
-        require_json(&req)?;
-        decode(&body)?
-    };
+    let body: LogoutIn = decode_body(&req, &body)?;
     let remaining = (p.token_exp - chrono::Utc::now().timestamp()).max(1) as u64;
     state
         .kv

@@ -4,7 +4,7 @@ use super::{Asset, Movement, Owner, post};
 use crate::api::Id;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::extract::{decode, require_json};
+use crate::extract::decode_body;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -86,8 +86,7 @@ pub async fn donate(
     p: Principal,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    require_json(&req)?;
-    let b: DonationIn = decode(&body)?;
+    let b: DonationIn = decode_body(&req, &body)?;
     if b.to_user_id.0 == p.id() {
         return Err(AppError::new(ErrorCode::RecipientInvalid).with_detail("不能转给自己"));
     }
@@ -169,8 +168,7 @@ pub async fn grant(
     access: crate::auth::RegionAccess<crate::auth::StaffRole>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    require_json(&req)?;
-    let b: GrantIn = decode(&body)?;
+    let b: GrantIn = decode_body(&req, &body)?;
     let community = access.region;
     if community.kind != RegionKind::Community {
         return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("积分由社区发放"));
@@ -258,8 +256,7 @@ pub async fn reverse(
     if !p.is_system_admin() {
         return Err(AppError::new(ErrorCode::Forbidden));
     }
-    require_json(&req)?;
-    let b: ReverseIn = decode(&body)?;
+    let b: ReverseIn = decode_body(&req, &body)?;
     let original = transfer::Entity::find_by_id(id.into_inner())
         .one(&state.db)
         .await?

@@ -160,7 +160,7 @@ pub struct AcceptIn {
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "订单 id")),
-    request_body = AcceptIn,
+    request_body(content = Option<AcceptIn>, description = "可省略请求体（也可不带 Content-Type）"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已接单：claimed", body = OrderOut),
@@ -410,7 +410,7 @@ pub struct CancelIn {
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "订单 id")),
-    request_body = CancelIn,
+    request_body(content = Option<CancelIn>, description = "可省略请求体（也可不带 Content-Type）"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已取消：cancelled", body = OrderOut),

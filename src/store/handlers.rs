@@ -7,7 +7,7 @@ use super::{Located, locate};
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode, FieldError, Problem};
-use crate::extract::{ApiJson, decode, require_json};
+use crate::extract::{ApiJson, decode_body};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -146,8 +146,7 @@ pub async fn redeem(
     p: Principal,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    require_json(&req)?;
-    let b: RedeemIn = decode(&body)?;
+    let b: RedeemIn = decode_body(&req, &body)?;
     let mut seen = HashSet::new();
     for (i, w) in b.items.iter().enumerate() {
         if !seen.insert(w.goods_id) {
