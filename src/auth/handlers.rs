@@ -60,7 +60,9 @@ pub struct WechatCodeIn {
     pub code: String,
 }
 
-/// WeChat login: `jscode2session`, then find or create the user by openid.
+/// 微信登录
+///
+/// 用 wx.login 的 code 调用 `jscode2session`，按 openid 找到或创建用户。
 #[utoipa::path(
     tag = "登录",
     request_body = WechatCodeIn,
@@ -82,7 +84,9 @@ pub async fn wechat_login(
     Ok(web::Json(issue(&state, &state.db, &u, None, now()).await?))
 }
 
-/// Binds the caller's phone from a `getPhoneNumber` code.
+/// 绑定手机号
+///
+/// 用 `getPhoneNumber` 得到的 code 绑定当前用户的手机号。
 #[utoipa::path(
     tag = "登录",
     request_body = WechatCodeIn,
@@ -116,7 +120,9 @@ pub struct PasswordLoginIn {
     pub password: String,
 }
 
-/// Staff password login; failures answer alike, whether the phone exists or not.
+/// 手机号密码登录
+///
+/// 供社区工作者使用；手机号不存在与密码错误的回答完全相同。
 #[utoipa::path(
     tag = "登录",
     request_body = PasswordLoginIn,
@@ -160,7 +166,9 @@ pub struct DevLoginIn {
     pub name: String,
 }
 
-/// Development login by phone alone. Answers 404 when `APP_ENV=production`.
+/// 开发环境登录
+///
+/// 仅凭手机号登录；`APP_ENV=production` 时返回 404。
 #[utoipa::path(
     tag = "登录",
     request_body = DevLoginIn,
@@ -193,7 +201,9 @@ pub struct RefreshIn {
     pub refresh_token: String,
 }
 
-/// Rotates a refresh token: the old one is spent, a new pair is returned.
+/// 刷新令牌
+///
+/// 旧的刷新令牌作废，返回一对新令牌。
 #[utoipa::path(
     tag = "登录",
     request_body = RefreshIn,
@@ -237,7 +247,9 @@ pub struct LogoutIn {
     pub refresh_token: Option<String>,
 }
 
-/// Logs out: the access token is denied until it expires; the refresh token's family is revoked.
+/// 退出登录
+///
+/// 访问令牌在到期前即被拒绝；所传刷新令牌所在的整组登录作废。
 #[utoipa::path(
     tag = "登录",
     request_body(content = Option<LogoutIn>, description = "可省略请求体"),

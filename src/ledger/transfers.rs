@@ -65,7 +65,9 @@ pub struct DonationIn {
     pub memo: Option<String>,
 }
 
-/// Gives time or coins to another user, up to the giver's available balance.
+/// 转赠时长或绿币
+///
+/// 转给其他用户，最多为转出方的可用余额。
 #[utoipa::path(
     tag = "积分",
     request_body = DonationIn,
@@ -148,7 +150,9 @@ async fn granted_today(
     Ok(total.flatten().unwrap_or(0))
 }
 
-/// Staff award time or coins from their community's pool by hand, with a reason, within caps.
+/// 手动发放时长或绿币
+///
+/// 社区工作者从本社区积分池手动发放，须写明原因，受上限约束。
 #[utoipa::path(
     tag = "积分",
     params(("id" = String, Path, description = "社区 id"), ("Idempotency-Key" = String, Header, description = "幂等键（必填）")),
@@ -232,7 +236,9 @@ pub struct ReverseIn {
     pub reason: String,
 }
 
-/// Reverses a transfer once, by an opposite transfer that references it (system admins).
+/// 冲正转账
+///
+/// 以一笔引用原转账的反向转账冲正，每笔只能冲正一次（限系统管理员）。
 #[utoipa::path(
     tag = "积分",
     params(("id" = String, Path, description = "转账 id"), ("Idempotency-Key" = String, Header, description = "幂等键（必填）")),

@@ -14,7 +14,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-/// The caller: profile, roles with their regions, residence.
+/// 当前用户
+///
+/// 资料、各区域的角色、居住地。
 #[utoipa::path(
     tag = "我的",
     security(("bearer" = [])),
@@ -36,7 +38,9 @@ pub struct ResidenceIn {
     pub address: String,
 }
 
-/// Sets where the caller lives (a grid or building); they become a resident there.
+/// 设置居住地
+///
+/// 选择网格或楼栋，成为该处的居民。
 #[utoipa::path(
     tag = "我的",
     request_body = ResidenceIn,
@@ -72,9 +76,9 @@ pub struct PasswordIn {
     pub new_password: String,
 }
 
-/// Sets the caller's password, for password login in the staff console. Every session of the
-/// caller ends with it: refresh tokens stop working, so each device logs in again once its access
-/// token runs out.
+/// 设置登录密码
+///
+/// 用于在工作台密码登录。设置后该用户所有登录的刷新令牌失效，各设备在访问令牌到期后需重新登录。已有密码时须提供当前密码；首次设置须在登录后几分钟内进行。与密码登录同样限次。
 #[utoipa::path(
     tag = "我的",
     request_body = PasswordIn,
@@ -132,7 +136,9 @@ pub struct LookupIn {
     pub phone: String,
 }
 
-/// Finds a user by exact phone, for staff and admins granting roles. Rate limited per caller.
+/// 按手机号查找用户
+///
+/// 供工作者和管理员授予角色时使用；按调用者限次。
 #[utoipa::path(
     tag = "我的",
     request_body = LookupIn,
