@@ -29,7 +29,14 @@ fn bad_configuration_stops_the_start_with_a_clear_message() {
 
 #[test]
 fn production_secrets_without_app_env_refuse_to_start() {
+    // `migrate` rather than `serve`: were the start allowed, the test ends instead of serving.
+    let dir = tempfile::tempdir().unwrap();
     let out = linli()
+        .arg("migrate")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", dir.path().join("m.db").display()),
+        )
         .env("JWT_SECRET", TEST_JWT_SECRET)
         .env("PII_KEY", "ab".repeat(32))
         .env("BOOTSTRAP_ADMIN_PHONES", "13800000001")
