@@ -1,6 +1,7 @@
 //! Configuration from the environment, validated once at start.
 //! Every problem is collected so an operator can fix them all in one go.
 
+use crate::client_ip::{ProxyHeader, ProxyTrust};
 use rand::RngCore;
 use secrecy::{SecretBox, SecretString};
 use std::fmt;
@@ -112,8 +113,10 @@ pub struct Config {
     /// Password attempts allowed per phone, and per client IP, in one 15-minute window.
     pub login_attempts_per_phone: i64,
     pub login_attempts_per_ip: i64,
-    /// Behind a reverse proxy: take the client address from `Forwarded` / `X-Forwarded-For`.
-    pub trust_proxy: bool,
+    /// Setting a first password needs a login at most this old (a refreshed token keeps its login time).
+    pub fresh_login_within: Duration,
+    /// Behind reverse proxies: how many, and which header they write the client address to.
+    pub proxy: ProxyTrust,
     pub wechat: WechatConfig,
     pub orders: OrderRules,
     pub notify: NotifyConfig,
@@ -168,6 +171,16 @@ impl Config {
             ));
             SocketAddr::from(([127, 0, 0, 1], 8080))
         });
+        if var("APP_ENV").is_none() {
+            let signs = production_signs(&var, bind);
+            if !signs.is_empty() {
+                errs.push(format!(
+                    "APP_ENV: not set, but this looks like a production deployment ({}), where dev \
+                     login must not exist: set APP_ENV=production, or APP_ENV=dev for a development machine",
+                    signs.join(", ")
+                ));
+            }
+        }
 
         let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
         if !(database_url.starts_with("sqlite:")
@@ -246,14 +259,8 @@ impl Config {
         );
         let login_attempts_per_phone = parse_num(&var, "LOGIN_ATTEMPTS_PER_PHONE", 5, 1..=1000, &mut errs);
         let login_attempts_per_ip = parse_num(&var, "LOGIN_ATTEMPTS_PER_IP", 30, 1..=100_000, &mut errs);
-        let trust_proxy = match var("TRUST_PROXY").as_deref() {
-            None | Some("false") | Some("0") => false,
-            Some("true") | Some("1") => true,
-            Some(other) => {
-                errs.push(format!("TRUST_PROXY: `{other}` is not true or false"));
-                false
-            }
-        };
+        let fresh_login_mins = parse_num(&var, "FRESH_LOGIN_MINS", 5, 0..=1440, &mut errs);
+        let proxy = proxy_trust(&var, &mut errs);
 
         let hour = 3600u64;
         let orders = OrderRules {
@@ -314,7 +321,9 @@ impl Config {
         };
 
         let api_base = var("WECHAT_API_BASE").unwrap_or_else(|| DEFAULT_WECHAT_API_BASE.into());
-        if !(api_base.starts_with("http://") || api_base.starts_with("https://")) {
+        if app_env == AppEnv::Production && !api_base.starts_with("https://") {
+            errs.push("WECHAT_API_BASE: must be an https:// URL when APP_ENV=production".into());
+        } else if !(api_base.starts_with("http://") || api_base.starts_with("https://")) {
             errs.push("WECHAT_API_BASE: must be an http:// or https:// URL".into());
         }
         let wechat = WechatConfig {
@@ -370,7 +379,8 @@ impl Config {
             refresh_token_ttl: Duration::from_secs(refresh_ttl),
             login_attempts_per_phone,
             login_attempts_per_ip,
-            trust_proxy,
+            fresh_login_within: Duration::from_secs(60 * fresh_login_mins),
+            proxy,
             wechat,
             orders,
             notify,
@@ -407,6 +417,55 @@ where
                 default
             }
         },
+    }
+}
+
+/// What makes an environment without `APP_ENV` look like production: a production secret, or
+/// listening beyond this machine. Such a start is refused rather than guessed, because dev mode
+/// serves a login by phone alone.
+fn production_signs(var: &impl Fn(&str) -> Option<String>, bind: SocketAddr) -> Vec<String> {
+    let mut signs: Vec<String> = ["JWT_SECRET", "PII_KEY", "BOOTSTRAP_ADMIN_PHONES"]
+        .into_iter()
+        .filter(|k| var(k).is_some())
+        .map(str::to_owned)
+        .collect();
+    if !bind.ip().is_loopback() {
+        signs.push(format!("BIND={bind}"));
+    }
+    signs
+}
+
+/// `TRUST_PROXY=true` trusts one proxy; `TRUST_PROXY_HOPS` says how many stand in front.
+fn proxy_trust(var: &impl Fn(&str) -> Option<String>, errs: &mut Vec<String>) -> ProxyTrust {
+    let trusted = match var("TRUST_PROXY").as_deref() {
+        None | Some("false") | Some("0") => false,
+        Some("true") | Some("1") => true,
+        Some(other) => {
+            errs.push(format!("TRUST_PROXY: `{other}` is not true or false"));
+            false
+        }
+    };
+    let header = match var("TRUST_PROXY_HEADER").as_deref() {
+        None | Some("x-forwarded-for") => ProxyHeader::XForwardedFor,
+        Some("forwarded") => ProxyHeader::Forwarded,
+        Some(other) => {
+            errs.push(format!(
+                "TRUST_PROXY_HEADER: `{other}` is not one of x-forwarded-for, forwarded"
+            ));
+            ProxyHeader::XForwardedFor
+        }
+    };
+    if !trusted {
+        for key in ["TRUST_PROXY_HOPS", "TRUST_PROXY_HEADER"] {
+            if var(key).is_some() {
+                errs.push(format!("{key}: only applies with TRUST_PROXY=true"));
+            }
+        }
+        return ProxyTrust::NONE;
+    }
+    ProxyTrust {
+        hops: parse_num(var, "TRUST_PROXY_HOPS", 1, 1..=10, errs),
+        header,
     }
 }
 
@@ -517,13 +576,101 @@ mod tests {
 
     #[test]
     fn admin_phones_are_parsed() {
-        let c = load(&[("BOOTSTRAP_ADMIN_PHONES", " 13800000001, ,13900000002 ")]).unwrap();
+        let c = load(&[
+            ("APP_ENV", "dev"),
+            ("BOOTSTRAP_ADMIN_PHONES", " 13800000001, ,13900000002 "),
+        ])
+        .unwrap();
         assert_eq!(c.bootstrap_admin_phones, ["13800000001", "13900000002"]);
     }
 
     #[test]
     fn secrets_are_not_printed_by_debug() {
-        let c = load(&[("JWT_SECRET", "super-secret-value-that-is-long-enough")]).unwrap();
+        let c = load(&[
+            ("APP_ENV", "dev"),
+            ("JWT_SECRET", "super-secret-value-that-is-long-enough"),
+        ])
+        .unwrap();
         assert!(!format!("{c:?}").contains("super-secret"));
+    }
+
+    const PROD_KEY: &str = "abababababababababababababababababababababababababababababababab";
+
+    #[test]
+    fn production_looking_start_without_app_env_is_refused() {
+        let secret = "k".repeat(40);
+        let cases: [(&str, &str, &str); 5] = [
+            ("JWT_SECRET", &secret, "JWT_SECRET"),
+            ("PII_KEY", PROD_KEY, "PII_KEY"),
+            ("BOOTSTRAP_ADMIN_PHONES", "13800000001", "BOOTSTRAP_ADMIN_PHONES"),
+            ("BIND", "0.0.0.0:8080", "BIND=0.0.0.0:8080"),
+            ("BIND", "[::]:80", "BIND=[::]:80"),
+        ];
+        for (key, value, named) in cases {
+            let err = load(&[(key, value)]).unwrap_err().to_string();
+            assert!(err.contains("APP_ENV: not set"), "{key}: {err}");
+            assert!(err.contains(named), "{key}: {err}");
+            assert!(
+                err.contains("set APP_ENV=production, or APP_ENV=dev for a development machine"),
+                "{err}"
+            );
+            // Saying which it is settles it.
+            assert_eq!(
+                load(&[(key, value), ("APP_ENV", "dev")]).unwrap().app_env,
+                AppEnv::Dev
+            );
+        }
+    }
+
+    #[test]
+    fn loopback_dev_machine_needs_no_app_env() {
+        for bind in ["127.0.0.1:9000", "[::1]:8080"] {
+            assert_eq!(load(&[("BIND", bind)]).unwrap().app_env, AppEnv::Dev, "{bind}");
+        }
+    }
+
+    #[test]
+    fn production_wants_https_wechat() {
+        let secret = "k".repeat(40);
+        let prod = [
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", secret.as_str()),
+            ("PII_KEY", PROD_KEY),
+        ];
+        let with = |base: &'static str| {
+            let mut vars = prod.to_vec();
+            vars.push(("WECHAT_API_BASE", base));
+            load(&vars)
+        };
+        let err = with("http://127.0.0.1:9000").unwrap_err().to_string();
+        assert!(err.contains("WECHAT_API_BASE: must be an https:// URL"), "{err}");
+        assert_eq!(
+            with("https://wx.example.cn/").unwrap().wechat.api_base,
+            "https://wx.example.cn"
+        );
+        // A local fake WeChat stays possible on a development machine.
+        assert!(load(&[("WECHAT_API_BASE", "http://127.0.0.1:9000")]).is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_are_counted() {
+        assert_eq!(load(&[]).unwrap().proxy, ProxyTrust::NONE);
+        let one = load(&[("TRUST_PROXY", "true")]).unwrap().proxy;
+        assert_eq!((one.hops, one.header), (1, ProxyHeader::XForwardedFor));
+        let two = load(&[
+            ("TRUST_PROXY", "1"),
+            ("TRUST_PROXY_HOPS", "2"),
+            ("TRUST_PROXY_HEADER", "forwarded"),
+        ])
+        .unwrap()
+        .proxy;
+        assert_eq!((two.hops, two.header), (2, ProxyHeader::Forwarded));
+        for bad in [
+            vec![("TRUST_PROXY_HOPS", "2")],
+            vec![("TRUST_PROXY", "true"), ("TRUST_PROXY_HOPS", "0")],
+            vec![("TRUST_PROXY", "true"), ("TRUST_PROXY_HEADER", "x-real-ip")],
+        ] {
+            assert!(load(&bad).is_err(), "{bad:?}");
+        }
     }
 }

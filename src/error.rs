@@ -45,6 +45,8 @@ error_codes! {
     ValidationFailed = "VALIDATION_FAILED" => BAD_REQUEST, "提交的内容有误，请检查后重试";
     InvalidQuery = "INVALID_QUERY" => BAD_REQUEST, "查询参数有误";
     Unauthorized = "UNAUTHORIZED" => UNAUTHORIZED, "请先登录";
+    TokenExpired = "TOKEN_EXPIRED" => UNAUTHORIZED, "登录已过期，请刷新";
+    FreshLoginRequired = "FRESH_LOGIN_REQUIRED" => FORBIDDEN, "为了账号安全，请重新登录后再设置密码";
     Forbidden = "FORBIDDEN" => FORBIDDEN, "没有权限执行此操作";
     NotFound = "NOT_FOUND" => NOT_FOUND, "要找的内容不存在";
     RouteNotFound = "ROUTE_NOT_FOUND" => NOT_FOUND, "接口不存在";

@@ -1,13 +1,16 @@
 //! Request extractors that answer problem+json on every kind of bad input.
 
-use crate::error::{AppError, ErrorCode, FieldError};
+mod fields;
+
+use crate::error::{AppError, ErrorCode};
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::error::Category;
+use serde_json::Value;
 use validator::Validate;
 
 /// A JSON body, deserialised and then validated. Document it with `request_body = T`.
@@ -19,12 +22,11 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = require_json(req);
-        let body = Bytes::from_request(req, payload);
+        let req = req.clone();
+        let body = Bytes::from_request(&req, payload);
         Box::pin(async move {
-            json?;
             let bytes = body.await.map_err(payload_error)?;
-            decode(&bytes).map(ApiJson)
+            decode_body(&req, &bytes).map(ApiJson)
         })
     }
 }
@@ -50,67 +52,78 @@ fn payload_error(e: actix_web::Error) -> AppError {
     }
 }
 
-/// Parses and validates a JSON body already read (for handlers that must look before parsing).
-pub fn decode<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, AppError> {
-    let value: T = parse_json(bytes)?;
-    value.validate()?;
-    Ok(value)
+/// A request's body, read already: no body at all counts as `{}`, so actions whose fields are
+/// all optional need neither a body nor a `Content-Type` (and required fields are named as
+/// missing); a body that is there must say it is JSON.
+pub fn decode_body<T: DeserializeOwned + Validate>(req: &HttpRequest, bytes: &[u8]) -> Result<T, AppError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return checked(Value::Object(Default::default()));
+    }
+    require_json(req)?;
+    decode(bytes)
 }
 
-/// Parses JSON, naming the offending field when the shape is wrong.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            Category::Data => AppError::validation(vec![data_error(&path, &inner)]),
-            _ => AppError::new(ErrorCode::MalformedJson).with_detail(format!(
-                "第 {} 行第 {} 列附近格式错误",
-                inner.line(),
-                inner.column()
-            )),
+/// Parses and validates a JSON body, listing every bad field: shape errors (missing, unknown,
+/// mistyped) and rule errors together.
+pub fn decode<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, AppError> {
+    checked(parse_value(bytes)?)
+}
+
+fn checked<T: DeserializeOwned + Validate>(value: Value) -> Result<T, AppError> {
+    // `null` says "no body" as the empty body does (the spec allows it where a body is optional).
+    let value = if value.is_null() {
+        Value::Object(Default::default())
+    } else {
+        value
+    };
+    match fields::deserialize_all::<T>(value) {
+        Ok(v) => {
+            v.validate()?;
+            Ok(v)
         }
+        Err(bad) => {
+            let mut errors = bad.errors;
+            // Rules over the fields that came right; a patched field's error is already listed.
+            if let Some((v, patched)) = bad.patched
+                && let Err(rules) = v.validate()
+            {
+                let under = |field: &str, p: &str| {
+                    p.is_empty()
+                        || field == p
+                        || field
+                            .strip_prefix(p)
+                            .is_some_and(|rest| rest.starts_with(['.', '[']))
+                };
+                errors.extend(
+                    AppError::from(rules)
+                        .errors
+                        .into_iter()
+                        .filter(|e| !patched.iter().any(|p| under(&e.field, p))),
+                );
+            }
+            Err(AppError::validation(errors))
+        }
+    }
+}
+
+/// Parses JSON, naming every offending field when the shape is wrong.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    fields::deserialize_all(parse_value(bytes)?).map_err(|bad| AppError::validation(bad.errors))
+}
+
+/// Syntax only: anything that is not one JSON document is `MALFORMED_JSON`.
+fn parse_value(bytes: &[u8]) -> Result<Value, AppError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = Value::deserialize(&mut de).map_err(|e| {
+        AppError::new(ErrorCode::MalformedJson).with_detail(format!(
+            "第 {} 行第 {} 列附近格式错误",
+            e.line(),
+            e.column()
+        ))
     })?;
     de.end()
         .map_err(|_| AppError::new(ErrorCode::MalformedJson).with_detail("JSON 之后还有多余内容"))?;
     Ok(value)
-}
-
-fn data_error(path: &str, err: &serde_json::Error) -> FieldError {
-    let msg = err.to_string();
-    let join = |name: &str| match path {
-        "." | "" => name.to_owned(),
-        p => format!("{p}.{name}"),
-    };
-    let quoted = |prefix: &str| {
-        msg.strip_prefix(prefix)
-            .and_then(|rest| rest.split('`').next())
-            .map(|s| s.to_owned())
-    };
-    if let Some(name) = quoted("missing field `") {
-        FieldError {
-            field: join(&name),
-            message: "必填".into(),
-        }
-    } else if let Some(name) = quoted("unknown field `") {
-        // The path already ends at the unknown field.
-        let field = if path == "." { name } else { path.to_owned() };
-        FieldError {
-            field,
-            message: "不支持的字段".into(),
-        }
-    } else {
-        let field = if path == "." {
-            String::new()
-        } else {
-            path.to_owned()
-        };
-        FieldError {
-            field,
-            message: "类型或取值不正确".into(),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -162,5 +175,116 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    #[derive(Debug, Deserialize, Validate)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Order {
+        #[validate(length(min = 1, max = 5, message = "标题为 1 到 5 个字"))]
+        title: String,
+        kind: Kind,
+        id: crate::api::Id,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+        #[validate(range(min = 1, max = 5, message = "评分为 1 到 5"))]
+        rating: u8,
+        #[validate(nested)]
+        lines: Vec<Line>,
+    }
+    #[derive(Debug, Deserialize, Validate)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Line {
+        #[validate(range(min = 1, message = "至少 1 件"))]
+        quantity: u32,
+        note: Option<String>,
+    }
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Kind {
+        Repair,
+        Visit,
+    }
+
+    /// Every (field, message) of a refused body, sorted.
+    fn all(body: &str) -> Vec<(String, String)> {
+        let err = decode::<Order>(body.as_bytes()).unwrap_err();
+        assert_eq!(err.code, ErrorCode::ValidationFailed, "{body}");
+        let mut out: Vec<_> = err.errors.into_iter().map(|f| (f.field, f.message)).collect();
+        out.sort();
+        out
+    }
+
+    fn names(body: &str) -> Vec<String> {
+        all(body).into_iter().map(|(f, _)| f).collect()
+    }
+
+    #[test]
+    fn every_missing_field_is_listed() {
+        assert_eq!(
+            all("{}"),
+            ["at", "id", "kind", "lines", "rating", "title"]
+                .iter()
+                .filter(|f| **f != "at")
+                .map(|f| (f.to_string(), "必填".to_owned()))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn missing_unknown_and_mistyped_fields_are_listed_together() {
+        let body = r#"{"title":7,"kind":"party","id":"x","at":"yesterday","rating":"5",
+                      "lines":[{"quantity":-1,"colour":"red"},{"note":3}],"extra":true}"#;
+        assert_eq!(
+            names(body),
+            [
+                "at",
+                "extra",
+                "id",
+                "kind",
+                "lines[0].colour",
+                "lines[0].quantity",
+                "lines[1].note",
+                "lines[1].quantity",
+                "rating",
+                "title"
+            ]
+        );
+        let msgs = all(body);
+        assert!(msgs.contains(&("extra".into(), "不支持的字段".into())));
+        assert!(msgs.contains(&("lines[1].quantity".into(), "必填".into())));
+        assert!(msgs.contains(&("kind".into(), "类型或取值不正确".into())));
+    }
+
+    #[test]
+    fn rule_errors_of_well_formed_fields_join_the_shape_errors() {
+        // `title` breaks a rule, `rating` a rule, `kind` is missing: all three at once.
+        let body = r#"{"title":"far too long","id":"1","rating":9,"lines":[{"quantity":0}]}"#;
+        assert_eq!(names(body), ["kind", "lines[0].quantity", "rating", "title"]);
+        // A stand-in never adds a rule error of its own (the empty title, the 0 rating).
+        assert_eq!(
+            names(r#"{"kind":"visit","id":"1","lines":[]}"#),
+            ["rating", "title"]
+        );
+    }
+
+    #[test]
+    fn a_good_body_and_odd_roots() {
+        let ok =
+            r#"{"title":"修水管","kind":"repair","id":"3","at":null,"rating":5,"lines":[{"quantity":2}]}"#;
+        assert!(decode::<Order>(ok.as_bytes()).is_ok());
+        for root in ["[]", "3", r#""text""#] {
+            assert_eq!(names(root), [""], "{root}");
+        }
+        // `null` stands for no body, like an empty one.
+        assert_eq!(names("null").len(), 5);
+    }
+
+    #[test]
+    fn huge_bodies_stop_at_a_bounded_number_of_errors() {
+        let extra: Vec<String> = (0..500).map(|i| format!(r#""x{i}":1"#)).collect();
+        let body = format!("{{{}}}", extra.join(","));
+        let n = names(&body).len();
+        assert!((1..=32).contains(&n), "{n}");
     }
 }

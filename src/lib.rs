@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod calendar;
+pub mod client_ip;
 pub mod config;
 pub mod db;
 pub mod error;

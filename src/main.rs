@@ -1,5 +1,5 @@
 use clap::{Parser, Subcommand};
-use linli::config::Config;
+use linli::config::{AppEnv, Config};
 use linli::startup::Application;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -78,6 +78,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("migrations applied");
         }
         Command::SeedDemo => {
+            // The demo county comes with a known staff password.
+            if config.app_env == AppEnv::Production {
+                anyhow::bail!(
+                    "seed-demo refuses to run with APP_ENV=production: the demo data has a published password"
+                );
+            }
             let db = linli::db::connect(&config).await?;
             linli::db::migrate(&db).await?;
             let report = linli::seed::seed_demo(&db, &config).await?;

@@ -50,7 +50,10 @@ impl utoipa::Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("登录接口返回的 access_token；过期后用 refresh_token 换新"))
+                    .description(Some(
+                        "登录接口返回的 access_token。过期时返回 401 `TOKEN_EXPIRED`：\
+用 refresh_token 调用 /api/v1/auth/refresh 换新后重试；其他无效令牌返回 401 `UNAUTHORIZED`：需重新登录",
+                    ))
                     .build(),
             ),
         );
@@ -73,7 +76,8 @@ fn add_default_problem(doc: &mut utoipa::openapi::OpenApi) {
     let problem = ResponseBuilder::new()
         .description(
             "错误：`application/problem+json`，按 `code` 区分（见 ErrorCode）。\
-常见：400 VALIDATION_FAILED / MALFORMED_JSON，401，403，404，405，413，415，429（带 Retry-After），500。",
+常见：400 VALIDATION_FAILED / MALFORMED_JSON，401 UNAUTHORIZED / TOKEN_EXPIRED（令牌过期，刷新后重试），\
+403，404，405，413，415，429（带 Retry-After），500。",
         )
         .content(
             "application/problem+json",

@@ -29,7 +29,9 @@ pub struct ReadyOut {
     pub kv: &'static str,
 }
 
-/// Liveness: the process is up and serving.
+/// 存活检查
+///
+/// 进程在运行并能响应。
 #[utoipa::path(
     tag = "运维",
     responses((status = 200, description = "进程存活", body = HealthOut))
@@ -39,7 +41,9 @@ pub async fn healthz() -> web::Json<HealthOut> {
     web::Json(HealthOut { status: "ok" })
 }
 
-/// Readiness: the database and the key-value store answer.
+/// 就绪检查
+///
+/// 数据库与键值存储均可用。
 #[utoipa::path(
     tag = "运维",
     responses(
@@ -89,7 +93,9 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<ReadyOut>, A
     }))
 }
 
-/// Prometheus metrics in the text exposition format.
+/// 监控指标
+///
+/// Prometheus 文本格式。
 #[utoipa::path(
     tag = "运维",
     responses((status = 200, description = "Prometheus 文本格式指标：http_requests_total、http_request_duration_seconds、db_pool_connections",

@@ -1,10 +1,10 @@
+use super::attempts::Attempt;
 use super::principal::{Principal, revoked_key};
 use super::{password, tokens};
 use crate::api::valid_phone;
 use crate::config::AppEnv;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::extract::{ApiJson, decode, require_json};
-use crate::ratelimit;
+use crate::extract::{ApiJson, decode_body};
 use crate::state::AppState;
 use crate::users::{self, UserOut};
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -13,16 +13,6 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use utoipa::ToSchema;
 use validator::Validate;
-
-const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
-
-/// The caller's address: the peer, or behind a trusted proxy the forwarded client.
-fn client_ip(req: &HttpRequest, trust_proxy: bool) -> String {
-    if trust_proxy && let Some(ip) = req.connection_info().realip_remote_addr() {
-        return ip.to_owned();
-    }
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
-}
 
 /// 登录结果
 #[derive(Debug, Serialize, ToSchema)]
@@ -39,13 +29,19 @@ pub struct TokensOut {
     pub user: UserOut,
 }
 
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Tokens for `u`; `auth_time` is when they last proved who they are (a login, not a refresh).
 async fn issue(
     state: &AppState,
     conn: &impl sea_orm::ConnectionTrait,
     u: &user::Model,
     family: Option<String>,
+    auth_time: i64,
 ) -> AppResult<TokensOut> {
-    let (access_token, _) = state.tokens.issue_access(u.id);
+    let (access_token, _) = state.tokens.issue_access(u.id, auth_time);
     let refresh_token = tokens::issue_refresh(conn, &state.tokens, u.id, family).await?;
     Ok(TokensOut {
         access_token,
@@ -64,7 +60,9 @@ pub struct WechatCodeIn {
     pub code: String,
 }
 
-/// WeChat login: `jscode2session`, then find or create the user by openid.
+/// 微信登录
+///
+/// 用 wx.login 的 code 调用 `jscode2session`，按 openid 找到或创建用户。
 #[utoipa::path(
     tag = "登录",
     request_body = WechatCodeIn,
@@ -83,10 +81,12 @@ pub async fn wechat_login(
     let session = state.wechat.code2session(&body.0.code).await?;
     let u = users::find_or_create_by_openid(&state, &session.openid, session.unionid.as_deref()).await?;
     let u = users::sync_system_admin(&state, u).await?;
-    Ok(web::Json(issue(&state, &state.db, &u, None).await?))
+    Ok(web::Json(issue(&state, &state.db, &u, None, now()).await?))
 }
 
-/// Binds the caller's phone from a `getPhoneNumber` code.
+/// 绑定手机号
+///
+/// 用 `getPhoneNumber` 得到的 code 绑定当前用户的手机号。
 #[utoipa::path(
     tag = "登录",
     request_body = WechatCodeIn,
@@ -106,7 +106,7 @@ pub async fn wechat_phone(
 ) -> AppResult<web::Json<TokensOut>> {
     let phone = state.wechat.phone_number(&body.0.code).await?;
     let u = users::bind_phone(&state, p.user, &phone).await?;
-    Ok(web::Json(issue(&state, &state.db, &u, None).await?))
+    Ok(web::Json(issue(&state, &state.db, &u, None, p.auth_time).await?))
 }
 
 /// 手机号 + 密码登录（社区工作者）
@@ -120,7 +120,9 @@ pub struct PasswordLoginIn {
     pub password: String,
 }
 
-/// Staff password login; failures answer alike, whether the phone exists or not.
+/// 手机号密码登录
+///
+/// 供社区工作者使用；手机号不存在与密码错误的回答完全相同。
 #[utoipa::path(
     tag = "登录",
     request_body = PasswordLoginIn,
@@ -137,28 +139,18 @@ pub async fn password_login(
     body: ApiJson<PasswordLoginIn>,
 ) -> AppResult<web::Json<TokensOut>> {
     let body = body.0;
-    let ip_key = format!("login:ip:{}", client_ip(&req, state.config.trust_proxy));
-    let phone_key = format!("login:phone:{}", state.pii.lookup_hash(&body.phone));
-    // Per address, failures count (an office behind one NAT logs in all day); per phone, every
-    // attempt counts and a success clears them.
-    ratelimit::check(&state.kv, &ip_key, state.config.login_attempts_per_ip).await?;
-    ratelimit::hit(
-        &state.kv,
-        &phone_key,
-        state.config.login_attempts_per_phone,
-        LOGIN_WINDOW,
-    )
-    .await?;
+    let subject = format!("phone:{}", state.pii.lookup_hash(&body.phone));
+    let attempt = Attempt::begin(&state, &req, &subject).await?;
     let found = users::find_by_phone(&state.db, &state.pii, &body.phone).await?;
     let stored = found.as_ref().and_then(|u| u.password_hash.clone());
     if !password::verify(body.password, stored).await? {
-        ratelimit::hit(&state.kv, &ip_key, i64::MAX, LOGIN_WINDOW).await?;
+        attempt.failed(&state).await?;
         return Err(AppError::new(ErrorCode::LoginFailed));
     }
     let u = found.ok_or_else(|| AppError::new(ErrorCode::LoginFailed))?;
-    ratelimit::reset(&state.kv, &phone_key).await?;
+    attempt.succeeded(&state).await?;
     let u = users::sync_system_admin(&state, u).await?;
-    Ok(web::Json(issue(&state, &state.db, &u, None).await?))
+    Ok(web::Json(issue(&state, &state.db, &u, None, now()).await?))
 }
 
 /// 开发环境登录
@@ -174,7 +166,9 @@ pub struct DevLoginIn {
     pub name: String,
 }
 
-/// Development login by phone alone. Answers 404 when `APP_ENV=production`.
+/// 开发环境登录
+///
+/// 仅凭手机号登录；`APP_ENV=production` 时返回 404。
 #[utoipa::path(
     tag = "登录",
     request_body = DevLoginIn,
@@ -193,11 +187,10 @@ pub async fn dev_login(
     if state.config.app_env == AppEnv::Production {
         return Err(AppError::new(ErrorCode::RouteNotFound).with_detail(format!("POST {}", req.path())));
     }
-    require_json(&req)?;
-    let body: DevLoginIn = decode(&body)?;
+    let body: DevLoginIn = decode_body(&req, &body)?;
     let u = users::find_or_create_by_phone(&state, &body.phone, &body.name).await?;
     let u = users::sync_system_admin(&state, u).await?;
-    Ok(web::Json(issue(&state, &state.db, &u, None).await?))
+    Ok(web::Json(issue(&state, &state.db, &u, None, now()).await?))
 }
 
 /// 刷新令牌
@@ -208,7 +201,9 @@ pub struct RefreshIn {
     pub refresh_token: String,
 }
 
-/// Rotates a refresh token: the old one is spent, a new pair is returned.
+/// 刷新令牌
+///
+/// 旧的刷新令牌作废，返回一对新令牌。
 #[utoipa::path(
     tag = "登录",
     request_body = RefreshIn,
@@ -235,7 +230,9 @@ pub async fn refresh(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::RefreshTokenInvalid))?;
-    let out = issue(&state, &txn, &u, Some(row.family)).await?;
+    // The new pair keeps the time of the login that started the family.
+    let auth_time = tokens::family_started(&txn, &row.family).await?;
+    let out = issue(&state, &txn, &u, Some(row.family), auth_time).await?;
     txn.commit().await?;
     Ok(web::Json(out))
 }
@@ -250,7 +247,9 @@ pub struct LogoutIn {
     pub refresh_token: Option<String>,
 }
 
-/// Logs out: the access token is denied until it expires; the refresh token's family is revoked.
+/// 退出登录
+///
+/// 访问令牌在到期前即被拒绝；所传刷新令牌所在的整组登录作废。
 #[utoipa::path(
     tag = "登录",
     request_body(content = Option<LogoutIn>, description = "可省略请求体"),
@@ -264,12 +263,7 @@ pub async fn logout(
     p: Principal,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let body: LogoutIn = if body.is_empty() {
-        LogoutIn::default()
-    } else {
-        require_json(&req)?;
-        decode(&body)?
-    };
+    let body: LogoutIn = decode_body(&req, &body)?;
     let remaining = (p.token_exp - chrono::Utc::now().timestamp()).max(1) as u64;
     state
         .kv

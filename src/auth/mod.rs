@@ -1,5 +1,6 @@
 //! Login (WeChat, password, dev), tokens, and who may do what.
 
+pub mod attempts;
 mod handlers;
 pub mod password;
 pub mod principal;

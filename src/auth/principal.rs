@@ -30,6 +30,8 @@ pub struct Principal {
     pub user: user::Model,
     pub jti: String,
     pub token_exp: i64,
+    /// When the caller last logged in (Unix time; 0 when unknown). Refreshes keep it.
+    pub auth_time: i64,
     pub grants: Vec<Grant>,
 }
 
@@ -41,6 +43,12 @@ pub fn satisfies(held: Role, needed: Role) -> bool {
 impl Principal {
     pub fn id(&self) -> i64 {
         self.user.id
+    }
+
+    /// Logged in (not merely refreshed) less than `within` ago.
+    pub fn logged_in_within(&self, within: std::time::Duration) -> bool {
+        let age = chrono::Utc::now().timestamp() - self.auth_time;
+        self.auth_time > 0 && age < within.as_secs() as i64
     }
 
     pub fn is_system_admin(&self) -> bool {
@@ -145,7 +153,9 @@ async fn load(state: web::Data<AppState>, token: Option<String>) -> Result<Princ
     if state.kv.get(&revoked_key(&claims.jti)).await?.is_some() {
         return Err(AppError::new(ErrorCode::Unauthorized).with_detail("令牌已注销"));
     }
-    load_user(&state, user_id, claims.jti, claims.exp).await
+    let mut p = load_user(&state, user_id, claims.jti, claims.exp).await?;
+    p.auth_time = claims.auth_time.unwrap_or(0);
+    Ok(p)
 }
 
 /// Another user with their grants, to check what they belong to (404 when there is none).
@@ -158,7 +168,9 @@ pub async fn load_for(state: &AppState, user_id: i64) -> Result<Principal, AppEr
 
 /// The same caller, with their user row and grants read again (after they changed).
 pub async fn reload(state: &AppState, p: Principal) -> Result<Principal, AppError> {
-    load_user(state, p.user.id, p.jti, p.token_exp).await
+    let mut fresh = load_user(state, p.user.id, p.jti, p.token_exp).await?;
+    fresh.auth_time = p.auth_time;
+    Ok(fresh)
 }
 
 async fn load_user(
@@ -197,6 +209,7 @@ async fn load_user(
         user,
         jti,
         token_exp,
+        auth_time: 0,
         grants,
     })
 }

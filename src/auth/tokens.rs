@@ -8,7 +8,7 @@ use entity::refresh_token;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -31,6 +31,9 @@ pub struct AccessClaims {
     pub nbf: Option<i64>,
     pub jti: String,
     pub typ: String,
+    /// When the user last logged in (refreshes keep it), as in OpenID Connect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
 }
 
 #[derive(Clone)]
@@ -78,7 +81,7 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue_access(&self, user_id: i64) -> (String, AccessClaims) {
+    pub fn issue_access(&self, user_id: i64, auth_time: i64) -> (String, AccessClaims) {
         let now = Utc::now().timestamp();
         let claims = AccessClaims {
             iss: ISSUER.into(),
@@ -89,6 +92,7 @@ impl TokenKeys {
             nbf: Some(now),
             jti: random_token(16),
             typ: ACCESS_TYP.into(),
+            auth_time: Some(auth_time),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing cannot fail");
@@ -98,8 +102,14 @@ impl TokenKeys {
     /// Checks signature, algorithm, `exp`, `nbf`, `iss`, `aud`, and what the library leaves to us:
     /// `iat` not in the future, `typ` is an access token, `sub` is a user id.
     pub fn verify_access(&self, token: &str) -> Result<(i64, AccessClaims), AppError> {
-        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
-            .map_err(|e| unauthorized(&format!("令牌无效：{}", e.kind_label())))?;
+        let data = jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation).map_err(
+            |e| match e.kind() {
+                // Only a token that was good and ran out: the client refreshes and retries.
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => AppError::new(ErrorCode::TokenExpired)
+                    .with_detail("访问令牌已过期，请用 refresh_token 换新"),
+                _ => unauthorized(&format!("令牌无效：{}", e.kind_label())),
+            },
+        )?;
         let claims = data.claims;
         if claims.typ != ACCESS_TYP {
             return Err(unauthorized("令牌类型不正确"));
@@ -120,7 +130,6 @@ impl KindLabel for jsonwebtoken::errors::Error {
     fn kind_label(&self) -> &'static str {
         use jsonwebtoken::errors::ErrorKind as K;
         match self.kind() {
-            K::ExpiredSignature => "已过期",
             K::ImmatureSignature => "尚未生效",
             K::InvalidSignature => "签名错误",
             K::InvalidAlgorithm | K::InvalidAlgorithmName => "算法不被接受",
@@ -222,6 +231,16 @@ pub async fn revoke_user(
         .exec(conn)
         .await?
         .rows_affected)
+}
+
+/// When the login that started `family` happened (its first token), as a Unix time.
+pub async fn family_started(conn: &impl ConnectionTrait, family: &str) -> Result<i64, AppError> {
+    let first = refresh_token::Entity::find()
+        .filter(refresh_token::Column::Family.eq(family))
+        .order_by_asc(refresh_token::Column::CreatedAt)
+        .one(conn)
+        .await?;
+    Ok(first.map_or(0, |t| t.created_at.timestamp()))
 }
 
 pub async fn find_refresh(

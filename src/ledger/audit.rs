@@ -57,7 +57,9 @@ pub struct GrantRecordOut {
     pub at: DateTime<Utc>,
 }
 
-/// Every staff grant from the communities under this region, newest first (admins).
+/// 手工发放审计
+///
+/// 管理员查看本区域下各社区工作者的每一笔手工发放：谁发的、发给谁、多少、原因、是否已冲正；最新的在前。
 #[utoipa::path(
     tag = "积分",
     params(("id" = String, Path, description = "区域 id（街道、县等；其下所有社区）"), GrantsQuery),

@@ -11,7 +11,9 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Quer
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-/// The caller's balances, one per asset (zero until the first movement).
+/// 我的余额
+///
+/// 每种资产一条（未发生过变动时为 0）。
 #[utoipa::path(
     tag = "积分",
     security(("bearer" = [])),
@@ -60,7 +62,9 @@ pub struct EntryOut {
     pub at: DateTime<Utc>,
 }
 
-/// The caller's statement, newest first.
+/// 我的流水
+///
+/// 按时间倒序。
 #[utoipa::path(
     tag = "积分",
     params(StatementQuery),
@@ -86,7 +90,9 @@ pub async fn transactions(
     ))
 }
 
-/// A community pool's statement: every award and grant it issued (staff of the community).
+/// 社区积分池流水
+///
+/// 该社区发出的每一笔奖励与发放（限本社区工作者）。
 #[utoipa::path(
     tag = "积分",
     params(("id" = String, Path, description = "社区 id"), StatementQuery),
@@ -220,7 +226,9 @@ async fn statement(state: &AppState, ids: Vec<i64>, q: &StatementQuery) -> AppRe
     Ok(Page { items, next_cursor })
 }
 
-/// Checks the ledger's invariants and lists every violation (system admins).
+/// 积分对账
+///
+/// 检查账本的不变量并列出每一处违例（限系统管理员）。
 #[utoipa::path(
     tag = "积分",
     security(("bearer" = [])),

@@ -4,7 +4,7 @@ use super::{Asset, Movement, Owner, post};
 use crate::api::Id;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::extract::{decode, require_json};
+use crate::extract::decode_body;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -65,7 +65,9 @@ pub struct DonationIn {
     pub memo: Option<String>,
 }
 
-/// Gives time or coins to another user, up to the giver's available balance.
+/// 转赠时长或绿币
+///
+/// 转给其他用户，最多为转出方的可用余额。
 #[utoipa::path(
     tag = "积分",
     request_body = DonationIn,
@@ -86,8 +88,7 @@ pub async fn donate(
     p: Principal,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    require_json(&req)?;
-    let b: DonationIn = decode(&body)?;
+    let b: DonationIn = decode_body(&req, &body)?;
     if b.to_user_id.0 == p.id() {
         return Err(AppError::new(ErrorCode::RecipientInvalid).with_detail("不能转给自己"));
     }
@@ -149,7 +150,9 @@ async fn granted_today(
     Ok(total.flatten().unwrap_or(0))
 }
 
-/// Staff award time or coins from their community's pool by hand, with a reason, within caps.
+/// 手动发放时长或绿币
+///
+/// 社区工作者从本社区积分池手动发放，须写明原因，受上限约束。
 #[utoipa::path(
     tag = "积分",
     params(("id" = String, Path, description = "社区 id"), ("Idempotency-Key" = String, Header, description = "幂等键（必填）")),
@@ -169,8 +172,7 @@ pub async fn grant(
     access: crate::auth::RegionAccess<crate::auth::StaffRole>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    require_json(&req)?;
-    let b: GrantIn = decode(&body)?;
+    let b: GrantIn = decode_body(&req, &body)?;
     let community = access.region;
     // Nobody mints points for themselves; the audit view shows who granted what to whom.
     if b.user_id.0 == access.principal.id() {
@@ -237,7 +239,9 @@ pub struct ReverseIn {
     pub reason: String,
 }
 
-/// Reverses a transfer once, by an opposite transfer that references it (system admins).
+/// 冲正转账
+///
+/// 以一笔引用原转账的反向转账冲正，每笔只能冲正一次（限系统管理员）。
 #[utoipa::path(
     tag = "积分",
     params(("id" = String, Path, description = "转账 id"), ("Idempotency-Key" = String, Header, description = "幂等键（必填）")),
@@ -261,8 +265,7 @@ pub async fn reverse(
     if !p.is_system_admin() {
         return Err(AppError::new(ErrorCode::Forbidden));
     }
-    require_json(&req)?;
-    let b: ReverseIn = decode(&body)?;
+    let b: ReverseIn = decode_body(&req, &body)?;
     let original = transfer::Entity::find_by_id(id.into_inner())
         .one(&state.db)
         .await?

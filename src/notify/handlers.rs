@@ -30,7 +30,9 @@ fn one() -> i32 {
     1
 }
 
-/// Records subscriptions the user accepted in the mini-program; each lets one message through.
+/// 记录订阅消息授权
+///
+/// 记录用户在小程序中同意的订阅，每次同意可发送一条消息。
 #[utoipa::path(
     tag = "通知",
     request_body = SubscribeIn,
@@ -70,9 +72,11 @@ pub async fn subscribe(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Server-sent events for a dispatch console: every order step in the region and below, as
-/// `data: {"type":"order","order_id","action","status","region_id","at"}` lines. A comment line
-/// every 15 s keeps proxies from closing the stream.
+/// 调度台实时事件流（SSE）
+///
+/// 该区域及下级每一步订单变化，格式为
+/// `data: {"type":"order","order_id","action","status","region_id","at"}`；
+/// 每 15 秒一行注释，防止代理断开连接。
 #[utoipa::path(
     tag = "通知",
     params(("id" = String, Path, description = "区域 id")),

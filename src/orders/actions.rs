@@ -62,7 +62,9 @@ pub struct DispatchIn {
     pub skill: Option<String>,
 }
 
-/// Dispatches a submitted order (社区派单): to a member, to the pool, or to a unit.
+/// 派单（社区派单）
+///
+/// 派给某位党员、发布到抢单池，或派给驻区单位。
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "订单 id")),
@@ -155,12 +157,13 @@ pub struct AcceptIn {
     pub member_id: Option<Id>,
 }
 
-/// Accepts an assigned order: the assigned member, or for a unit's order its admin naming one of
-/// the unit's reported members.
+/// 接受指派
+///
+/// 被指派的党员接受；派给单位的订单由单位管理员指定本单位已报到的党员。可不带请求体。
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "订单 id")),
-    request_body = AcceptIn,
+    request_body(content = Option<AcceptIn>, description = "可省略请求体（也可不带 Content-Type）"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已接单：claimed", body = OrderOut),
@@ -215,7 +218,9 @@ pub struct ReasonIn {
     pub reason: String,
 }
 
-/// Declines an assigned order; it goes back to the dispatcher with the reason.
+/// 退回指派
+///
+/// 附原因退回给派单人。
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "订单 id")),
@@ -245,8 +250,9 @@ pub async fn decline(
     run(&state, &p, &order, step).await
 }
 
-/// Claims a published order (抢单). Under any number of simultaneous claims exactly one wins;
-/// the rest answer 409 `ORDER_ALREADY_CLAIMED`.
+/// 抢单
+///
+/// 同时抢同一单时只有一人成功，其余返回 409 `ORDER_ALREADY_CLAIMED`。
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "订单 id")),
@@ -282,7 +288,9 @@ pub async fn claim(state: web::Data<AppState>, p: Principal, id: web::Path<i64>)
     run(&state, &p, &order, step).await
 }
 
-/// Starts the service (the member is on site).
+/// 开始服务
+///
+/// 党员已到场。
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "订单 id")),
@@ -319,7 +327,9 @@ pub struct CompleteIn {
     pub photos: Vec<String>,
 }
 
-/// Completes the service with the minutes spent; the resident then confirms and rates it.
+/// 完成服务
+///
+/// 填写实际服务时长，之后由居民确认并评价。
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "订单 id")),
@@ -374,9 +384,10 @@ pub struct ConfirmIn {
     pub comment: Option<String>,
 }
 
-/// The resident confirms the work and rates it (评单): the order closes and the member is owed
-/// their time and coins; a rating of at most 2 stars or `satisfied: false` (不满意) puts it under
-/// review (回访) instead, and nothing is paid until staff settle it.
+/// 确认并评价（评单）
+///
+/// 居民确认服务并打分；订单关闭，党员获得时长与绿币。评分不超过 2 星或 `satisfied: false`（不满意）时
+/// 订单转入回访（under_review），社区工作者处理后才结算。
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "订单 id")),
@@ -417,11 +428,13 @@ pub struct CancelIn {
     pub reason: Option<String>,
 }
 
-/// The resident cancels before the service starts.
+/// 取消订单
+///
+/// 下单居民在服务开始前取消。可不带请求体。
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "订单 id")),
-    request_body = CancelIn,
+    request_body(content = Option<CancelIn>, description = "可省略请求体（也可不带 Content-Type）"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已取消：cancelled", body = OrderOut),
@@ -449,7 +462,9 @@ pub async fn cancel(
     .await
 }
 
-/// Staff reject an order they cannot serve, with a reason.
+/// 驳回订单
+///
+/// 社区工作者驳回无法受理的订单，须写明原因。
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "订单 id")),
@@ -481,7 +496,9 @@ pub async fn reject(
     .await
 }
 
-/// Escalates an order one level up the region tree (吹哨报到); the higher level dispatches it.
+/// 上报（吹哨报到）
+///
+/// 订单交由上一级区域派单。
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "订单 id")),

@@ -71,8 +71,9 @@ pub fn check_photos(field: &str, photos: &[String]) -> AppResult<()> {
     }
 }
 
-/// Places an order (群众点单) where the caller lives. Send an `Idempotency-Key` so a retry
-/// returns the first order instead of placing a second.
+/// 下单（群众点单）
+///
+/// 在自己居住的区域下单。请带 `Idempotency-Key`，重试时返回第一次的订单而不会重复下单。
 #[utoipa::path(
     tag = "订单",
     request_body = PlaceOrderIn,
@@ -115,7 +116,9 @@ pub async fn place(
     Ok(res.json(out))
 }
 
-/// An order with its timeline: for its resident, its member, the staff over it, its unit's admins.
+/// 订单详情
+///
+/// 含处理时间线；下单居民、接单党员、上级工作者与单位管理员可见。
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "订单 id")),
@@ -177,7 +180,9 @@ pub struct ListQuery {
     pub limit: Option<u64>,
 }
 
-/// Lists orders from one point of view, newest first, with cursor pagination.
+/// 订单列表
+///
+/// 按某一视角列出，按时间倒序，游标分页。
 #[utoipa::path(
     tag = "订单",
     params(ListQuery),
@@ -243,7 +248,9 @@ pub async fn list(
     }))
 }
 
-/// Published orders the calling member may claim, newest first.
+/// 抢单池
+///
+/// 当前党员可抢的已发布订单，按时间倒序。
 #[utoipa::path(
     tag = "订单",
     params(PageQuery),
@@ -316,7 +323,9 @@ pub struct StatusCount {
     pub count: i64,
 }
 
-/// Order counts per status in a region's subtree (dispatch console).
+/// 各状态订单数
+///
+/// 区域及下级的订单按状态计数（调度台）。
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "区域 id")),

@@ -77,7 +77,9 @@ fn name_taken(e: sea_orm::DbErr) -> AppError {
     }
 }
 
-/// Adds a service item to a community's catalogue.
+/// 新增服务项目
+///
+/// 加入社区的服务项目目录。
 #[utoipa::path(
     tag = "服务项目",
     params(("id" = String, Path, description = "社区 id")),
@@ -119,8 +121,9 @@ pub async fn create(
     Ok(HttpResponse::Created().json(ServiceItemOut::from(item)))
 }
 
-/// The catalogue of the community a region lies in: active items for everyone there, all items
-/// for its staff.
+/// 服务项目目录
+///
+/// 区域所在社区的目录：居民看到启用的项目，工作者看到全部。
 #[utoipa::path(
     tag = "服务项目",
     params(("id" = String, Path, description = "社区或其下级区域 id")),
@@ -168,7 +171,9 @@ pub struct ServiceItemPatch {
     pub active: Option<bool>,
 }
 
-/// Edits or deactivates a service item.
+/// 修改服务项目
+///
+/// 修改或停用服务项目。
 #[utoipa::path(
     tag = "服务项目",
     params(("id" = String, Path, description = "服务项目 id")),

@@ -107,9 +107,10 @@ pub async fn review_step(
     Ok(step)
 }
 
-/// Staff over the order's region settle an order under review (回访): `redo` sends it back to its
-/// member (or, with `redispatch`, to be dispatched again) and pays nothing for the earlier
-/// completion; `close` closes it and pays once, with the minutes kept or lowered.
+/// 回访处理（退回重办或结单）
+///
+/// 订单所在区域的社区工作者处理回访中的订单：`redo` 退回原党员重办（`redispatch` 为 true 时退回重新派单），
+/// 此前的完成不结算；`close` 结单并结算一次，分钟数可保持或调低，不可调高。
 #[utoipa::path(
     tag = "订单",
     params(("id" = String, Path, description = "订单 id")),

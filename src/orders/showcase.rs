@@ -38,7 +38,9 @@ pub struct ShowcaseOut {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
-/// The public feed of finished work in a region, newest first.
+/// 晒单
+///
+/// 区域内已完成服务的公开展示，按时间倒序。
 #[utoipa::path(
     tag = "晒单",
     params(("id" = String, Path, description = "区域 id"), PageQuery),
@@ -143,7 +145,9 @@ pub struct RatingStatsOut {
 
 type Row = (Option<i64>, i64, i64, Option<i64>, Option<i64>);
 
-/// Ratings of finished work in a region, per member and per unit, best first.
+/// 评单统计
+///
+/// 区域内已完成服务的评分，按党员和单位汇总，高分在前。
 #[utoipa::path(
     tag = "晒单",
     params(("id" = String, Path, description = "区域 id")),

@@ -27,7 +27,9 @@ pub struct CreateRegionIn {
     pub party_org: Option<String>,
 }
 
-/// Creates a region under one the caller administers (top level: system admins only).
+/// 新建区域
+///
+/// 建在自己管理的区域之下（顶级区域仅系统管理员可建）。
 #[utoipa::path(
     tag = "区域",
     request_body = CreateRegionIn,
@@ -74,7 +76,9 @@ pub async fn create(
     Ok(HttpResponse::Created().json(RegionOut::from(created)))
 }
 
-/// Top-level regions. Any signed-in user may browse the tree (to pick where they live).
+/// 顶级区域
+///
+/// 登录用户都可浏览区域树（用于选择居住地）。
 #[utoipa::path(tag = "区域", security(("bearer" = [])), responses((status = 200, description = "顶级区域", body = Vec<RegionOut>)))]
 #[get("/regions")]
 pub async fn roots(state: web::Data<AppState>, _p: Principal) -> AppResult<web::Json<Vec<RegionOut>>> {
@@ -87,7 +91,7 @@ pub async fn roots(state: web::Data<AppState>, _p: Principal) -> AppResult<web::
     ))
 }
 
-/// One region.
+/// 区域详情
 #[utoipa::path(
     tag = "区域",
     params(("id" = String, Path, description = "区域 id")),
@@ -106,7 +110,9 @@ pub async fn get(
     Ok(web::Json(super::find(&state.db, id.into_inner()).await?.into()))
 }
 
-/// Direct children of a region.
+/// 下级区域
+///
+/// 直接下级。
 #[utoipa::path(
     tag = "区域",
     params(("id" = String, Path, description = "区域 id")),
@@ -132,7 +138,9 @@ pub async fn children(
     ))
 }
 
-/// The whole subtree under a region the caller staffs, parents before children.
+/// 整棵下级区域树
+///
+/// 调用者任职区域下的全部区域，上级在前。
 #[utoipa::path(
     tag = "区域",
     params(("id" = String, Path, description = "区域 id")),
@@ -168,7 +176,9 @@ pub struct UpdateRegionIn {
     pub party_org: Option<String>,
 }
 
-/// Renames a region or sets its party organisation.
+/// 修改区域
+///
+/// 改名或设置党组织。
 #[utoipa::path(
     tag = "区域",
     params(("id" = String, Path, description = "区域 id")),
@@ -220,8 +230,9 @@ pub struct MoveRegionIn {
     pub parent_id: Id,
 }
 
-/// Moves a region and its subtree under another parent of the right kind. The caller must
-/// administer both the region and the new parent.
+/// 移动区域
+///
+/// 连同下级移到层级相符的另一上级之下；调用者须同时管理原区域和新上级。
 #[utoipa::path(
     tag = "区域",
     params(("id" = String, Path, description = "区域 id")),

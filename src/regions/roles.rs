@@ -60,7 +60,9 @@ pub struct GrantOut {
     pub created_at: DateTime<Utc>,
 }
 
-/// Grants held on the region and everything under it, newest first.
+/// 角色授权列表
+///
+/// 该区域及全部下级上的授权，按时间倒序。
 #[utoipa::path(
     tag = "角色",
     params(("id" = String, Path, description = "区域 id"), PageQuery),
@@ -123,7 +125,9 @@ pub struct GrantIn {
     pub unit_id: Option<Id>,
 }
 
-/// Grants a role on this region (valid for its whole subtree).
+/// 授予角色
+///
+/// 在该区域授予角色，对其全部下级有效。
 #[utoipa::path(
     tag = "角色",
     params(("id" = String, Path, description = "区域 id")),
@@ -195,7 +199,9 @@ pub async fn grant(
     }))
 }
 
-/// Revokes a grant held on this region; the same people who may grant it may revoke it.
+/// 撤销角色
+///
+/// 撤销该区域上的一项授权；能授予的人即可撤销。
 #[utoipa::path(
     tag = "角色",
     params(("id" = String, Path, description = "区域 id"), ("grant_id" = String, Path, description = "授权记录 id")),

@@ -36,7 +36,9 @@ pub struct ReportIn {
     pub in_service: bool,
 }
 
-/// A member reports to the community they live in (党员报到); staff review it.
+/// 党员报到
+///
+/// 党员向居住地所在社区报到，由社区工作者审核。
 #[utoipa::path(
     tag = "双报到",
     params(("id" = String, Path, description = "社区 id")),
@@ -129,7 +131,9 @@ pub struct ReportQuery {
     pub limit: Option<u64>,
 }
 
-/// Member reports to communities in this region, newest first.
+/// 党员报到列表
+///
+/// 报到到该区域内各社区的记录，按时间倒序。
 #[utoipa::path(
     tag = "双报到",
     params(("id" = String, Path, description = "区域 id"), ReportQuery),
@@ -169,7 +173,7 @@ pub async fn list(
     }))
 }
 
-/// The caller's own reports.
+/// 我的报到
 #[utoipa::path(
     tag = "双报到",
     security(("bearer" = [])),
@@ -199,7 +203,9 @@ async fn reviewable(state: &AppState, p: &Principal, id: i64) -> AppResult<membe
     Ok(report)
 }
 
-/// Approves a pending report; the person becomes a member of the community.
+/// 通过报到
+///
+/// 通过后此人成为该社区的党员。
 #[utoipa::path(
     tag = "双报到",
     params(("id" = String, Path, description = "报到记录 id")),
@@ -229,7 +235,9 @@ pub struct RejectIn {
     pub reason: String,
 }
 
-/// Rejects a pending report with a reason.
+/// 驳回报到
+///
+/// 须写明原因。
 #[utoipa::path(
     tag = "双报到",
     params(("id" = String, Path, description = "报到记录 id")),
@@ -309,7 +317,9 @@ pub struct ReportStatsOut {
     pub units: Vec<UnitCount>,
 }
 
-/// Counts of reports per community and per unit under this region.
+/// 报到统计
+///
+/// 该区域下按社区、按单位统计报到数。
 #[utoipa::path(
     tag = "双报到",
     params(("id" = String, Path, description = "区域 id")),

@@ -64,7 +64,9 @@ pub struct UnitIn {
     pub contact_phone: String,
 }
 
-/// Records a unit reporting to this community (单位报到).
+/// 单位报到
+///
+/// 登记一个驻区单位向本社区报到。
 #[utoipa::path(
     tag = "双报到",
     params(("id" = String, Path, description = "社区 id")),
@@ -107,7 +109,9 @@ pub async fn create(
     Ok(HttpResponse::Created().json(UnitOut::new(created, &state.pii)))
 }
 
-/// Units reported to communities in this region, newest first.
+/// 驻区单位列表
+///
+/// 报到到该区域内各社区的单位，按时间倒序。
 #[utoipa::path(
     tag = "双报到",
     params(("id" = String, Path, description = "区域 id"), PageQuery),
@@ -155,7 +159,9 @@ async fn visible_unit(state: &AppState, p: &Principal, id: i64) -> AppResult<uni
     Ok(u)
 }
 
-/// One unit: for its unit admins and the staff of its community.
+/// 驻区单位详情
+///
+/// 单位管理员与所在社区工作者可见。
 #[utoipa::path(
     tag = "双报到",
     params(("id" = String, Path, description = "单位 id")),
@@ -175,7 +181,9 @@ pub async fn get(
     Ok(web::Json(UnitOut::new(u, &state.pii)))
 }
 
-/// Reports of members who work at this unit: for its unit admins and the staff of its community.
+/// 单位党员报到记录
+///
+/// 在该单位工作的党员的报到；单位管理员与所在社区工作者可见。
 #[utoipa::path(
     tag = "双报到",
     params(("id" = String, Path, description = "单位 id"), PageQuery),

@@ -75,7 +75,9 @@ fn taken(code: ErrorCode) -> impl Fn(sea_orm::DbErr) -> AppError {
     }
 }
 
-/// Opens a love supermarket in a community (staff).
+/// 开设爱心超市
+///
+/// 在社区开设爱心超市（工作者）。
 #[utoipa::path(
     tag = "爱心超市",
     params(("id" = String, Path, description = "社区 id")),
@@ -120,7 +122,9 @@ pub async fn open(conn: &impl ConnectionTrait, community_id: i64, b: StoreIn) ->
     .map_err(taken(ErrorCode::StoreNameTaken))
 }
 
-/// The stores of the community a region lies in: open ones for everyone there, all for staff.
+/// 爱心超市列表
+///
+/// 区域所在社区的超市：居民看到营业中的，工作者看到全部。
 #[utoipa::path(
     tag = "爱心超市",
     params(("id" = String, Path, description = "社区或其下级区域 id")),
@@ -148,7 +152,7 @@ pub async fn list_stores(
     ))
 }
 
-/// One store.
+/// 爱心超市详情
 #[utoipa::path(
     tag = "爱心超市",
     params(("id" = String, Path, description = "爱心超市 id")),
@@ -183,7 +187,9 @@ pub struct StorePatch {
     pub active: Option<bool>,
 }
 
-/// Edits a store, or pauses redemptions there (staff).
+/// 修改爱心超市
+///
+/// 修改信息或暂停兑换（工作者）。
 #[utoipa::path(
     tag = "爱心超市",
     params(("id" = String, Path, description = "爱心超市 id")),
@@ -326,7 +332,9 @@ async fn record_restock(
     .await?)
 }
 
-/// Puts goods on a store's shelf (staff); the opening stock is recorded as a restock.
+/// 上架商品
+///
+/// 开架库存记为一次入库（工作者）。
 #[utoipa::path(
     tag = "爱心超市",
     params(("id" = String, Path, description = "爱心超市 id")),
@@ -385,7 +393,9 @@ pub async fn shelve(
     Ok(g)
 }
 
-/// A store's goods with their stock: what is on the shelf for shoppers, everything for staff.
+/// 商品列表
+///
+/// 含库存：居民看到在架商品，工作者看到全部。
 #[utoipa::path(
     tag = "爱心超市",
     params(("id" = String, Path, description = "爱心超市 id")),
@@ -467,7 +477,9 @@ pub struct GoodsPatch {
     pub active: Option<bool>,
 }
 
-/// Edits goods, or takes them off the shelf (staff). Stock changes only through restocks.
+/// 修改商品
+///
+/// 修改或下架（工作者）；库存只能通过入库记录变更。
 #[utoipa::path(
     tag = "爱心超市",
     params(("id" = String, Path, description = "商品 id")),
@@ -564,7 +576,9 @@ impl From<restock::Model> for RestockOut {
     }
 }
 
-/// Adds stock (or writes it off), keeping a record of every change (staff).
+/// 入库或报损
+///
+/// 每次变更都留有记录（工作者）。
 #[utoipa::path(
     tag = "爱心超市",
     params(("id" = String, Path, description = "商品 id")),
@@ -622,7 +636,9 @@ pub async fn add_stock(
     Ok(HttpResponse::Created().json(RestockOut::from(r)))
 }
 
-/// Every change of a goods' stock by hand, newest first (staff).
+/// 库存变更记录
+///
+/// 手工变更库存的每一条记录，按时间倒序（工作者）。
 #[utoipa::path(
     tag = "爱心超市",
     params(("id" = String, Path, description = "商品 id"), PageQuery),

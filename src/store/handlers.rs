@@ -7,7 +7,7 @@ use super::{Located, locate};
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode, FieldError, Problem};
-use crate::extract::{ApiJson, decode, require_json};
+use crate::extract::{ApiJson, decode_body};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -123,8 +123,9 @@ pub struct RedeemIn {
     pub items: Vec<WantIn>,
 }
 
-/// Redeems coins for goods: stock is reserved and the coins held until pickup. Send an
-/// `Idempotency-Key`: a retry answers the first redemption instead of making a second.
+/// 绿币兑换
+///
+/// 预留库存并冻结绿币直到取货。请带 `Idempotency-Key`：重试时返回第一次的兑换而不会重复兑换。
 #[utoipa::path(
     tag = "爱心超市",
     request_body = RedeemIn,
@@ -146,8 +147,7 @@ pub async fn redeem(
     p: Principal,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    require_json(&req)?;
-    let b: RedeemIn = decode(&body)?;
+    let b: RedeemIn = decode_body(&req, &body)?;
     let mut seen = HashSet::new();
     for (i, w) in b.items.iter().enumerate() {
         if !seen.insert(w.goods_id) {
@@ -208,7 +208,9 @@ async fn find(state: &AppState, id: i64) -> AppResult<redemption::Model> {
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))
 }
 
-/// The buyer cancels before pickup: the coins are released and the goods go back on the shelf.
+/// 取消兑换
+///
+/// 兑换人在取货前取消：绿币解冻，商品回到货架。
 #[utoipa::path(
     tag = "爱心超市",
     params(("id" = String, Path, description = "兑换 id")),
@@ -291,7 +293,9 @@ async fn page_of(
     Ok((fulls, next))
 }
 
-/// The caller's redemptions, newest first; pending ones carry their pickup code.
+/// 我的兑换
+///
+/// 按时间倒序；待取货的附取货码。
 #[utoipa::path(
     tag = "爱心超市",
     params(RedemptionQuery),
@@ -328,8 +332,9 @@ pub async fn my_redemptions(
     Ok(web::Json(Page { items, next_cursor }))
 }
 
-/// A store's redemptions for its counter (clerks and staff), newest first: `status=pending` for
-/// what is waiting to be picked up, `fulfilled` for what was handed out. Codes are not shown.
+/// 超市兑换单
+///
+/// 供柜台使用（店员与工作者），按时间倒序：`status=pending` 为待取货，`fulfilled` 为已取货；不显示取货码。
 #[utoipa::path(
     tag = "爱心超市",
     params(("id" = String, Path, description = "爱心超市 id"), RedemptionQuery),
@@ -377,7 +382,9 @@ async fn counter_view(state: &AppState, full: Full, at: &Located) -> AppResult<R
     Ok(render(state, full, &at.store, View::Counter(buyer.as_ref())))
 }
 
-/// One redemption: the buyer sees it with its pickup code, the store's counter without.
+/// 兑换详情
+///
+/// 兑换人可见取货码，超市柜台不可见。
 #[utoipa::path(
     tag = "爱心超市",
     params(("id" = String, Path, description = "兑换 id")),
@@ -416,9 +423,9 @@ pub struct PickupIn {
 /// How long after a pickup the same code still answers "already picked up" rather than "wrong".
 const RECENT_PICKUP_MINS: i64 = 30;
 
-/// The clerk hands the goods over: the code (or scanned QR) is checked against this store's open
-/// redemptions and the held coins are posted to the store. Wrong codes are rate limited per
-/// store; a QR code of another store answers 404.
+/// 取货核销
+///
+/// 店员交货：取货码（或扫描二维码）与本超市待取的兑换核对，冻结的绿币入账到超市。错误的取货码按超市限次；其他超市的二维码返回 404。
 #[utoipa::path(
     tag = "爱心超市",
     params(("id" = String, Path, description = "爱心超市 id")),

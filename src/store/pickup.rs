@@ -79,7 +79,12 @@ mod tests {
     use super::*;
 
     fn config(secret: &str) -> Config {
-        Config::from_lookup(|k| (k == "JWT_SECRET").then(|| secret.to_owned())).unwrap()
+        Config::from_lookup(|k| match k {
+            "JWT_SECRET" => Some(secret.to_owned()),
+            "APP_ENV" => Some("dev".to_owned()),
+            _ => None,
+        })
+        .unwrap()
     }
 
     #[test]

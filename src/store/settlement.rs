@@ -69,8 +69,9 @@ pub struct SettlementOut {
     pub reconciled: bool,
 }
 
-/// A store's month: coins received by the ledger, redemptions and goods handed out by the store's
-/// own records, and whether the two agree (clerks and staff).
+/// 超市月度结算
+///
+/// 账本收到的绿币、超市自身记录的兑换与发出商品，以及两者是否一致（店员与工作者）。
 #[utoipa::path(
     tag = "爱心超市",
     params(("id" = String, Path, description = "爱心超市 id"), SettlementQuery),

@@ -1,11 +1,12 @@
 use super::{MeOut, UserOut};
 use crate::api::{Id, valid_phone};
 use crate::auth::Principal;
+use crate::auth::attempts::Attempt;
 use crate::auth::password;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use entity::role_grant::Role;
 use entity::user;
 use sea_orm::{ActiveModelTrait, Set};
@@ -13,7 +14,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-/// The caller: profile, roles with their regions, residence.
+/// 当前用户
+///
+/// 资料、各区域的角色、居住地。
 #[utoipa::path(
     tag = "我的",
     security(("bearer" = [])),
@@ -35,7 +38,9 @@ pub struct ResidenceIn {
     pub address: String,
 }
 
-/// Sets where the caller lives (a grid or building); they become a resident there.
+/// 设置居住地
+///
+/// 选择网格或楼栋，成为该处的居民。
 #[utoipa::path(
     tag = "我的",
     request_body = ResidenceIn,
@@ -71,9 +76,9 @@ pub struct PasswordIn {
     pub new_password: String,
 }
 
-/// Sets the caller's password, for password login in the staff console. Every session of the
-/// caller ends with it: refresh tokens stop working, so each device logs in again once its access
-/// token runs out.
+/// 设置登录密码
+///
+/// 用于在工作台密码登录。设置后该用户所有登录的刷新令牌失效，各设备在访问令牌到期后需重新登录。已有密码时须提供当前密码；首次设置须在登录后几分钟内进行。与密码登录同样限次。
 #[utoipa::path(
     tag = "我的",
     request_body = PasswordIn,
@@ -81,20 +86,32 @@ pub struct PasswordIn {
     responses(
         (status = 204, description = "已设置；所有登录（含当前）的刷新令牌失效，访问令牌到期后需重新登录"),
         (status = 401, description = "`LOGIN_FAILED`：当前密码不正确", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`FRESH_LOGIN_REQUIRED`：首次设置密码须在登录后几分钟内进行（刷新令牌不算重新登录），请重新登录", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`RATE_LIMITED`：尝试过多（与密码登录同样按账号、按 IP 计数），见 Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/me/password")]
 pub async fn set_password(
     state: web::Data<AppState>,
+    req: HttpRequest,
     p: Principal,
     body: ApiJson<PasswordIn>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
-    if let Some(stored) = p.user.password_hash.clone() {
-        let current = body.current_password.unwrap_or_default();
-        if !password::verify(current, Some(stored)).await? {
-            return Err(AppError::new(ErrorCode::LoginFailed).with_detail("当前密码不正确"));
+    let attempt = Attempt::begin(&state, &req, &format!("user:{}", p.id())).await?;
+    match p.user.password_hash.clone() {
+        Some(stored) => {
+            let current = body.current_password.unwrap_or_default();
+            if !password::verify(current, Some(stored)).await? {
+                attempt.failed(&state).await?;
+                return Err(AppError::new(ErrorCode::LoginFailed).with_detail("当前密码不正确"));
+            }
         }
+        // Without a password to ask for, only a recent login proves it is the owner.
+        None if !p.logged_in_within(state.config.fresh_login_within) => {
+            return Err(AppError::new(ErrorCode::FreshLoginRequired));
+        }
+        None => {}
     }
     let hash = password::hash(body.new_password).await?;
     let now = chrono::Utc::now();
@@ -119,7 +136,9 @@ pub struct LookupIn {
     pub phone: String,
 }
 
-/// Finds a user by exact phone, for staff and admins granting roles. Rate limited per caller.
+/// 按手机号查找用户
+///
+/// 供工作者和管理员授予角色时使用；按调用者限次。
 #[utoipa::path(
     tag = "我的",
     request_body = LookupIn,

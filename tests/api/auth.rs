@@ -294,6 +294,128 @@ async fn password_login_is_rate_limited_per_phone_and_per_ip() {
     );
 }
 
+async fn put_password(
+    app: &crate::helpers::TestApp,
+    token: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    app.call("PUT", "/api/v1/me/password", Some(token), Some(body))
+        .await
+}
+
+#[tokio::test]
+async fn changing_the_password_is_rate_limited_like_login() {
+    let app = spawn_app_with(
+        &[("LOGIN_ATTEMPTS_PER_PHONE", "3"), ("LOGIN_ATTEMPTS_PER_IP", "4")],
+        |_| {},
+    )
+    .await;
+    let a = app.login("13800000061", "甲").await;
+    let first = json!({"new_password": "correct horse"});
+    let wrong = json!({"current_password": "guess", "new_password": "another one"});
+    assert_eq!(put_password(&app, &a.token, first).await.status(), 204);
+    for _ in 0..2 {
+        let res = put_password(&app, &a.token, wrong.clone()).await;
+        assert_eq!(problem(res).await["code"], "LOGIN_FAILED");
+    }
+    // Every attempt counts per account, wrong or right: the 4th of 3 is refused before argon2.
+    let right = json!({"current_password": "correct horse", "new_password": "another one"});
+    let res = put_password(&app, &a.token, right).await;
+    assert_eq!(res.status(), 429, "the 4th attempt on one account");
+    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry > 0 && retry <= 900, "retry-after {retry}");
+    assert_eq!(problem(res).await["code"], "RATE_LIMITED");
+
+    // Per address, wrong current passwords add to the failures of password login.
+    let b = app.login("13800000062", "乙").await;
+    let res = put_password(&app, &b.token, json!({"new_password": "correct horse"})).await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(put_password(&app, &b.token, wrong.clone()).await.status(), 401);
+    assert_eq!(password_login(&app, "13800000063", "guess").await.status(), 401);
+    assert_eq!(put_password(&app, &b.token, wrong).await.status(), 429);
+    assert_eq!(
+        password_login(&app, "13800000062", "correct horse")
+            .await
+            .status(),
+        429
+    );
+}
+
+#[tokio::test]
+async fn a_first_password_needs_a_fresh_login() {
+    // A window of 0 makes every token stale without waiting.
+    let app = spawn_app_with(&[("FRESH_LOGIN_MINS", "0")], |_| {}).await;
+    let s = app.login("13800000064", "丙").await;
+    let res = put_password(&app, &s.token, json!({"new_password": "correct horse"})).await;
+    assert_eq!(res.status(), 403);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "FRESH_LOGIN_REQUIRED");
+    assert!(p["title"].as_str().unwrap().contains("重新登录"), "{p}");
+    assert_eq!(
+        password_login(&app, "13800000064", "correct horse")
+            .await
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn a_refreshed_token_keeps_the_age_of_its_login() {
+    use entity::refresh_token;
+    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+    let app = spawn_app().await;
+    let s = app.login("13800000065", "丁").await;
+    // The login happened ten minutes ago; the refresh happens now.
+    let ago = chrono::Utc::now() - chrono::Duration::minutes(10);
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::CreatedAt, Expr::value(ago))
+        .filter(refresh_token::Column::UserId.eq(s.user_id.parse::<i64>().unwrap()))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let refreshed = Session::from_tokens(&ok_json(refresh(&app, &s.refresh).await, 200).await);
+    let res = put_password(&app, &refreshed.token, json!({"new_password": "correct horse"})).await;
+    assert_eq!(problem(res).await["code"], "FRESH_LOGIN_REQUIRED");
+    // A new login is fresh.
+    let again = app.login("13800000065", "丁").await;
+    let res = put_password(&app, &again.token, json!({"new_password": "correct horse"})).await;
+    assert_eq!(res.status(), 204);
+}
+
+#[tokio::test]
+async fn a_forged_forwarded_for_does_not_dodge_the_address_limit() {
+    let app = spawn_app_with(
+        &[
+            ("TRUST_PROXY", "true"),
+            ("LOGIN_ATTEMPTS_PER_IP", "2"),
+            ("LOGIN_ATTEMPTS_PER_PHONE", "100"),
+        ],
+        |_| {},
+    )
+    .await;
+    let attempt = |forwarded: String| {
+        app.client
+            .post(app.url("/api/v1/auth/password/login"))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"phone": "13800000066", "password": "guess"}))
+            .send()
+    };
+    // The proxy appends the address it saw (203.0.113.9); the client makes up the rest.
+    for i in 0..2 {
+        let res = attempt(format!("10.9.{i}.1, 203.0.113.9")).await.unwrap();
+        assert_eq!(res.status(), 401);
+    }
+    let res = attempt("10.9.99.1, 203.0.113.9".into()).await.unwrap();
+    assert_eq!(
+        res.status(),
+        429,
+        "a new left-most entry is still the same client"
+    );
+    // Another client behind the same proxy has its own budget.
+    let res = attempt("10.9.0.1, 198.51.100.4".into()).await.unwrap();
+    assert_eq!(res.status(), 401);
+}
+
 #[tokio::test]
 async fn bootstrap_phones_make_system_admins_who_alone_create_top_regions() {
     let app = spawn_app().await;

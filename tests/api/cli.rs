@@ -28,6 +28,54 @@ fn bad_configuration_stops_the_start_with_a_clear_message() {
 }
 
 #[test]
+fn production_secrets_without_app_env_refuse_to_start() {
+    // `migrate` rather than `serve`: were the start allowed, the test ends instead of serving.
+    let dir = tempfile::tempdir().unwrap();
+    let out = linli()
+        .arg("migrate")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", dir.path().join("m.db").display()),
+        )
+        .env("JWT_SECRET", TEST_JWT_SECRET)
+        .env("PII_KEY", "ab".repeat(32))
+        .env("BOOTSTRAP_ADMIN_PHONES", "13800000001")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in [
+        "looks like a production deployment (JWT_SECRET, PII_KEY, BOOTSTRAP_ADMIN_PHONES)",
+        "set APP_ENV=production, or APP_ENV=dev for a development machine",
+    ] {
+        assert!(err.contains(needle), "{err}");
+    }
+}
+
+#[test]
+fn seed_demo_refuses_in_production() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("p.db").display());
+    let out = linli()
+        .arg("seed-demo")
+        .env("APP_ENV", "production")
+        .env("JWT_SECRET", TEST_JWT_SECRET)
+        .env("PII_KEY", "ab".repeat(32))
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("seed-demo refuses to run with APP_ENV=production"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    // Nothing was written, not even the schema.
+    assert!(!dir.path().join("p.db").exists());
+}
+
+#[test]
 fn openapi_subcommand_prints_the_document() {
     let out = linli().arg("openapi").output().unwrap();
     assert!(out.status.success());
@@ -67,6 +115,7 @@ async fn serve_stops_cleanly_on_sigterm() {
         .port();
     let mut child = linli()
         .arg("serve")
+        .env("APP_ENV", "dev")
         .env("BIND", format!("127.0.0.1:{port}"))
         .env("DATABASE_URL", &url)
         .env("JWT_SECRET", TEST_JWT_SECRET)

@@ -105,7 +105,9 @@ async fn bad_bodies_answer_with_their_code() {
             "MALFORMED_JSON",
             "trailing data",
         ),
-        ("application/json", "", 400, "MALFORMED_JSON", "empty body"),
+        // No body is `{}`: what is required is named as missing.
+        ("application/json", "", 400, "VALIDATION_FAILED", "empty body"),
+        ("", "", 400, "VALIDATION_FAILED", "no body, no content type"),
         (
             "text/plain",
             r#"{"name":"a","quantity":1}"#,

@@ -92,11 +92,11 @@ async fn bad_tokens_are_refused() {
             ),
         ),
         (
-            "expired",
+            "expired and signed with another secret",
             sign(
                 Algorithm::HS256,
                 &with(id, "exp", json!(now - 3600)),
-                TEST_JWT_SECRET,
+                "another-secret-of-at-least-32-chars!!",
             ),
         ),
         (
@@ -177,4 +177,30 @@ async fn bad_tokens_are_refused() {
     let res = app.get("/api/v1/me").await;
     assert_eq!(res.status(), 401);
     assert_eq!(problem(res).await["title"], "请先登录");
+}
+
+#[tokio::test]
+async fn an_expired_token_has_its_own_code_so_the_client_refreshes() {
+    let app = spawn_app().await;
+    let user = app.login("13812345678", "张三").await;
+    let now = chrono::Utc::now().timestamp();
+    let mut expired = with(&user.user_id, "exp", json!(now - 3600));
+    expired["iat"] = json!(now - 4000);
+    expired["nbf"] = json!(now - 4000);
+    let token = sign(Algorithm::HS256, &expired, TEST_JWT_SECRET);
+    let res = app.get_as("/api/v1/me", &token).await;
+    assert_eq!(res.status(), 401);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "TOKEN_EXPIRED");
+    assert_eq!(p["title"], "登录已过期，请刷新");
+    // Refreshing is the way out.
+    let res = app
+        .call(
+            "POST",
+            "/api/v1/auth/refresh",
+            None,
+            Some(json!({"refresh_token": user.refresh})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
 }

@@ -2,6 +2,7 @@ mod auth;
 mod authz;
 mod cli;
 mod errors;
+mod friction;
 mod helpers;
 mod jwt;
 mod kv;

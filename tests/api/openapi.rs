@@ -85,3 +85,23 @@ fn every_operation_documents_its_errors() {
     assert!(codes.iter().any(|c| c == "VALIDATION_FAILED"));
     assert_eq!(codes.len(), linli::error::ErrorCode::ALL.len());
 }
+
+#[test]
+fn every_operation_summary_is_chinese() {
+    let doc: serde_json::Value = serde_json::from_str(&linli::openapi::to_json()).unwrap();
+    let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let summary = op["summary"].as_str().unwrap_or_default();
+            assert!(
+                cjk(summary),
+                "{method} {path}: summary {summary:?} is not Chinese"
+            );
+            // A summary is a title: one short line (the rest goes to the description).
+            assert!(
+                !summary.contains('\n') && summary.chars().count() <= 20,
+                "{method} {path}: {summary:?}"
+            );
+        }
+    }
+}

@@ -1,4 +1,4 @@
-use crate::helpers::{problem, spawn_app, spawn_app_with, test_database_url, test_redis_url};
+use crate::helpers::{problem, random_hex, spawn_app, spawn_app_with, test_database_url, test_redis_url};
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -130,6 +130,53 @@ async fn metrics_count_requests_by_route_and_status() {
     assert!(
         !text.contains("/definitely/not/here"),
         "raw paths must not become labels"
+    );
+}
+
+/// Every value of `label` on the request-metric lines of an exposition text.
+fn label_values(text: &str, label: &str) -> std::collections::BTreeSet<String> {
+    let needle = format!("{label}=\"");
+    text.lines()
+        .filter(|l| l.starts_with("http_request"))
+        .filter_map(|l| l.split_once(needle.as_str()))
+        .filter_map(|(_, rest)| rest.split_once('"'))
+        .map(|(value, _)| value.to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn metrics_labels_stay_bounded_under_odd_methods_and_paths() {
+    let app = spawn_app().await;
+    let tag = random_hex(6);
+    for i in 1..=50 {
+        let method = reqwest::Method::from_bytes(format!("M{i}").as_bytes()).unwrap();
+        let path = match i % 3 {
+            0 => format!("/x{tag}/{i}"),
+            1 => format!("/api/v1/x{tag}/{i}"),
+            _ => format!("/api/v1/orders/{i}/x{tag}"),
+        };
+        let res = app.client.request(method, app.url(&path)).send().await.unwrap();
+        assert!(res.status().is_client_error(), "{path}: {}", res.status());
+        app.get(&path).await;
+    }
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let known = [
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "other",
+    ];
+    for method in label_values(&text, "method") {
+        assert!(known.contains(&method.as_str()), "method label {method:?}");
+    }
+    // Route labels are route patterns (or `unmatched`), never a path a client made up.
+    for route in label_values(&text, "route") {
+        assert!(!route.contains(&tag), "route label {route:?}");
+        assert!(
+            route == "unmatched" || route.starts_with('/'),
+            "route label {route:?}"
+        );
+    }
+    assert!(
+        text.contains(r#"http_requests_total{method="other",route="unmatched""#),
+        "{text}"
     );
 }
 
