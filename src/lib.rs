@@ -19,6 +19,7 @@ pub mod pii;
 pub mod ratelimit;
 pub mod regions;
 pub mod reports;
+pub mod residences;
 pub mod routes;
 pub mod seed;
 pub mod startup;

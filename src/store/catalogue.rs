@@ -165,7 +165,7 @@ pub async fn get_store(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<StoreOut>> {
     let at = locate(&state.db, id.into_inner()).await?;
-    p.see_community(&state.db, &at.community).await?;
+    p.see_community(&at.community)?;
     Ok(web::Json(at.store.into()))
 }
 
@@ -402,7 +402,7 @@ pub async fn list_goods(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Vec<GoodsOut>>> {
     let at = locate(&state.db, id.into_inner()).await?;
-    p.see_community(&state.db, &at.community).await?;
+    p.see_community(&at.community)?;
     let mut q = goods::Entity::find()
         .filter(goods::Column::StoreId.eq(at.store.id))
         .order_by_asc(goods::Column::Id);

@@ -35,13 +35,14 @@ pub struct ResidenceIn {
     pub address: String,
 }
 
-/// Sets where the caller lives (a grid or building); they become a resident there.
+/// Declares where the caller lives (a grid or building). Until staff there confirm it, the
+/// declaration only lets the caller place orders there; staff-granted roles are never changed.
 #[utoipa::path(
     tag = "我的",
     request_body = ResidenceIn,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "已更新", body = MeOut),
+        (status = 200, description = "已申报（`residence.status` 为 pending，社区确认后为 confirmed）", body = MeOut),
         (status = 404, description = "区域不存在", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`REGION_KIND_INVALID`：须为网格或楼栋", body = Problem, content_type = "application/problem+json"),
     )
@@ -119,7 +120,9 @@ pub struct LookupIn {
     pub phone: String,
 }
 
-/// Finds a user by exact phone, for staff and admins granting roles. Rate limited per caller.
+/// Finds a user by exact phone, for staff and admins granting roles. Only people with a role or a
+/// declared residence in the caller's regions are found; anyone else answers `USER_NOT_FOUND`,
+/// as a phone no one has. Rate limited per caller.
 #[utoipa::path(
     tag = "我的",
     request_body = LookupIn,
@@ -127,7 +130,7 @@ pub struct LookupIn {
     responses(
         (status = 200, description = "找到的用户（手机号脱敏）", body = UserOut),
         (status = 403, description = "仅社区工作者和管理员可查", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`USER_NOT_FOUND`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`USER_NOT_FOUND`：无此手机号，或此人不在你管辖的区域", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`RATE_LIMITED`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -146,8 +149,5 @@ pub async fn lookup(
     }
     let minute = std::time::Duration::from_secs(60);
     crate::ratelimit::hit(&state.kv, &format!("lookup:{}", p.id()), 30, minute).await?;
-    let u = super::find_by_phone(&state.db, &state.pii, &body.0.phone)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::UserNotFound))?;
-    Ok(web::Json(UserOut::new(&u, &state.pii)))
+    Ok(web::Json(super::lookup(&state, &p, &body.0.phone).await?))
 }

@@ -914,7 +914,7 @@ async fn crowd(app: &TestApp, w: &World, n: usize, amount: i64) -> Vec<Session> 
     for chunk in (0..n).collect::<Vec<_>>().chunks(25) {
         let batch = chunk.iter().map(|i| async move {
             let who = app.login(&format!("1370000{i:04}"), "抢购居民").await;
-            world::live_in(app, &who, &w.grid_a).await;
+            world::live_in(app, &who, &w.grid_a, &w.staff_a).await;
             coins(app, &w.staff_a, &w.comm_a, &who.user_id, amount).await;
             who
         });
