@@ -10,6 +10,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod kv;
 pub mod ledger;
+pub mod media;
 pub mod metrics;
 pub mod notify;
 pub mod openapi;

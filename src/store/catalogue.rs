@@ -234,7 +234,7 @@ pub struct GoodsOut {
     pub store_id: Id,
     pub name: String,
     pub description: String,
-    /// 图片地址（https:// 或小程序云存储 cloud://）
+    /// 图片地址（https://）
     pub image_url: Option<String>,
     /// 兑换价（绿币）
     pub price_coins: i64,
@@ -267,15 +267,6 @@ impl From<goods::Model> for GoodsOut {
     }
 }
 
-fn valid_image(url: &str) -> Result<(), validator::ValidationError> {
-    if url.starts_with("https://") || url.starts_with("cloud://") {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("image_url")
-            .with_message("图片须为 https:// 或 cloud:// 地址".into()))
-    }
-}
-
 /// 上架商品
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -288,7 +279,7 @@ pub struct GoodsIn {
     pub description: String,
     #[validate(
         length(max = 500, message = "图片地址最多 500 个字符"),
-        custom(function = "valid_image")
+        custom(function = "crate::media::valid_reference")
     )]
     pub image_url: Option<String>,
     /// 兑换价（绿币）
@@ -454,7 +445,7 @@ pub struct GoodsPatch {
     pub description: Option<String>,
     #[validate(
         length(max = 500, message = "图片地址最多 500 个字符"),
-        custom(function = "valid_image")
+        custom(function = "crate::media::valid_reference")
     )]
     pub image_url: Option<String>,
     /// 新兑换价（已下的兑换按原价）

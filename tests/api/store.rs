@@ -872,14 +872,32 @@ async fn restocks_are_recorded_not_overwritten() {
         )
         .await;
     assert_eq!(problem(res).await["code"], "GOODS_NAME_TAKEN");
-    let res = app
-        .post_as(
-            &format!("/api/v1/stores/{}/goods", s.store),
-            &w.staff_a.token,
-            json!({"name": "图", "price_coins": 3, "image_url": "http://x/y.png"}),
-        )
-        .await;
-    assert_eq!(problem(res).await["errors"][0]["field"], "image_url");
+    for bad in [
+        "http://x/y.png",
+        "javascript:alert(1)",
+        "data:image/png;base64,AA",
+        "cloud://e/y.png",
+    ] {
+        let res = app
+            .post_as(
+                &format!("/api/v1/stores/{}/goods", s.store),
+                &w.staff_a.token,
+                json!({"name": "图", "price_coins": 3, "image_url": bad}),
+            )
+            .await;
+        assert_eq!(res.status(), 400, "{bad}");
+        assert_eq!(problem(res).await["errors"][0]["field"], "image_url", "{bad}");
+        let res = app
+            .call(
+                "PATCH",
+                &format!("/api/v1/goods/{}", s.soap),
+                Some(&w.staff_a.token),
+                Some(json!({"image_url": bad})),
+            )
+            .await;
+        assert_eq!(res.status(), 400, "{bad}");
+        assert_eq!(problem(res).await["errors"][0]["field"], "image_url", "{bad}");
+    }
     let res = app
         .post_as(
             &format!("/api/v1/regions/{}/stores", w.comm_a),
