@@ -53,6 +53,7 @@ error_codes! {
     PayloadTooLarge = "PAYLOAD_TOO_LARGE" => PAYLOAD_TOO_LARGE, "请求内容过大";
     UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE" => UNSUPPORTED_MEDIA_TYPE, "请求内容类型不受支持，请使用 application/json";
     RateLimited = "RATE_LIMITED" => TOO_MANY_REQUESTS, "操作太频繁，请稍后再试";
+    TooManyStreams = "TOO_MANY_STREAMS" => TOO_MANY_REQUESTS, "打开的实时推送太多，请先关闭其他调度台页面";
     Internal = "INTERNAL" => INTERNAL_SERVER_ERROR, "服务器开小差了，请稍后再试";
     NotReady = "NOT_READY" => SERVICE_UNAVAILABLE, "服务暂时不可用";
     LoginFailed = "LOGIN_FAILED" => UNAUTHORIZED, "手机号或密码不正确";
