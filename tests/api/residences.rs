@@ -196,3 +196,54 @@ async fn staff_review_pending_residences_in_their_own_regions_once() {
     assert_eq!(res.status(), 422, "a rejected residence places no orders");
     assert_eq!(problem(res).await["code"], "ORDER_REGION_INVALID");
 }
+
+/// Residences declared before this change move into declarations: pending, unless staff had
+/// granted `resident` there; the roles people once granted themselves by declaring are gone.
+#[tokio::test]
+async fn the_migration_turns_old_residences_into_declarations() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let newcomer = app.login("13855550009", "老居民").await;
+    let db = &app.state.db;
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let mine = names
+        .iter()
+        .position(|n| n == "m20261129_000701_create_residence")
+        .unwrap();
+    Migrator::down(db, Some((names.len() - mine) as u32))
+        .await
+        .unwrap();
+
+    // The old shape: a self-declared residence came with a self-granted resident role.
+    let (user, grid): (i64, i64) = (newcomer.user_id.parse().unwrap(), w.grid_a.parse().unwrap());
+    db.execute_unprepared(&format!(
+        "UPDATE app_user SET residence_region_id = {grid}, residence_address = '2 单元 202' WHERE id = {user}"
+    ))
+    .await
+    .unwrap();
+    entity::role_grant::ActiveModel {
+        user_id: Set(user),
+        region_id: Set(grid),
+        role: Set(entity::role_grant::Role::Resident),
+        granted_by: Set(Some(user)),
+        created_at: Set(chrono::Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    Migrator::up(db, None).await.unwrap();
+
+    let old = me(&app, &newcomer).await;
+    assert_eq!(old["residence"]["status"], "pending", "{old}");
+    assert_eq!(old["residence"]["address"], "2 单元 202");
+    assert!(roles(&old).is_empty(), "the self-granted role is gone: {old}");
+    let confirmed = me(&app, &w.resident_b).await;
+    assert_eq!(confirmed["residence"]["status"], "confirmed", "{confirmed}");
+    assert_eq!(roles(&confirmed), [("resident".to_owned(), w.grid_b.clone())]);
+}
