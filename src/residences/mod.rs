@@ -84,10 +84,11 @@ pub async fn latest(conn: &impl ConnectionTrait, user_id: i64) -> AppResult<Opti
         .await?)
 }
 
-/// Where the person says they live, unless staff rejected it (pending counts).
+/// Where the person says they live while staff have not decided. Once confirmed, the residence
+/// is the `resident` grant alone, so revoking that grant ends it.
 pub async fn declared_home(conn: &impl ConnectionTrait, user_id: i64) -> AppResult<Option<region::Model>> {
     match latest(conn, user_id).await? {
-        Some(r) if r.status != ResidenceStatus::Rejected => {
+        Some(r) if r.status == ResidenceStatus::Pending => {
             Ok(Some(crate::regions::find(conn, r.region_id).await?))
         }
         _ => Ok(None),

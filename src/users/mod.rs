@@ -353,7 +353,7 @@ pub async fn set_residence(state: &AppState, p: &Principal, region_id: i64, addr
 }
 
 /// The person with this phone, if the caller may find them: system admins find anyone; admins
-/// and staff find people with a role, or a residence declared and not rejected, in their subtree.
+/// and staff find people with a role, or a declaration awaiting review, in their subtree.
 /// Anyone else is answered exactly like a phone no one has.
 pub async fn lookup(state: &AppState, p: &Principal, phone: &str) -> AppResult<UserOut> {
     let not_found = || AppError::new(ErrorCode::UserNotFound);

@@ -197,6 +197,25 @@ async fn staff_review_pending_residences_in_their_own_regions_once() {
     assert_eq!(problem(res).await["code"], "ORDER_REGION_INVALID");
 }
 
+#[tokio::test]
+async fn revoking_the_resident_role_ends_a_confirmed_residence() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let newcomer = app.login("13855550008", "搬走的居民").await;
+    world::live_in(&app, &newcomer, &w.grid_a, &w.staff_a).await;
+    place(&app, &newcomer, &w.grid_a, None).await;
+    let grant = me(&app, &newcomer).await["roles"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/regions/{}/roles/{grant}", w.grid_a);
+    let res = app.call("DELETE", &path, Some(&w.staff_a.token), None).await;
+    assert_eq!(res.status(), 204);
+    let res = try_place(&app, &newcomer, &w.grid_a).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(problem(res).await["code"], "ORDER_REGION_INVALID");
+}
+
 /// Residences declared before this change move into declarations: pending, unless staff had
 /// granted `resident` there; the roles people once granted themselves by declaring are gone.
 #[tokio::test]
