@@ -67,6 +67,10 @@ pub struct NotifyConfig {
     /// Whether this instance runs the relay.
     pub relay: bool,
     pub relay_every: Duration,
+    /// Event streams one user may hold open at once, across instances.
+    pub max_streams_per_user: i64,
+    /// How often an event stream sends a keep-alive and re-checks its caller's token and role.
+    pub stream_check_every: Duration,
 }
 
 /// Order limits and SLA clocks.
@@ -281,6 +285,14 @@ impl Config {
         };
 
         let notify = NotifyConfig {
+            max_streams_per_user: parse_num(&var, "EVENTS_MAX_STREAMS_PER_USER", 3, 1..=100, &mut errs),
+            stream_check_every: Duration::from_secs(parse_num(
+                &var,
+                "EVENTS_CHECK_SECS",
+                15,
+                1..=300,
+                &mut errs,
+            )),
             template_assigned: var("WECHAT_TPL_ASSIGNED"),
             template_progress: var("WECHAT_TPL_PROGRESS"),
             page: var("WECHAT_PAGE_ORDER").unwrap_or_else(|| "pages/order/detail".into()),

@@ -55,6 +55,7 @@ error_codes! {
     PayloadTooLarge = "PAYLOAD_TOO_LARGE" => PAYLOAD_TOO_LARGE, "请求内容过大";
     UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE" => UNSUPPORTED_MEDIA_TYPE, "请求内容类型不受支持，请使用 application/json";
     RateLimited = "RATE_LIMITED" => TOO_MANY_REQUESTS, "操作太频繁，请稍后再试";
+    TooManyStreams = "TOO_MANY_STREAMS" => TOO_MANY_REQUESTS, "打开的实时推送太多，请先关闭其他调度台页面";
     Internal = "INTERNAL" => INTERNAL_SERVER_ERROR, "服务器开小差了，请稍后再试";
     NotReady = "NOT_READY" => SERVICE_UNAVAILABLE, "服务暂时不可用";
     LoginFailed = "LOGIN_FAILED" => UNAUTHORIZED, "手机号或密码不正确";
@@ -72,9 +73,10 @@ error_codes! {
     UserNotFound = "USER_NOT_FOUND" => NOT_FOUND, "用户不存在";
     UnitRequired = "UNIT_REQUIRED" => UNPROCESSABLE_ENTITY, "单位管理员必须指定所属驻区单位";
     UnitNameTaken = "UNIT_NAME_TAKEN" => CONFLICT, "该社区已有同名驻区单位";
-    NotResidentHere = "NOT_RESIDENT_HERE" => UNPROCESSABLE_ENTITY, "请先把居住地设置在该社区内，再进行党员报到";
+    NotResidentHere = "NOT_RESIDENT_HERE" => UNPROCESSABLE_ENTITY, "请先把居住地设置在该社区内并经社区确认，再进行党员报到";
     ReportExists = "REPORT_EXISTS" => CONFLICT, "你已在该社区报到，请勿重复提交";
     ReportNotPending = "REPORT_NOT_PENDING" => CONFLICT, "该报到已审核过";
+    ResidenceNotPending = "RESIDENCE_NOT_PENDING" => CONFLICT, "该居住地申报已审核过";
     OrderInvalidTransition = "ORDER_INVALID_TRANSITION" => CONFLICT, "订单当前状态不允许此操作";
     OrderAlreadyClaimed = "ORDER_ALREADY_CLAIMED" => CONFLICT, "手慢了，订单已被接走";
     TooManyOpenOrders = "TOO_MANY_OPEN_ORDERS" => CONFLICT, "你手上未完成的订单已达上限，请先完成再接单";

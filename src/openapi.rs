@@ -24,6 +24,7 @@ pub const COMMITTED_PATH: &str = "openapi/openapi.json";
         (name = "区域", description = "县→街道→社区→网格→楼栋 区域树"),
         (name = "角色", description = "在区域上授予的角色，对其全部下级有效"),
         (name = "双报到", description = "单位报到与党员报到"),
+        (name = "居住地", description = "居民申报的居住地，由该处的社区工作者确认或驳回"),
         (name = "服务项目", description = "社区的服务项目（服务岗位）目录"),
         (name = "订单", description = "群众点单 → 社区派单 → 党员接单 → 服务 → 评单，及吹哨报到"),
         (name = "通知", description = "小程序订阅消息次数，调度台的实时事件流（SSE）"),

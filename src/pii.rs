@@ -87,27 +87,49 @@ pub fn mask_phone(phone: &str) -> String {
     format!("{}{tail}", "*".repeat(chars.len() - keep))
 }
 
+/// A digit in any script: ASCII, full-width (`１`), circled (`①`) and the like.
+fn is_digit(c: char) -> bool {
+    c.is_numeric()
+}
+
+/// What people put between the digits of a phone number: spaces, dashes, dots.
+fn is_joiner(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\u{a0}' | '\u{3000}' | '-' | '－' | '‐' | '–' | '—' | '.' | '．' | '·' | '・' | '_'
+    )
+}
+
 /// Free text shown in public: runs of three or more digits (room numbers, phones) become `*`.
+/// A run may mix scripts (`1３8`) and be broken up by spaces, dashes or dots (`138 1234-5678`).
 pub fn redact_digits(text: &str) -> String {
+    const MAX_JOINERS: usize = 2;
+    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
-    let mut run = 0usize;
-    let mut digits = String::new();
-    for c in text.chars().chain(std::iter::once('\0')) {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            run += 1;
+    let mut i = 0;
+    while i < chars.len() {
+        if !is_digit(chars[i]) {
+            out.push(chars[i]);
+            i += 1;
             continue;
         }
-        if run >= 3 {
-            out.push_str(&"*".repeat(run));
-        } else {
-            out.push_str(&digits);
+        let (start, mut end, mut digits) = (i, i + 1, 1);
+        loop {
+            let mut k = end;
+            while k < chars.len() && k - end < MAX_JOINERS && is_joiner(chars[k]) {
+                k += 1;
+            }
+            if k < chars.len() && is_digit(chars[k]) {
+                digits += 1;
+                end = k + 1;
+            } else {
+                break;
+            }
         }
-        digits.clear();
-        run = 0;
-        if c != '\0' {
-            out.push(c);
+        for &c in &chars[start..end] {
+            out.push(if digits >= 3 && is_digit(c) { '*' } else { c });
         }
+        i = end;
     }
     out
 }
@@ -162,5 +184,50 @@ mod tests {
             "3号楼***室，电话***********"
         );
         assert_eq!(redact_digits("12"), "12");
+    }
+
+    #[test]
+    fn redaction_catches_full_width_mixed_and_spaced_numbers() {
+        for (text, want) in [
+            ("电话１３８１２３４５６７８", "电话***********"),
+            ("电话1３8１2345678", "电话***********"),
+            ("138 1234 5678", "*** **** ****"),
+            ("138-1234-5678", "***-****-****"),
+            ("１３８　１２３４　５６７８", "***　****　****"),
+            ("138.1234.5678找我", "***.****.****找我"),
+            ("房号①②③", "房号***"),
+            ("3 号楼 2 单元", "3 号楼 2 单元"),
+            ("下午 2 点，来 2 人", "下午 2 点，来 2 人"),
+        ] {
+            assert_eq!(redact_digits(text), want, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_three_digits_survive_redaction(text in "[0-9０-９ \\-a-z号]{0,40}") {
+            let out = redact_digits(&text);
+            proptest::prop_assert!(!has_digit_run(&out), "{}", out);
+            proptest::prop_assert_eq!(out.chars().count(), text.chars().count());
+        }
+    }
+
+    /// Three digits with at most two joiners between neighbours.
+    fn has_digit_run(s: &str) -> bool {
+        let (mut run, mut gap) = (0, 0);
+        for c in s.chars() {
+            if is_digit(c) {
+                run += 1;
+                gap = 0;
+                if run >= 3 {
+                    return true;
+                }
+            } else if is_joiner(c) && run > 0 && gap < 2 {
+                gap += 1;
+            } else {
+                (run, gap) = (0, 0);
+            }
+        }
+        false
     }
 }

@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::users::configure)
                 .configure(crate::regions::configure)
                 .configure(crate::reports::configure)
+                .configure(crate::residences::configure)
                 .configure(crate::orders::configure)
                 .configure(crate::notify::configure)
                 .configure(crate::ledger::configure)

@@ -269,7 +269,7 @@ pub async fn seed_demo(db: &DatabaseConnection, config: &Config) -> anyhow::Resu
         match p.role {
             Role::Member | Role::Resident => {
                 let (community, grid) = place(p.at).ok_or_else(|| anyhow::anyhow!("{} missing", p.at))?;
-                report.created += usize::from(live_in(&txn, &u, grid).await?);
+                report.created += usize::from(live_in(&txn, &u, grid, admin.id).await?);
                 if p.role == Role::Member {
                     report.created +=
                         usize::from(approved_report(&txn, &u, community, unit.0.id, admin.id).await?);
@@ -602,15 +602,35 @@ async fn ensure_unit(
     Ok((created, true))
 }
 
-async fn live_in(conn: &impl ConnectionTrait, u: &user::Model, grid: &region::Model) -> anyhow::Result<bool> {
-    if u.residence_region_id.is_some() {
+/// A confirmed residence: the declaration, confirmed by `by`, with its `resident` grant.
+async fn live_in(
+    conn: &impl ConnectionTrait,
+    u: &user::Model,
+    grid: &region::Model,
+    by: i64,
+) -> anyhow::Result<bool> {
+    use entity::residence::{self, ResidenceStatus};
+    let exists = residence::Entity::find()
+        .filter(residence::Column::UserId.eq(u.id))
+        .one(conn)
+        .await?;
+    if exists.is_some() {
         return Ok(false);
     }
-    let mut a: user::ActiveModel = u.clone().into();
-    a.residence_region_id = Set(Some(grid.id));
-    a.residence_address = Set(Some("1 单元 101".into()));
-    a.update(conn).await?;
-    regions::ensure_grant(conn, u.id, grid.id, Role::Resident, None, u.id).await?;
+    let now = Utc::now();
+    residence::ActiveModel {
+        user_id: Set(u.id),
+        region_id: Set(grid.id),
+        address: Set("1 单元 101".into()),
+        status: Set(ResidenceStatus::Confirmed),
+        reviewed_by: Set(Some(by)),
+        reviewed_at: Set(Some(now)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    regions::ensure_grant(conn, u.id, grid.id, Role::Resident, None, by).await?;
     Ok(true)
 }
 

@@ -11,6 +11,7 @@ pub mod redemption;
 pub mod redemption_line;
 pub mod refresh_token;
 pub mod region;
+pub mod residence;
 pub mod restock;
 pub mod role_grant;
 pub mod service_item;

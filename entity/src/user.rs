@@ -19,8 +19,6 @@ pub struct Model {
     /// Argon2id PHC string, for staff who log in with a password.
     pub password_hash: Option<String>,
     pub is_system_admin: bool,
-    pub residence_region_id: Option<i64>,
-    pub residence_address: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -15,6 +15,7 @@ mod m20261123_000012_create_outbox;
 mod m20261123_000013_create_ledger;
 mod m20261123_000014_create_idempotency_key;
 mod m20261123_000015_create_store;
+mod m20261129_000701_create_residence;
 mod m20261129_220000_order_under_review;
 
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000013_create_ledger::Migration),
             Box::new(m20261123_000014_create_idempotency_key::Migration),
             Box::new(m20261123_000015_create_store::Migration),
+            Box::new(m20261129_000701_create_residence::Migration),
             Box::new(m20261129_220000_order_under_review::Migration),
         ]
     }

@@ -48,7 +48,7 @@ async fn issue(
         refresh_token,
         token_type: "Bearer",
         expires_in: state.tokens.access_ttl.as_secs(),
-        user: UserOut::new(u, &state.pii),
+        user: UserOut::own(u, &state.pii),
     })
 }
 

@@ -83,44 +83,25 @@ impl Principal {
         }
     }
 
-    /// Where the caller lives, if they said.
-    pub async fn home(
-        &self,
-        conn: &impl sea_orm::ConnectionTrait,
-    ) -> Result<Option<region::Model>, AppError> {
-        match self.user.residence_region_id {
-            Some(id) => Ok(Some(crate::regions::find(conn, id).await?)),
-            None => Ok(None),
-        }
+    /// Lives at or under `path`: holds `resident` there, granted by staff directly or by
+    /// confirming the caller's declaration. A pending declaration does not count.
+    pub fn lives_in(&self, path: &str) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.role == Role::Resident && g.region_path.starts_with(path))
     }
 
-    /// Belongs to the community: holds a role in it, or lives in it.
-    pub async fn belongs_to(
-        &self,
-        conn: &impl sea_orm::ConnectionTrait,
-        community: &region::Model,
-    ) -> Result<bool, AppError> {
-        if self
-            .grants
+    /// Belongs to the community: holds a role in it (a confirmed residence is a `resident` role).
+    pub fn belongs_to(&self, community: &region::Model) -> bool {
+        self.grants
             .iter()
             .any(|g| g.region_path.starts_with(&community.path))
-        {
-            return Ok(true);
-        }
-        Ok(self
-            .home(conn)
-            .await?
-            .is_some_and(|h| h.path.starts_with(&community.path)))
     }
 
     /// May see a community's shared things (catalogues, stores): belongs to it or oversees it.
     /// Answers 404 otherwise, so the community's existence is not disclosed.
-    pub async fn see_community(
-        &self,
-        conn: &impl sea_orm::ConnectionTrait,
-        community: &region::Model,
-    ) -> Result<(), AppError> {
-        if self.sees(&community.path) || self.belongs_to(conn, community).await? {
+    pub fn see_community(&self, community: &region::Model) -> Result<(), AppError> {
+        if self.sees(&community.path) || self.belongs_to(community) {
             Ok(())
         } else {
             Err(AppError::new(ErrorCode::NotFound))

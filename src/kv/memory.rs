@@ -145,6 +145,13 @@ impl MemoryKv {
         }
     }
 
+    pub fn expire(&self, key: &str, ttl: Duration) {
+        let now = Instant::now();
+        if let Some(e) = self.store().live(key, now) {
+            e.expires_at = Some(now + ttl);
+        }
+    }
+
     pub fn ttl(&self, key: &str) -> Option<Duration> {
         let now = Instant::now();
         self.store()

@@ -8,7 +8,7 @@ pub use self::memory::MemoryKv;
 pub use self::redis::RedisKv;
 
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KvError {
@@ -114,6 +114,17 @@ impl Kv {
         }
     }
 
+    /// Gives an existing key `ttl` to live from now (a lease renewed); absent keys stay absent.
+    pub async fn expire(&self, key: &str, ttl: Duration) -> Result<(), KvError> {
+        match self {
+            Kv::Memory(m) => {
+                m.expire(key, ttl);
+                Ok(())
+            }
+            Kv::Redis(r) => r.expire(key, ttl).await,
+        }
+    }
+
     /// Remaining time to live; `None` when the key is absent or never expires.
     pub async fn ttl(&self, key: &str) -> Result<Option<Duration>, KvError> {
         match self {
@@ -136,33 +147,27 @@ impl Kv {
     /// Subscribes to `channel`; messages published after this returns are received.
     pub async fn subscribe(&self, channel: &str) -> Result<Subscription, KvError> {
         match self {
-            Kv::Memory(m) => Ok(Subscription::Memory(m.subscribe(channel))),
-            Kv::Redis(r) => Ok(Subscription::Redis(r.subscribe(channel).await?)),
+            Kv::Memory(m) => Ok(Subscription(m.subscribe(channel))),
+            Kv::Redis(r) => Ok(Subscription(r.subscribe(channel).await?)),
         }
     }
 }
 
 /// A live subscription; dropping it unsubscribes.
-pub enum Subscription {
-    Memory(broadcast::Receiver<String>),
-    Redis(mpsc::Receiver<String>),
-}
+pub struct Subscription(broadcast::Receiver<String>);
 
 impl Subscription {
     /// The next message, or `None` once the subscription is closed.
     /// A subscriber too slow to keep up skips what it missed rather than stalling publishers.
     pub async fn recv(&mut self) -> Option<String> {
-        match self {
-            Subscription::Memory(rx) => loop {
-                match rx.recv().await {
-                    Ok(m) => return Some(m),
-                    Err(broadcast::error::RecvError::Lagged(n)) => {
-                        tracing::warn!(skipped = n, "slow subscriber skipped messages");
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return None,
+        loop {
+            match self.0.recv().await {
+                Ok(m) => return Some(m),
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(skipped = n, "slow subscriber skipped messages");
                 }
-            },
-            Subscription::Redis(rx) => rx.recv().await,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
         }
     }
 }

@@ -3,11 +3,14 @@
 use super::{Counter, KvError};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
-use std::sync::{Arc, LazyLock};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::broadcast;
 
 const TIMEOUT: Duration = Duration::from_secs(2);
+/// How often a quiet shared subscription looks whether anyone still listens.
+const IDLE_CHECK: Duration = Duration::from_secs(5);
 
 // INCR and start the window on the first hit; heal a counter that somehow lost its expiry.
 static INCR_WINDOW: LazyLock<Script> = LazyLock::new(|| {
@@ -42,12 +45,18 @@ static DEL_IF_EQ: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Local listeners of each channel this instance subscribes to.
+type Fanout = Arc<Mutex<HashMap<String, broadcast::Sender<String>>>>;
+
 #[derive(Clone)]
 pub struct RedisKv {
     client: redis::Client,
     conn: ConnectionManager,
     prefix: Arc<str>,
+    fanout: Fanout,
 }
+
+const CHANNEL_CAPACITY: usize = 256;
 
 fn millis(d: Duration) -> u64 {
     (d.as_millis() as u64).max(1)
@@ -65,6 +74,7 @@ impl RedisKv {
             client,
             conn,
             prefix: prefix.into(),
+            fanout: Fanout::default(),
         })
     }
 
@@ -143,6 +153,15 @@ impl RedisKv {
         Ok(())
     }
 
+    pub async fn expire(&self, key: &str, ttl: Duration) -> Result<(), KvError> {
+        let _: i64 = redis::cmd("PEXPIRE")
+            .arg(self.key(key))
+            .arg(millis(ttl))
+            .query_async(&mut self.conn.clone())
+            .await?;
+        Ok(())
+    }
+
     pub async fn ttl(&self, key: &str) -> Result<Option<Duration>, KvError> {
         let ms: i64 = redis::cmd("PTTL")
             .arg(self.key(key))
@@ -156,28 +175,52 @@ impl RedisKv {
         Ok(())
     }
 
-    /// Each subscription holds its own connection, closed when the receiver is dropped.
-    pub async fn subscribe(&self, channel: &str) -> Result<mpsc::Receiver<String>, KvError> {
+    fn listeners(&self) -> MutexGuard<'_, HashMap<String, broadcast::Sender<String>>> {
+        self.fanout.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Subscribers of one channel on this instance share one Redis connection, fanned out in
+    /// process; it is closed once the last of them is gone.
+    pub async fn subscribe(&self, channel: &str) -> Result<broadcast::Receiver<String>, KvError> {
         use futures_util::StreamExt;
+        if let Some(tx) = self.listeners().get(channel) {
+            return Ok(tx.subscribe());
+        }
         let mut pubsub = self.client.get_async_pubsub().await?;
         pubsub.subscribe(self.key(channel)).await?;
-        let (tx, rx) = mpsc::channel(256);
+        let (tx, rx) = {
+            let mut listeners = self.listeners();
+            // Another caller subscribed meanwhile: join theirs and drop ours.
+            if let Some(tx) = listeners.get(channel) {
+                return Ok(tx.subscribe());
+            }
+            let (tx, rx) = broadcast::channel(CHANNEL_CAPACITY);
+            listeners.insert(channel.to_owned(), tx.clone());
+            (tx, rx)
+        };
+        let (fanout, name) = (self.fanout.clone(), channel.to_owned());
         tokio::spawn(async move {
             let mut stream = pubsub.into_on_message();
             loop {
-                tokio::select! {
-                    msg = stream.next() => {
-                        let Some(msg) = msg else { break };
-                        match msg.get_payload::<String>() {
-                            Ok(payload) => {
-                                if tx.send(payload).await.is_err() {
-                                    break;
-                                }
-                            }
-                            Err(e) => tracing::warn!(error = %e, "non-text pub/sub message dropped"),
+                let next = tokio::time::timeout(IDLE_CHECK, stream.next()).await;
+                let mut listeners = fanout.lock().unwrap_or_else(|p| p.into_inner());
+                match next {
+                    Ok(Some(msg)) => match msg.get_payload::<String>() {
+                        Ok(payload) => {
+                            let _ = tx.send(payload);
                         }
+                        Err(e) => tracing::warn!(error = %e, "non-text pub/sub message dropped"),
+                    },
+                    // The connection is gone: listeners see their subscription end.
+                    Ok(None) => {
+                        listeners.remove(&name);
+                        break;
                     }
-                    _ = tx.closed() => break,
+                    Err(_) => {}
+                }
+                if tx.receiver_count() == 0 {
+                    listeners.remove(&name);
+                    break;
                 }
             }
         });

@@ -191,7 +191,7 @@ pub async fn grant(
     }
     // The recipient must belong to the community: a role there, or living there.
     let grantee = crate::auth::principal::load_for(&state, b.user_id.0).await?;
-    let belongs = grantee.belongs_to(&state.db, &community).await?;
+    let belongs = grantee.belongs_to(&community);
     if !belongs {
         return Err(AppError::new(ErrorCode::RecipientInvalid).with_detail("不是本社区的居民或党员"));
     }

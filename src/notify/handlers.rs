@@ -1,3 +1,4 @@
+use super::streams::{self, Slot};
 use crate::auth::{Principal, RegionAccess, StaffRole};
 use crate::error::{AppResult, Problem};
 use crate::extract::ApiJson;
@@ -10,6 +11,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{EntityTrait, Set};
 use serde::Deserialize;
 use std::time::Duration;
+use tokio::time::Instant;
 use utoipa::ToSchema;
 use validator::Validate;
 
@@ -72,11 +74,67 @@ pub async fn subscribe(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// A console's stream and what it re-checks.
+struct Watch {
+    state: web::Data<AppState>,
+    principal: Principal,
+    region: entity::region::Model,
+    sub: crate::kv::Subscription,
+    slot: Slot,
+    every: Duration,
+    next_check: Instant,
+    done: bool,
+}
+
+impl Watch {
+    /// The next chunk: an event, a keep-alive after a passed check, or the stream's last event.
+    async fn next(&mut self) -> Option<Bytes> {
+        if self.done {
+            return None;
+        }
+        let left = streams::seconds_left(&self.principal, Utc::now());
+        let deadline = self.next_check.min(Instant::now() + Duration::from_secs(left));
+        // A busy channel must not postpone the checks.
+        if Instant::now() < deadline
+            && let Ok(msg) = tokio::time::timeout_at(deadline, self.sub.recv()).await
+        {
+            return msg.map(|m| Bytes::from(format!("event: order\ndata: {m}\n\n")));
+        }
+        self.next_check = Instant::now() + self.every;
+        match streams::still_allowed(&self.state, &self.principal, &self.region).await {
+            Ok(Some(ending)) => {
+                self.done = true;
+                tracing::info!(
+                    user_id = self.principal.id(),
+                    reason = ending.as_str(),
+                    "event stream ended"
+                );
+                Some(Bytes::from(format!(
+                    "event: end\ndata: {{\"reason\":\"{}\"}}\n\n",
+                    ending.as_str()
+                )))
+            }
+            Ok(None) => {
+                self.slot.renew().await;
+                Some(Bytes::from_static(b": keep-alive\n\n"))
+            }
+            Err(e) => {
+                // Storage hiccup: try again at the next tick rather than drop a working console.
+                tracing::warn!(error = %e, "event stream check failed");
+                Some(Bytes::from_static(b": keep-alive\n\n"))
+            }
+        }
+    }
+}
+
 /// 调度台实时事件流（SSE）
 ///
 /// 该区域及下级每一步订单变化，格式为
 /// `data: {"type":"order","order_id","action","status","region_id","at"}`；
-/// 每 15 秒一行注释，防止代理断开连接。
+/// 每 `EVENTS_CHECK_SECS`（15 秒）一行注释，防止代理断开连接。访问令牌过期或已登出、
+/// 或调用者的工作者角色被收回时，以 `event: end` 和
+/// `data: {"reason":"token_expired"|"logged_out"|"forbidden"}` 结束：请刷新令牌后重连。
+/// 每个用户同时最多 `EVENTS_MAX_STREAMS_PER_USER`（3）个事件流（跨实例）。
 #[utoipa::path(
     tag = "通知",
     params(("id" = String, Path, description = "区域 id")),
@@ -85,10 +143,14 @@ pub async fn subscribe(
         (status = 200, description = "text/event-stream 事件流", content_type = "text/event-stream", body = String),
         (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`TOO_MANY_STREAMS`：同时打开的事件流已达上限", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/regions/{id}/events")]
 pub async fn events(state: web::Data<AppState>, access: RegionAccess<StaffRole>) -> AppResult<HttpResponse> {
+    let cfg = &state.config.notify;
+    let every = cfg.stream_check_every;
+    let slot = Slot::take(&state.kv, access.principal.id(), cfg.max_streams_per_user, every).await?;
     let sub = state
         .kv
         .subscribe(&super::region_channel(access.region.id))
@@ -96,13 +158,19 @@ pub async fn events(state: web::Data<AppState>, access: RegionAccess<StaffRole>)
     let hello = futures_util::stream::once(async {
         Ok::<_, actix_web::Error>(Bytes::from_static(b": connected\n\n"))
     });
-    let stream = futures_util::stream::unfold(sub, |mut sub| async move {
-        let chunk = match tokio::time::timeout(Duration::from_secs(15), sub.recv()).await {
-            Ok(Some(msg)) => Bytes::from(format!("event: order\ndata: {msg}\n\n")),
-            Ok(None) => return None,
-            Err(_) => Bytes::from_static(b": keep-alive\n\n"),
-        };
-        Some((Ok::<_, actix_web::Error>(chunk), sub))
+    let watch = Watch {
+        state: state.clone(),
+        principal: access.principal,
+        region: access.region,
+        sub,
+        slot,
+        every,
+        next_check: Instant::now() + every,
+        done: false,
+    };
+    let stream = futures_util::stream::unfold(watch, |mut w| async move {
+        let chunk = w.next().await?;
+        Some((Ok::<_, actix_web::Error>(chunk), w))
     });
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")

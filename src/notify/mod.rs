@@ -5,6 +5,7 @@
 
 mod handlers;
 pub mod relay;
+pub mod streams;
 
 use crate::config::NotifyConfig;
 use crate::orders::state::{self, Action};

@@ -321,7 +321,7 @@ pub struct CompleteIn {
     pub minutes: i32,
     #[validate(length(max = 500, message = "备注最多 500 个字"))]
     pub note: Option<String>,
-    /// 完成照片引用，最多 9 张
+    /// 完成照片地址（https://），最多 9 张
     #[validate(length(max = 9, message = "最多 9 张照片"))]
     #[serde(default)]
     pub photos: Vec<String>,

@@ -55,19 +55,28 @@ pub struct PlaceOrderIn {
     pub contact_phone: Option<String>,
     /// 希望服务的时间
     pub preferred_time: Option<DateTime<Utc>>,
-    /// 照片引用，最多 9 张
+    /// 照片地址（https://），最多 9 张
     #[validate(length(max = 9, message = "最多 9 张照片"))]
     #[serde(default)]
     pub photos: Vec<String>,
 }
 
+/// Every photo reference is one the public may safely be shown (see [`crate::media`]).
 pub fn check_photos(field: &str, photos: &[String]) -> AppResult<()> {
-    match photos.iter().position(|p| p.is_empty() || p.len() > 256) {
-        Some(i) => Err(AppError::validation(vec![FieldError {
-            field: format!("{field}[{i}]"),
-            message: "照片引用为 1 到 256 个字符".into(),
-        }])),
-        None => Ok(()),
+    let errors: Vec<FieldError> = photos
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            crate::media::reference_problem(p).map(|message| FieldError {
+                field: format!("{field}[{i}]"),
+                message: message.into(),
+            })
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(errors))
     }
 }
 

@@ -308,8 +308,7 @@ pub async fn may_claim(
     }
     if let Some(pool) = o.pool_region_id {
         let pool = crate::regions::find(conn, pool).await?;
-        let home = p.home(conn).await?;
-        let lives_there = home.is_some_and(|h| h.path.starts_with(&pool.path));
+        let lives_there = p.lives_in(&pool.path);
         let member_there = p
             .grants
             .iter()

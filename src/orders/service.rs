@@ -356,12 +356,11 @@ pub async fn place(
         return Ok((first, false));
     }
     let target = crate::regions::find(&state.db, new.region_id).await?;
-    let home = p.home(&state.db).await?;
     let placeable = matches!(
         target.kind,
         RegionKind::Community | RegionKind::Grid | RegionKind::Building
     );
-    if !placeable || !home.is_some_and(|h| h.path.starts_with(&target.path)) {
+    if !placeable || !crate::residences::may_order_at(&state.db, p, &target).await? {
         return Err(AppError::new(ErrorCode::OrderRegionInvalid));
     }
     if let Some(item_id) = new.service_item_id {

@@ -1,17 +1,19 @@
 //! 晒单 and 评单 statistics: public, redacted views of finished work.
 
 use crate::api::{Id, Page, PageQuery, cut};
-use crate::error::{AppResult, Problem};
+use crate::auth::Principal;
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::pii::{mask_name, redact_digits};
 use crate::state::AppState;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
+use entity::role_grant::Role;
 use entity::service_order::{self, OrderStatus};
 use entity::{region, service_item, unit, user};
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::{Expr, Func, Order};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// 晒单：一条已完成的服务（已脱敏：无电话、无门牌、居民姓名打码）
 #[derive(Debug, Serialize, ToSchema)]
@@ -125,6 +127,7 @@ pub async fn showcase(
 pub struct RatingStat {
     /// 党员或单位 id
     pub id: Id,
+    /// 单位名称；党员姓名（未登录或非本区域工作人员看到的是打码姓名，如“吴**”）
     pub name: String,
     /// 完成的订单数
     pub orders: i64,
@@ -136,95 +139,184 @@ pub struct RatingStat {
     pub minutes: i64,
 }
 
-/// 评单统计
+/// 区域评单汇总
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RatingSummary {
+    /// 已结单的订单数
+    pub orders: i64,
+    /// 其中有评分的订单数
+    pub rated: i64,
+    /// 平均评分（保留两位小数）；没有评分为 null
+    pub average_rating: Option<f64>,
+    /// 计入时间银行的服务总分钟数
+    pub minutes: i64,
+}
+
+/// 评单统计：区域汇总与一页排名
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RatingStatsOut {
-    pub members: Vec<RatingStat>,
-    pub units: Vec<RatingStat>,
+    pub summary: RatingSummary,
+    /// 本页的党员或单位，平均评分高者在前，同分时完成订单多者在前
+    pub items: Vec<RatingStat>,
+    /// 下一页游标（不透明字符串）；为 null 表示没有更多
+    pub next_cursor: Option<String>,
+}
+
+/// 排名对象
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RatedBy {
+    /// 党员
+    #[default]
+    Member,
+    /// 驻区单位
+    Unit,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RatingsQuery {
+    /// 按党员（member，默认）或驻区单位（unit）排名
+    pub by: Option<RatedBy>,
+    /// 上一页返回的 next_cursor（不透明）；首页不传
+    pub cursor: Option<String>,
+    /// 每页条数，默认 20，最大 100
+    pub limit: Option<u64>,
 }
 
 type Row = (Option<i64>, i64, i64, Option<i64>, Option<i64>);
 
+/// Minutes credited; orders closed before credits were kept count what was reported.
+fn credited() -> Expr {
+    Expr::from(Func::coalesce([
+        Expr::col(service_order::Column::CreditedMinutes),
+        Expr::col(service_order::Column::Minutes),
+    ]))
+}
+
+fn average(rated: i64, sum: Option<i64>) -> Option<f64> {
+    (rated > 0).then(|| (sum.unwrap_or(0) as f64 * 100.0 / rated as f64).round() / 100.0)
+}
+
 /// 评单统计
 ///
-/// 区域内已完成服务的评分，按党员和单位汇总，高分在前。
+/// 区域内已完成服务的评分：先是汇总，再按党员（或单位）高分在前分页列出，均由数据库计算。
+/// 除该区域的社区工作者外，党员姓名打码。
 #[utoipa::path(
     tag = "晒单",
-    params(("id" = String, Path, description = "区域 id")),
+    params(("id" = String, Path, description = "区域 id"), RatingsQuery),
+    security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "评单统计（无需登录）", body = RatingStatsOut),
+        (status = 200, description = "评单统计（无需登录；未登录时党员姓名打码）", body = RatingStatsOut),
+        (status = 400, description = "`INVALID_QUERY`：游标无效", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "区域不存在", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/regions/{id}/ratings")]
-pub async fn ratings(state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<RatingStatsOut>> {
+pub async fn ratings(
+    state: web::Data<AppState>,
+    p: Option<Principal>,
+    id: web::Path<i64>,
+    q: web::Query<RatingsQuery>,
+) -> AppResult<web::Json<RatingStatsOut>> {
     let root = crate::regions::find(&state.db, id.into_inner()).await?;
-    // Minutes credited; orders closed before credits were kept count what was reported.
-    let credited = Expr::from(Func::coalesce([
-        Expr::col(service_order::Column::CreditedMinutes),
-        Expr::col(service_order::Column::Minutes),
-    ]));
-    let grouped = |by: service_order::Column| {
+    let page = PageQuery {
+        cursor: q.cursor.clone(),
+        limit: q.limit,
+    };
+    let offset = match page.cursor.as_deref() {
+        None | Some("") => 0,
+        Some(c) => c
+            .parse::<u64>()
+            .ok()
+            .filter(|o| *o <= 1_000_000)
+            .ok_or_else(|| AppError::new(ErrorCode::InvalidQuery).with_detail("cursor 无效"))?,
+    };
+    let closed = || {
         service_order::Entity::find()
             .select_only()
-            .column(by)
-            .column_as(service_order::Column::Id.count(), "orders")
-            .column_as(service_order::Column::Rating.count(), "rated")
-            .column_as(service_order::Column::Rating.sum(), "rating_sum")
-            .column_as(Expr::from(Func::sum(credited.clone())), "minutes")
             .filter(super::placed_in(&root))
             .filter(service_order::Column::Status.eq(OrderStatus::Closed))
-            .filter(by.is_not_null())
-            .group_by(by)
-            .into_tuple::<Row>()
     };
-    let members = grouped(service_order::Column::AssigneeId).all(&state.db).await?;
-    let units = grouped(service_order::Column::UnitId).all(&state.db).await?;
-    let member_names = user::Entity::find()
-        .filter(user::Column::Id.is_in(members.iter().filter_map(|r| r.0)))
-        .all(&state.db)
-        .await?;
-    let unit_names = unit::Entity::find()
-        .filter(unit::Column::Id.is_in(units.iter().filter_map(|r| r.0)))
-        .all(&state.db)
-        .await?;
-    let stat = |(id, orders, rated, sum, minutes): Row, name: String| RatingStat {
-        id: Id(id.unwrap_or_default()),
-        name,
+    let (orders, rated, sum, minutes) = closed()
+        .column_as(service_order::Column::Id.count(), "orders")
+        .column_as(service_order::Column::Rating.count(), "rated")
+        .column_as(service_order::Column::Rating.sum(), "rating_sum")
+        .column_as(Expr::from(Func::sum(credited())), "minutes")
+        .into_tuple::<(i64, i64, Option<i64>, Option<i64>)>()
+        .one(&state.db)
+        .await?
+        .unwrap_or_default();
+    let summary = RatingSummary {
         orders,
         rated,
-        average_rating: (rated > 0).then(|| (sum.unwrap_or(0) as f64 * 100.0 / rated as f64).round() / 100.0),
+        average_rating: average(rated, sum),
         minutes: minutes.unwrap_or(0),
     };
-    let mut members: Vec<RatingStat> = members
-        .into_iter()
-        .map(|r| {
-            let name = member_names
-                .iter()
-                .find(|u| Some(u.id) == r.0)
-                .map(|u| u.name.clone())
-                .unwrap_or_default();
-            stat(r, name)
-        })
-        .collect();
-    let mut units: Vec<RatingStat> = units
-        .into_iter()
-        .map(|r| {
-            let name = unit_names
-                .iter()
-                .find(|u| Some(u.id) == r.0)
-                .map(|u| u.name.clone())
-                .unwrap_or_default();
-            stat(r, name)
-        })
-        .collect();
-    let best = |a: &RatingStat, b: &RatingStat| {
-        b.average_rating
-            .unwrap_or(0.0)
-            .total_cmp(&a.average_rating.unwrap_or(0.0))
-            .then(b.orders.cmp(&a.orders))
+    let by = match q.by.unwrap_or_default() {
+        RatedBy::Member => service_order::Column::AssigneeId,
+        RatedBy::Unit => service_order::Column::UnitId,
     };
-    members.sort_by(best);
-    units.sort_by(best);
-    Ok(web::Json(RatingStatsOut { members, units }))
+    let limit = page.limit();
+    let mut rows = closed()
+        .column(by)
+        .column_as(service_order::Column::Id.count(), "orders")
+        .column_as(service_order::Column::Rating.count(), "rated")
+        .column_as(service_order::Column::Rating.sum(), "rating_sum")
+        .column_as(Expr::from(Func::sum(credited())), "minutes")
+        .filter(by.is_not_null())
+        .group_by(by)
+        .order_by(
+            Expr::cust("COALESCE(SUM(rating) * 1.0 / NULLIF(COUNT(rating), 0), 0)"),
+            Order::Desc,
+        )
+        .order_by(Expr::cust("COUNT(id)"), Order::Desc)
+        .order_by(by, Order::Asc)
+        .offset(offset)
+        .limit(limit + 1)
+        .into_tuple::<Row>()
+        .all(&state.db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let ids = rows.iter().filter_map(|r| r.0);
+    let names: Vec<(i64, String)> = match q.by.unwrap_or_default() {
+        RatedBy::Member => {
+            let full = p.is_some_and(|p| p.covers(&root.path, &[Role::Staff]));
+            user::Entity::find()
+                .filter(user::Column::Id.is_in(ids))
+                .all(&state.db)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, if full { u.name } else { mask_name(&u.name) }))
+                .collect()
+        }
+        RatedBy::Unit => unit::Entity::find()
+            .filter(unit::Column::Id.is_in(ids))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect(),
+    };
+    let items = rows
+        .into_iter()
+        .map(|(id, orders, rated, sum, minutes)| RatingStat {
+            id: Id(id.unwrap_or_default()),
+            name: names
+                .iter()
+                .find(|(n, _)| Some(*n) == id)
+                .map(|(_, name)| name.clone())
+                .unwrap_or_default(),
+            orders,
+            rated,
+            average_rating: average(rated, sum),
+            minutes: minutes.unwrap_or(0),
+        })
+        .collect();
+    Ok(web::Json(RatingStatsOut {
+        summary,
+        items,
+        next_cursor: more.then(|| (offset + limit).to_string()),
+    }))
 }

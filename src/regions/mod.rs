@@ -116,7 +116,7 @@ pub async fn community_seen_by(
     let community = community_of(conn, &r)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    p.see_community(conn, &community).await?;
+    p.see_community(&community)?;
     Ok(community)
 }
 

@@ -102,7 +102,7 @@ pub async fn list(
             GrantOut {
                 id: Id(g.id),
                 user: u
-                    .map(|u| UserOut::new(u, &state.pii))
+                    .map(|u| UserOut::seen_by(u, &state.pii, &access.principal))
                     .unwrap_or_else(|| UserOut::gone(g.user_id)),
                 role: g.role,
                 region_id: Id(g.region_id),
@@ -172,6 +172,7 @@ pub async fn grant(
         }
         (_, None) => None,
     };
+    let txn = crate::db::begin_write(&state.db).await?;
     let g = role_grant::ActiveModel {
         user_id: Set(grantee.id),
         region_id: Set(target.id),
@@ -181,16 +182,21 @@ pub async fn grant(
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await
     .map_err(|e| match e.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::RoleAlreadyGranted),
         _ => e.into(),
     })?;
+    // Granting `resident` is confirming a residence: a pending declaration here is settled by it.
+    if g.role == Role::Resident {
+        crate::residences::confirm_by_grant(&txn, grantee.id, &target, p.id()).await?;
+    }
+    txn.commit().await?;
     tracing::info!(grant_id = g.id, by = p.id(), user_id = grantee.id, region_id = target.id, role = ?g.role, "role granted");
     Ok(HttpResponse::Created().json(GrantOut {
         id: Id(g.id),
-        user: UserOut::new(&grantee, &state.pii),
+        user: UserOut::seen_by(&grantee, &state.pii, &p),
         role: g.role,
         region_id: Id(target.id),
         region_name: target.name,

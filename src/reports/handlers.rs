@@ -74,8 +74,7 @@ pub async fn submit(
     if community.kind != RegionKind::Community {
         return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("须向社区报到"));
     }
-    let home = p.home(&state.db).await?;
-    if !home.is_some_and(|h| h.path.starts_with(&community.path)) {
+    if !p.lives_in(&community.path) {
         return Err(AppError::new(ErrorCode::NotResidentHere));
     }
     if let Some(unit_id) = body.unit_id

@@ -169,7 +169,7 @@ pub async fn get_store(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<StoreOut>> {
     let at = locate(&state.db, id.into_inner()).await?;
-    p.see_community(&state.db, &at.community).await?;
+    p.see_community(&at.community)?;
     Ok(web::Json(at.store.into()))
 }
 
@@ -240,7 +240,7 @@ pub struct GoodsOut {
     pub store_id: Id,
     pub name: String,
     pub description: String,
-    /// 图片地址（https:// 或小程序云存储 cloud://）
+    /// 图片地址（https://）
     pub image_url: Option<String>,
     /// 兑换价（绿币）
     pub price_coins: i64,
@@ -273,15 +273,6 @@ impl From<goods::Model> for GoodsOut {
     }
 }
 
-fn valid_image(url: &str) -> Result<(), validator::ValidationError> {
-    if url.starts_with("https://") || url.starts_with("cloud://") {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("image_url")
-            .with_message("图片须为 https:// 或 cloud:// 地址".into()))
-    }
-}
-
 /// 上架商品
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -294,7 +285,7 @@ pub struct GoodsIn {
     pub description: String,
     #[validate(
         length(max = 500, message = "图片地址最多 500 个字符"),
-        custom(function = "valid_image")
+        custom(function = "crate::media::valid_reference")
     )]
     pub image_url: Option<String>,
     /// 兑换价（绿币）
@@ -412,7 +403,7 @@ pub async fn list_goods(
     id: web::Path<i64>,
 ) -> AppResult<web::Json<Vec<GoodsOut>>> {
     let at = locate(&state.db, id.into_inner()).await?;
-    p.see_community(&state.db, &at.community).await?;
+    p.see_community(&at.community)?;
     let mut q = goods::Entity::find()
         .filter(goods::Column::StoreId.eq(at.store.id))
         .order_by_asc(goods::Column::Id);
@@ -464,7 +455,7 @@ pub struct GoodsPatch {
     pub description: Option<String>,
     #[validate(
         length(max = 500, message = "图片地址最多 500 个字符"),
-        custom(function = "valid_image")
+        custom(function = "crate::media::valid_reference")
     )]
     pub image_url: Option<String>,
     /// 新兑换价（已下的兑换按原价）

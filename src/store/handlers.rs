@@ -158,8 +158,8 @@ pub async fn redeem(
         }
     }
     let at = locate(&state.db, b.store_id.0).await?;
-    p.see_community(&state.db, &at.community).await?;
-    if !p.belongs_to(&state.db, &at.community).await? {
+    p.see_community(&at.community)?;
+    if !p.belongs_to(&at.community) {
         return Err(AppError::new(ErrorCode::Forbidden).with_detail("只能在自己所在社区的爱心超市兑换"));
     }
     let wants: Vec<Want> = b

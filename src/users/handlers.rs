@@ -40,13 +40,13 @@ pub struct ResidenceIn {
 
 /// 设置居住地
 ///
-/// 选择网格或楼栋，成为该处的居民。
+/// 选择网格或楼栋申报居住地。经该处工作人员确认前，只能在该处下单；不会改变工作人员授予的角色。
 #[utoipa::path(
     tag = "我的",
     request_body = ResidenceIn,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "已更新", body = MeOut),
+        (status = 200, description = "已申报（`residence.status` 为 pending，社区确认后为 confirmed）", body = MeOut),
         (status = 404, description = "区域不存在", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`REGION_KIND_INVALID`：须为网格或楼栋", body = Problem, content_type = "application/problem+json"),
     )
@@ -138,7 +138,8 @@ pub struct LookupIn {
 
 /// 按手机号查找用户
 ///
-/// 供工作者和管理员授予角色时使用；按调用者限次。
+/// 供工作者和管理员授予角色时使用：只能找到在自己管辖区域内有角色或申报了居住地的人，
+/// 其他人与不存在的手机号一样答复 `USER_NOT_FOUND`；按调用者限次。
 #[utoipa::path(
     tag = "我的",
     request_body = LookupIn,
@@ -146,7 +147,7 @@ pub struct LookupIn {
     responses(
         (status = 200, description = "找到的用户（手机号脱敏）", body = UserOut),
         (status = 403, description = "仅社区工作者和管理员可查", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`USER_NOT_FOUND`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`USER_NOT_FOUND`：无此手机号，或此人不在你管辖的区域", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`RATE_LIMITED`", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -165,8 +166,5 @@ pub async fn lookup(
     }
     let minute = std::time::Duration::from_secs(60);
     crate::ratelimit::hit(&state.kv, &format!("lookup:{}", p.id()), 30, minute).await?;
-    let u = super::find_by_phone(&state.db, &state.pii, &body.0.phone)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::UserNotFound))?;
-    Ok(web::Json(UserOut::new(&u, &state.pii)))
+    Ok(web::Json(super::lookup(&state, &p, &body.0.phone).await?))
 }

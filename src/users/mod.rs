@@ -7,6 +7,7 @@ use crate::pii::{Pii, mask_phone};
 use crate::state::AppState;
 use chrono::Utc;
 use entity::region::{self, RegionKind};
+use entity::residence::ResidenceStatus;
 use entity::role_grant::{self, Role};
 use entity::user;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr};
@@ -21,17 +22,36 @@ pub struct UserOut {
     pub name: String,
     /// 脱敏手机号，如 `138****1234`；未绑定为 null
     pub phone_masked: Option<String>,
-    /// 是否为系统管理员（可管理全部区域）
-    pub is_system_admin: bool,
+    /// 是否为系统管理员（可管理全部区域）；仅返回给本人和系统管理员
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_system_admin: Option<bool>,
 }
 
 impl UserOut {
+    /// Another person, as anyone but a system admin sees them.
     pub fn new(u: &user::Model, pii: &Pii) -> UserOut {
         UserOut {
             id: Id(u.id),
             name: u.name.clone(),
             phone_masked: phone_of(u, pii).map(|p| mask_phone(&p)),
-            is_system_admin: u.is_system_admin,
+            is_system_admin: None,
+        }
+    }
+
+    /// The person as `viewer` sees them: only system admins and the person learn who is one.
+    pub fn seen_by(u: &user::Model, pii: &Pii, viewer: &Principal) -> UserOut {
+        let shown = viewer.is_system_admin() || viewer.id() == u.id;
+        UserOut {
+            is_system_admin: shown.then_some(u.is_system_admin),
+            ..UserOut::new(u, pii)
+        }
+    }
+
+    /// The person themselves.
+    pub fn own(u: &user::Model, pii: &Pii) -> UserOut {
+        UserOut {
+            is_system_admin: Some(u.is_system_admin),
+            ..UserOut::new(u, pii)
         }
     }
 }
@@ -43,7 +63,7 @@ impl UserOut {
             id: Id(id),
             name: String::new(),
             phone_masked: None,
-            is_system_admin: false,
+            is_system_admin: None,
         }
     }
 }
@@ -250,13 +270,19 @@ pub struct RoleOut {
     pub unit_id: Option<Id>,
 }
 
-/// 居住地
+/// 居住地（最近一次申报）
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ResidenceOut {
+    /// 申报 id
+    pub id: Id,
     pub region_id: Id,
     pub region_name: String,
-    /// 详细地址（仅本人可见）
+    /// 详细地址（本人和该处社区工作者可见）
     pub address: Option<String>,
+    /// pending：待社区确认，仅可在此下单；confirmed：已确认，可使用本社区的服务目录、爱心超市等；rejected：已驳回
+    pub status: ResidenceStatus,
+    /// 审核意见
+    pub review_note: Option<String>,
 }
 
 /// 当前用户（本人可见完整手机号）
@@ -273,11 +299,12 @@ pub struct MeOut {
 }
 
 pub async fn me(state: &AppState, p: &Principal) -> AppResult<MeOut> {
+    let declared = crate::residences::latest(&state.db, p.id()).await?;
     let region_ids: Vec<i64> = p
         .grants
         .iter()
         .map(|g| g.region_id)
-        .chain(p.user.residence_region_id)
+        .chain(declared.as_ref().map(|r| r.region_id))
         .collect();
     let regions = region::Entity::find()
         .filter(region::Column::Id.is_in(region_ids))
@@ -298,14 +325,17 @@ pub async fn me(state: &AppState, p: &Principal) -> AppResult<MeOut> {
             })
         })
         .collect();
-    let residence = p.user.residence_region_id.and_then(region).map(|r| ResidenceOut {
-        region_id: Id(r.id),
-        region_name: r.name.clone(),
-        address: p.user.residence_address.clone(),
+    let residence = declared.map(|d| ResidenceOut {
+        id: Id(d.id),
+        region_id: Id(d.region_id),
+        region_name: region(d.region_id).map(|r| r.name.clone()).unwrap_or_default(),
+        address: Some(d.address),
+        status: d.status,
+        review_note: d.review_note,
     });
     let balances = crate::ledger::balances(&state.db, p.id()).await?;
     Ok(MeOut {
-        user: UserOut::new(&p.user, &state.pii),
+        user: UserOut::own(&p.user, &state.pii),
         phone: phone_of(&p.user, &state.pii),
         roles,
         residence,
@@ -313,37 +343,46 @@ pub async fn me(state: &AppState, p: &Principal) -> AppResult<MeOut> {
     })
 }
 
-/// Sets where the caller lives (a grid or building) and makes them a resident there.
+/// Records where the caller lives (a grid or building); staff there confirm it.
 pub async fn set_residence(state: &AppState, p: &Principal, region_id: i64, address: &str) -> AppResult<()> {
     let target = crate::regions::find(&state.db, region_id).await?;
-    if !matches!(target.kind, RegionKind::Grid | RegionKind::Building) {
-        return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("居住地须为网格或楼栋"));
-    }
     let txn = crate::db::begin_write(&state.db).await?;
-    let mut a: user::ActiveModel = p.user.clone().into();
-    a.residence_region_id = Set(Some(target.id));
-    a.residence_address = Set(Some(address.to_owned()));
-    a.updated_at = Set(Utc::now());
-    a.update(&txn).await?;
-    // One residence, one resident role: it moves with the person.
-    role_grant::Entity::delete_many()
-        .filter(role_grant::Column::UserId.eq(p.id()))
-        .filter(role_grant::Column::Role.eq(Role::Resident))
-        .exec(&txn)
-        .await?;
-    role_grant::ActiveModel {
-        user_id: Set(p.id()),
-        region_id: Set(target.id),
-        role: Set(Role::Resident),
-        unit_id: Set(None),
-        granted_by: Set(Some(p.id())),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    crate::residences::declare(&txn, p, &target, address).await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The person with this phone, if the caller may find them: system admins find anyone; admins
+/// and staff find people with a role, or a declaration awaiting review, in their subtree.
+/// Anyone else is answered exactly like a phone no one has.
+pub async fn lookup(state: &AppState, p: &Principal, phone: &str) -> AppResult<UserOut> {
+    let not_found = || AppError::new(ErrorCode::UserNotFound);
+    let u = find_by_phone(&state.db, &state.pii, phone)
+        .await?
+        .ok_or_else(not_found)?;
+    if !p.is_system_admin() && !within_reach(state, p, u.id).await? {
+        return Err(not_found());
+    }
+    Ok(UserOut::seen_by(&u, &state.pii, p))
+}
+
+async fn within_reach(state: &AppState, p: &Principal, user_id: i64) -> AppResult<bool> {
+    let scopes: Vec<&str> = p
+        .grants
+        .iter()
+        .filter(|g| matches!(g.role, Role::Admin | Role::Staff))
+        .map(|g| g.region_path.as_str())
+        .collect();
+    let theirs = crate::auth::principal::load_for(state, user_id).await?;
+    let home = crate::residences::declared_home(&state.db, user_id).await?;
+    let places = theirs
+        .grants
+        .iter()
+        .map(|g| g.region_path.as_str())
+        .chain(home.as_ref().map(|h| h.path.as_str()));
+    Ok(places
+        .into_iter()
+        .any(|place| scopes.iter().any(|s| place.starts_with(s))))
 }
 
 pub mod handlers;

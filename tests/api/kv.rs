@@ -253,3 +253,64 @@ async fn redis_prefixes_keep_deployments_apart() {
     assert_eq!(a.get("k").await.unwrap().as_deref(), Some("a"));
     delete_redis_prefix(&url, &p1);
 }
+
+#[tokio::test]
+async fn subscribers_of_a_channel_share_one_redis_subscription() {
+    let Some(url) = test_redis_url() else {
+        eprintln!("skipped: TEST_REDIS_URL is not set");
+        return;
+    };
+    let prefix = format!("linli-test:{}:", random_hex(6));
+    let kv = Kv::connect(Some(&url), &prefix).await.unwrap();
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let channel = format!("{prefix}region:7");
+    let mut numsub = async || {
+        let counts: Vec<(String, i64)> = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(&channel)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        counts[0].1
+    };
+    let mut subs = Vec::new();
+    for _ in 0..3 {
+        subs.push(kv.subscribe("region:7").await.unwrap());
+    }
+    assert_eq!(numsub().await, 1, "three consoles, one Redis subscription");
+    kv.publish("region:7", "hello").await.unwrap();
+    for sub in &mut subs {
+        let got = tokio::time::timeout(Duration::from_secs(5), sub.recv()).await;
+        assert_eq!(got.unwrap().as_deref(), Some("hello"));
+    }
+
+    drop(subs);
+    kv.publish("region:7", "anyone?").await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while numsub().await != 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the subscription outlived its listeners"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    delete_redis_prefix(&url, &prefix);
+}
+
+#[tokio::test]
+async fn expire_renews_a_lease_and_never_creates_a_key() {
+    for b in backends().await {
+        let (kv, name) = (&b.kv, b.kv.backend());
+        kv.expire("absent", Duration::from_secs(30)).await.unwrap();
+        assert_eq!(kv.get("absent").await.unwrap(), None, "{name}");
+        kv.incr("lease", Duration::from_millis(200)).await.unwrap();
+        kv.expire("lease", Duration::from_secs(30)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        assert_eq!(
+            kv.get("lease").await.unwrap().as_deref(),
+            Some("1"),
+            "{name}: renewed past its first window"
+        );
+    }
+}

@@ -376,3 +376,142 @@ async fn whoever_must_act_or_loses_the_order_is_told() {
     want.sort();
     assert_eq!(recipients(&app, &o).await, want);
 }
+
+/// Reads a stream until the server ends it; everything it sent.
+async fn read_to_end(res: &mut reqwest::Response) -> String {
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, res.chunk()).await {
+            Ok(Ok(Some(bytes))) => seen.push_str(&String::from_utf8_lossy(&bytes)),
+            Ok(Ok(None)) => return seen,
+            other => panic!("the stream did not end; got {seen:?} then {other:?}"),
+        }
+    }
+}
+
+async fn events_status(app: &TestApp, who: &Session, region: &str) -> u16 {
+    app.get_as(&format!("/api/v1/regions/{region}/events"), &who.token)
+        .await
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_console_stream_ends_when_the_role_is_revoked_or_the_token_logged_out() {
+    let app = spawn_app_with(&[("EVENTS_CHECK_SECS", "1")], |_| {}).await;
+    let w = world::build(&app).await;
+    let mut revoked = console(&app, &w.staff_a, &w.comm_a).await;
+    let mut logged_out = console(&app, &w.staff_b, &w.comm_b).await;
+    wait_for(&mut revoked, ": connected").await;
+    wait_for(&mut logged_out, ": connected").await;
+
+    let grants = ok_json(
+        app.get_as(&format!("/api/v1/regions/{}/roles", w.comm_a), &w.admin.token)
+            .await,
+        200,
+    )
+    .await;
+    let grant = grants["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["role"] == "staff" && g["user"]["id"] == w.staff_a.user_id)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/regions/{}/roles/{grant}", w.comm_a);
+    let res = app.call("DELETE", &path, Some(&w.admin.token), None).await;
+    assert_eq!(res.status(), 204);
+    let res = app
+        .post_as("/api/v1/auth/logout", &w.staff_b.token, json!({}))
+        .await;
+    assert_eq!(res.status(), 204);
+
+    let end = read_to_end(&mut revoked).await;
+    assert!(
+        end.contains("event: end\ndata: {\"reason\":\"forbidden\"}"),
+        "{end}"
+    );
+    let end = read_to_end(&mut logged_out).await;
+    assert!(
+        end.contains("event: end\ndata: {\"reason\":\"logged_out\"}"),
+        "{end}"
+    );
+}
+
+#[tokio::test]
+async fn a_console_stream_ends_when_its_access_token_expires() {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+    // Checks are far apart: expiry alone must end the stream.
+    let app = spawn_app_with(&[("EVENTS_CHECK_SECS", "120")], |_| {}).await;
+    let w = world::build(&app).await;
+    let now = Utc::now().timestamp();
+    let claims = json!({"iss": "linli", "aud": "linli-api", "sub": w.staff_a.user_id, "exp": now + 2,
+                        "iat": now, "nbf": now, "jti": "short-lived", "typ": "access"});
+    let token = encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(crate::helpers::TEST_JWT_SECRET.as_bytes()),
+    )
+    .unwrap();
+    let short = Session {
+        token,
+        ..w.staff_a.clone()
+    };
+    let mut stream = console(&app, &short, &w.comm_a).await;
+    let end = read_to_end(&mut stream).await;
+    assert!(
+        end.starts_with(": connected") && end.contains("{\"reason\":\"token_expired\"}"),
+        "{end}"
+    );
+}
+
+#[tokio::test]
+async fn streams_per_user_are_capped_and_given_back() {
+    let app = spawn_app_with(
+        &[("EVENTS_MAX_STREAMS_PER_USER", "2"), ("EVENTS_CHECK_SECS", "1")],
+        |_| {},
+    )
+    .await;
+    let w = world::build(&app).await;
+    let mut one = console(&app, &w.staff_a, &w.comm_a).await;
+    let mut two = console(&app, &w.staff_a, &w.grid_a).await;
+    wait_for(&mut one, ": connected").await;
+    wait_for(&mut two, ": connected").await;
+    let res = app
+        .get_as(&format!("/api/v1/regions/{}/events", w.comm_a), &w.staff_a.token)
+        .await;
+    assert_eq!(res.status(), 429);
+    assert_eq!(crate::helpers::problem(res).await["code"], "TOO_MANY_STREAMS");
+    let mut other = console(&app, &w.staff_b, &w.comm_b).await;
+    wait_for(&mut other, ": connected").await;
+
+    // A closed stream gives its place back once the server notices (at its next keep-alive).
+    drop(one);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while events_status(&app, &w.staff_a, &w.comm_a).await == 429 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the closed stream's place never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_stream_cap_holds_across_instances() {
+    if test_redis_url().is_none() {
+        eprintln!("skipped: instances share the cap through Redis (runs in the PostgreSQL + Redis suite)");
+        return;
+    }
+    let cap = [("EVENTS_MAX_STREAMS_PER_USER", "1"), ("NOTIFY_RELAY", "false")];
+    let first = spawn_app_with(&cap[..1], |_| {}).await;
+    let second = spawn_peer(&first, &cap).await;
+    let w = world::build(&first).await;
+    let mut open = console(&first, &w.staff_a, &w.comm_a).await;
+    wait_for(&mut open, ": connected").await;
+    assert_eq!(events_status(&second, &w.staff_a, &w.comm_a).await, 429);
+}

@@ -75,7 +75,7 @@ async fn assigned_order_lives_to_closed_and_owes_an_award_once() {
             .bearer_auth(&w.resident_a.token)
             .header("Idempotency-Key", "order-1")
             .json(&json!({"region_id": w.grid_a, "service_item_id": item, "title": "修水管", "address": "1 单元 101",
-                          "contact_phone": "13912345678", "photos": ["media/1.jpg"]}))
+                          "contact_phone": "13912345678", "photos": ["https://img.example.cn/1.jpg"]}))
             .send()
     };
     let first = ok_json(req().await.unwrap(), 201).await;
@@ -898,7 +898,13 @@ async fn lists_by_point_of_view() {
 }
 
 async fn finish(app: &TestApp, w: &World, item: Option<&str>, rating: Option<i64>) -> String {
-    let o = completed(app, w, item, json!({"minutes": 40, "photos": ["media/done.jpg"]})).await;
+    let o = completed(
+        app,
+        w,
+        item,
+        json!({"minutes": 40, "photos": ["https://img.example.cn/done.jpg"]}),
+    )
+    .await;
     match rating {
         Some(r) => {
             step(
@@ -943,7 +949,7 @@ async fn showcase_is_public_redacted_and_ratings_add_up() {
     assert_eq!(oldest["resident"], "和***");
     assert_eq!(oldest["member"], "和平党员");
     assert_eq!(oldest["service_item"], "疏通下水道");
-    assert_eq!(oldest["photos"], json!(["media/done.jpg"]));
+    assert_eq!(oldest["photos"], json!(["https://img.example.cn/done.jpg"]));
     assert_eq!(oldest["region_name"], "和平一网格");
     let other = ok_json(
         app.get(&format!("/api/v1/regions/{}/showcase", w.comm_b)).await,
@@ -957,15 +963,106 @@ async fn showcase_is_public_redacted_and_ratings_add_up() {
         200,
     )
     .await;
-    let m = &stats["members"][0];
+    let sum = &stats["summary"];
+    assert_eq!(
+        (
+            sum["orders"].as_i64(),
+            sum["rated"].as_i64(),
+            sum["minutes"].as_i64()
+        ),
+        (Some(3), Some(2), Some(120))
+    );
+    assert_eq!(sum["average_rating"], 4.5);
+    let m = &stats["items"][0];
     assert_eq!(m["id"], w.member_a.user_id);
     assert_eq!(
         (m["orders"].as_i64(), m["rated"].as_i64(), m["minutes"].as_i64()),
         (Some(3), Some(2), Some(120))
     );
     assert_eq!(m["average_rating"], 4.5);
-    assert!(stats["units"].as_array().unwrap().is_empty());
+    assert_eq!(m["name"], "和***", "the public sees masked names");
+    let units = ok_json(
+        app.get(&format!("/api/v1/regions/{}/ratings?by=unit", w.street))
+            .await,
+        200,
+    )
+    .await;
+    assert!(units["items"].as_array().unwrap().is_empty());
     assert_eq!(app.get("/api/v1/regions/999999/showcase").await.status(), 404);
+}
+
+/// The ratings list comes a page at a time; only staff over the region see members' full names.
+#[tokio::test]
+async fn ratings_page_best_first_and_name_members_only_to_staff() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    finish(&app, &w, None, Some(5)).await;
+    let second = app.login("13800000012", "吴小明").await;
+    world::grant(&app, &w.staff_a.token, &w.comm_a, &second.user_id, "member").await;
+    let o = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
+    let assign = json!({"mode": "assign", "member_id": second.user_id});
+    step(&app, &w.staff_a, &o, "dispatch", assign, "assigned").await;
+    for (a, s) in [("accept", "claimed"), ("start", "in_service")] {
+        step(&app, &second, &o, a, json!({}), s).await;
+    }
+    step(&app, &second, &o, "complete", json!({"minutes": 30}), "completed").await;
+    step(&app, &w.resident_a, &o, "confirm", json!({"rating": 3}), "closed").await;
+
+    let url = format!("/api/v1/regions/{}/ratings?limit=1", w.comm_a);
+    let first = ok_json(app.get(&url).await, 200).await;
+    assert_eq!(first["summary"]["orders"], 2);
+    assert_eq!(first["summary"]["average_rating"], 4.0);
+    assert_eq!(first["items"].as_array().unwrap().len(), 1);
+    assert_eq!(first["items"][0]["id"], w.member_a.user_id);
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    let next = ok_json(app.get(&format!("{url}&cursor={cursor}")).await, 200).await;
+    assert_eq!(next["items"][0]["id"], second.user_id);
+    assert_eq!(next["items"][0]["name"], "吴**");
+    assert!(next["next_cursor"].is_null());
+
+    let staff_view = ok_json(
+        app.get_as(&format!("{url}&cursor={cursor}"), &w.staff_a.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(staff_view["items"][0]["name"], "吴小明");
+    let other_staff = ok_json(
+        app.get_as(&format!("{url}&cursor={cursor}"), &w.staff_b.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(other_staff["items"][0]["name"], "吴**");
+    let res = app.get(&format!("{url}&cursor=not-a-cursor")).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["code"], "INVALID_QUERY");
+}
+
+/// Public text hides phone numbers however they are typed.
+#[tokio::test]
+async fn showcase_hides_full_width_and_spaced_phone_numbers() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let o = completed(&app, &w, None, json!({"minutes": 10})).await;
+    let comment = "满意！有事找我１３８ １２３４-５６７８或 139 1234 5678";
+    step(
+        &app,
+        &w.resident_a,
+        &o,
+        "confirm",
+        json!({"rating": 5, "comment": comment}),
+        "closed",
+    )
+    .await;
+    let feed = ok_json(
+        app.get(&format!("/api/v1/regions/{}/showcase", w.comm_a)).await,
+        200,
+    )
+    .await;
+    let shown = feed["items"][0]["comment"].as_str().unwrap();
+    assert!(!shown.chars().any(|c| c.is_numeric()), "{shown}");
+    assert!(shown.starts_with("满意！有事找我"), "{shown}");
 }
 
 #[tokio::test]
@@ -1191,15 +1288,58 @@ pub async fn completed_after(
     complete: Value,
     worked: Duration,
 ) -> String {
+    let o = in_service(app, w, item).await;
+    started_ago(app, &o, worked).await;
+    step(app, &w.member_a, &o, "complete", complete, "completed").await;
+    o
+}
+
+async fn in_service(app: &TestApp, w: &World, item: Option<&str>) -> String {
     let o = id(&place(app, &w.resident_a, &w.grid_a, item).await);
     let assign = json!({"mode": "assign", "member_id": w.member_a.user_id});
     step(app, &w.staff_a, &o, "dispatch", assign, "assigned").await;
     for (a, s) in [("accept", "claimed"), ("start", "in_service")] {
         step(app, &w.member_a, &o, a, json!({}), s).await;
     }
-    started_ago(app, &o, worked).await;
-    step(app, &w.member_a, &o, "complete", complete, "completed").await;
     o
+}
+
+/// Photos are shown to the public: only `https://` references, refused by field otherwise.
+#[tokio::test]
+async fn photo_references_other_than_https_are_refused_by_field() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let o = in_service(&app, &w, None).await;
+    for bad in [
+        "javascript:alert(1)",
+        "http://img.example.cn/a.jpg",
+        "data:image/png;base64,AAAA",
+        "cloud://env/a.jpg",
+        "media/1.jpg",
+    ] {
+        let photos = json!(["https://img.example.cn/ok.jpg", bad]);
+        let res = app
+            .post_as(
+                "/api/v1/orders",
+                &w.resident_a.token,
+                json!({"region_id": w.grid_a, "title": "t", "address": "a", "photos": photos}),
+            )
+            .await;
+        assert_eq!(res.status(), 400, "{bad}");
+        let p = problem(res).await;
+        assert_eq!(p["code"], "VALIDATION_FAILED", "{bad}");
+        assert_eq!(p["errors"][0]["field"], "photos[1]", "{bad}");
+        let res = act(
+            &app,
+            &w.member_a,
+            &o,
+            "complete",
+            json!({"minutes": 5, "photos": [bad]}),
+        )
+        .await;
+        assert_eq!(res.status(), 400, "{bad}");
+        assert_eq!(problem(res).await["errors"][0]["field"], "photos[0]", "{bad}");
+    }
 }
 
 /// Moves an in-service order's start back in time, as if the member had been working since.

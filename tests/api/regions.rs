@@ -232,35 +232,3 @@ async fn moving_a_grid_carries_its_subtree_and_changes_who_governs_it() {
         assert_eq!(problem(res).await["code"], code);
     }
 }
-
-#[tokio::test]
-async fn residence_must_be_a_grid_or_building_and_makes_a_resident() {
-    let app = spawn_app().await;
-    let w = world::build(&app).await;
-    let res = app
-        .call(
-            "PUT",
-            "/api/v1/me/residence",
-            Some(&w.resident_a.token),
-            Some(json!({"region_id": w.comm_a, "address": "x"})),
-        )
-        .await;
-    assert_eq!(res.status(), 422);
-    assert_eq!(problem(res).await["code"], "REGION_KIND_INVALID");
-    let me = ok_json(app.get_as("/api/v1/me", &w.resident_a.token).await, 200).await;
-    assert_eq!(me["residence"]["region_id"], w.grid_a);
-    assert_eq!(me["residence"]["address"], "1 单元 101");
-    let roles: Vec<(&str, &str)> = me["roles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["role"].as_str().unwrap(), r["region_name"].as_str().unwrap()))
-        .collect();
-    assert_eq!(roles, [("resident", "和平一网格")]);
-
-    // Moving house moves the resident role.
-    world::live_in(&app, &w.resident_a, &w.grid_b).await;
-    let me = ok_json(app.get_as("/api/v1/me", &w.resident_a.token).await, 200).await;
-    assert_eq!(me["roles"].as_array().unwrap().len(), 1);
-    assert_eq!(me["roles"][0]["region_id"], w.grid_b);
-}

@@ -72,7 +72,14 @@ async fn a_member_reports_where_they_live_and_staff_approve_once() {
         "NOT_RESIDENT_HERE",
         "no residence yet"
     );
-    world::live_in(&app, &newcomer, &w.grid_a).await;
+    let declared = world::declare(&app, &newcomer, &w.grid_a).await;
+    let res = report(&app, &newcomer.token, &w.comm_a, None).await;
+    assert_eq!(
+        problem(res).await["code"],
+        "NOT_RESIDENT_HERE",
+        "a residence staff have not confirmed yet"
+    );
+    world::confirm(&app, &w.staff_a, declared["id"].as_str().unwrap()).await;
     let res = report(&app, &newcomer.token, &w.comm_b, None).await;
     assert_eq!(
         problem(res).await["code"],

@@ -872,14 +872,32 @@ async fn restocks_are_recorded_not_overwritten() {
         )
         .await;
     assert_eq!(problem(res).await["code"], "GOODS_NAME_TAKEN");
-    let res = app
-        .post_as(
-            &format!("/api/v1/stores/{}/goods", s.store),
-            &w.staff_a.token,
-            json!({"name": "图", "price_coins": 3, "image_url": "http://x/y.png"}),
-        )
-        .await;
-    assert_eq!(problem(res).await["errors"][0]["field"], "image_url");
+    for bad in [
+        "http://x/y.png",
+        "javascript:alert(1)",
+        "data:image/png;base64,AA",
+        "cloud://e/y.png",
+    ] {
+        let res = app
+            .post_as(
+                &format!("/api/v1/stores/{}/goods", s.store),
+                &w.staff_a.token,
+                json!({"name": "图", "price_coins": 3, "image_url": bad}),
+            )
+            .await;
+        assert_eq!(res.status(), 400, "{bad}");
+        assert_eq!(problem(res).await["errors"][0]["field"], "image_url", "{bad}");
+        let res = app
+            .call(
+                "PATCH",
+                &format!("/api/v1/goods/{}", s.soap),
+                Some(&w.staff_a.token),
+                Some(json!({"image_url": bad})),
+            )
+            .await;
+        assert_eq!(res.status(), 400, "{bad}");
+        assert_eq!(problem(res).await["errors"][0]["field"], "image_url", "{bad}");
+    }
     let res = app
         .post_as(
             &format!("/api/v1/regions/{}/stores", w.comm_a),
@@ -914,7 +932,7 @@ async fn crowd(app: &TestApp, w: &World, n: usize, amount: i64) -> Vec<Session> 
     for chunk in (0..n).collect::<Vec<_>>().chunks(25) {
         let batch = chunk.iter().map(|i| async move {
             let who = app.login(&format!("1370000{i:04}"), "抢购居民").await;
-            world::live_in(app, &who, &w.grid_a).await;
+            world::live_in(app, &who, &w.grid_a, &w.staff_a).await;
             coins(app, &w.staff_a, &w.comm_a, &who.user_id, amount).await;
             who
         });

@@ -43,7 +43,8 @@ pub async fn grant(app: &TestApp, token: &str, region: &str, user_id: &str, role
     ok_json(res, 201).await
 }
 
-pub async fn live_in(app: &TestApp, who: &Session, region: &str) {
+/// Declares where `who` lives; answers the declaration (pending until staff confirm it).
+pub async fn declare(app: &TestApp, who: &Session, region: &str) -> Value {
     let res = app
         .call(
             "PUT",
@@ -52,7 +53,27 @@ pub async fn live_in(app: &TestApp, who: &Session, region: &str) {
             Some(json!({"region_id": region, "address": "1 单元 101"})),
         )
         .await;
-    ok_json(res, 200).await;
+    ok_json(res, 200).await["residence"].clone()
+}
+
+/// `staff` confirms a pending declaration.
+pub async fn confirm(app: &TestApp, staff: &Session, residence_id: &str) -> Value {
+    let res = app
+        .post_as(
+            &format!("/api/v1/residences/{residence_id}/confirm"),
+            &staff.token,
+            json!({}),
+        )
+        .await;
+    ok_json(res, 200).await
+}
+
+/// `who` declares where they live and `staff` there confirm it.
+pub async fn live_in(app: &TestApp, who: &Session, region: &str, staff: &Session) {
+    let declared = declare(app, who, region).await;
+    if declared["status"] == "pending" {
+        confirm(app, staff, declared["id"].as_str().unwrap()).await;
+    }
 }
 
 pub async fn build(app: &TestApp) -> World {
@@ -73,9 +94,9 @@ pub async fn build(app: &TestApp) -> World {
     let member_a = app.login("13800000011", "和平党员").await;
     let resident_a = app.login("13800000021", "和平居民").await;
     let resident_b = app.login("13800000022", "团结居民").await;
-    live_in(app, &member_a, &grid_a).await;
-    live_in(app, &resident_a, &grid_a).await;
-    live_in(app, &resident_b, &grid_b).await;
+    live_in(app, &member_a, &grid_a, &staff_a).await;
+    live_in(app, &resident_a, &grid_a, &staff_a).await;
+    live_in(app, &resident_b, &grid_b, &staff_b).await;
     grant(app, &staff_a.token, &comm_a, &member_a.user_id, "member").await;
 
     World {
