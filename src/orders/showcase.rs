@@ -28,7 +28,7 @@ pub struct ShowcaseOut {
     pub region_name: String,
     /// 居民（打码），如“张**”
     pub resident: String,
-    /// 服务的党员
+    /// 服务的党员（打码），如“李**”
     pub member: Option<String>,
     /// 计入时间银行的服务分钟数
     pub minutes: Option<i32>,
@@ -107,7 +107,7 @@ pub async fn showcase(
                     .map(|r| r.name.clone())
                     .unwrap_or_default(),
                 resident: mask_name(&name(o.resident_id)),
-                member: o.assignee_id.map(name),
+                member: o.assignee_id.map(|id| mask_name(&name(id))),
                 minutes: o.credited_minutes.or(o.minutes),
                 rating: o.rating,
                 comment: o.comment.as_deref().map(redact_digits),
