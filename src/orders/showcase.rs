@@ -2,6 +2,7 @@
 
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::error::{AppResult, Problem};
+use crate::extract::{ApiQuery, PathId};
 use crate::pii::{mask_name, redact_digits};
 use crate::state::AppState;
 use actix_web::{get, web};
@@ -49,8 +50,8 @@ pub struct ShowcaseOut {
 #[get("/regions/{id}/showcase")]
 pub async fn showcase(
     state: web::Data<AppState>,
-    id: web::Path<i64>,
-    q: web::Query<PageQuery>,
+    id: PathId,
+    q: ApiQuery<PageQuery>,
 ) -> AppResult<web::Json<Page<ShowcaseOut>>> {
     let root = crate::regions::find(&state.db, id.into_inner()).await?;
     let mut query = service_order::Entity::find()
@@ -152,7 +153,7 @@ type Row = (Option<i64>, i64, i64, Option<i64>, Option<i64>);
     )
 )]
 #[get("/regions/{id}/ratings")]
-pub async fn ratings(state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<RatingStatsOut>> {
+pub async fn ratings(state: web::Data<AppState>, id: PathId) -> AppResult<web::Json<RatingStatsOut>> {
     let root = crate::regions::find(&state.db, id.into_inner()).await?;
     let grouped = |by: service_order::Column| {
         service_order::Entity::find()

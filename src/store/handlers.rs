@@ -7,7 +7,7 @@ use super::{Located, locate};
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode, FieldError, Problem};
-use crate::extract::{ApiJson, decode, require_json};
+use crate::extract::{ApiJson, ApiQuery, PathId, decode, require_json};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -109,7 +109,7 @@ fn render(state: &AppState, full: Full, store: &store::Model, view: View) -> Red
 pub struct WantIn {
     pub goods_id: Id,
     #[validate(range(min = 1, max = 99, message = "数量为 1 到 99"))]
-    #[schema(example = 1)]
+    #[schema(example = 1, minimum = 1, maximum = 99)]
     pub quantity: i32,
 }
 
@@ -120,6 +120,7 @@ pub struct RedeemIn {
     pub store_id: Id,
     /// 要兑换的商品，每种商品一项
     #[validate(length(min = 1, max = 20, message = "请选择 1 到 20 种商品"), nested)]
+    #[schema(min_items = 1, max_items = 20)]
     pub items: Vec<WantIn>,
 }
 
@@ -147,6 +148,7 @@ pub async fn redeem(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     require_json(&req)?;
+    crate::idempotency::required_key(&req)?;
     let b: RedeemIn = decode(&body)?;
     let mut seen = HashSet::new();
     for (i, w) in b.items.iter().enumerate() {
@@ -223,7 +225,7 @@ async fn find(state: &AppState, id: i64) -> AppResult<redemption::Model> {
 pub async fn cancel(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
 ) -> AppResult<web::Json<RedemptionOut>> {
     let r = find(&state, *id).await?;
     if r.buyer_id != p.id() {
@@ -236,14 +238,18 @@ pub async fn cancel(
     Ok(web::Json(render(&state, done, &at.store, View::Buyer)))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct RedemptionQuery {
     /// 按状态筛选
     pub status: Option<RedemptionStatus>,
-    /// 上一页返回的 next_cursor；首页不传
+    /// 不透明游标：原样传回上一页的 next_cursor；首页不传
+    #[param(pattern = "^[0-9]{0,18}$")]
+    #[validate(custom(function = "crate::api::valid_cursor"))]
     pub cursor: Option<String>,
-    /// 每页条数，默认 20，最大 100
+    /// 每页条数，默认 20
+    #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = 1, max = 100, message = "limit 为 1 到 100"))]
     pub limit: Option<u64>,
 }
 
@@ -305,7 +311,7 @@ async fn page_of(
 pub async fn my_redemptions(
     state: web::Data<AppState>,
     p: Principal,
-    q: web::Query<RedemptionQuery>,
+    q: ApiQuery<RedemptionQuery>,
 ) -> AppResult<web::Json<Page<RedemptionOut>>> {
     let (fulls, next_cursor) = page_of(
         &state,
@@ -344,8 +350,8 @@ pub async fn my_redemptions(
 pub async fn store_redemptions(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
-    q: web::Query<RedemptionQuery>,
+    id: PathId,
+    q: ApiQuery<RedemptionQuery>,
 ) -> AppResult<web::Json<Page<RedemptionOut>>> {
     let at = locate(&state.db, *id).await?;
     at.counter(&p)?;
@@ -391,7 +397,7 @@ async fn counter_view(state: &AppState, full: Full, at: &Located) -> AppResult<R
 pub async fn get_redemption(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
 ) -> AppResult<web::Json<RedemptionOut>> {
     let r = find(&state, *id).await?;
     let at = locate(&state.db, r.store_id).await?;
@@ -409,7 +415,7 @@ pub async fn get_redemption(
 pub struct PickupIn {
     /// 兑换人出示的 6 位取货码，或扫描取货二维码得到的内容
     #[validate(length(min = 1, max = 200, message = "请输入取货码"))]
-    #[schema(example = "042917")]
+    #[schema(example = "042917", min_length = 1, max_length = 200)]
     pub code: String,
 }
 
@@ -437,7 +443,7 @@ const RECENT_PICKUP_MINS: i64 = 30;
 pub async fn pick_up(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
     body: ApiJson<PickupIn>,
 ) -> AppResult<web::Json<RedemptionOut>> {
     let at = locate(&state.db, *id).await?;

@@ -865,7 +865,8 @@ async fn lists_by_point_of_view() {
         .await;
     assert_eq!(res.status(), 404);
     let res = app.get_as("/api/v1/orders?scope=region", &w.staff_a.token).await;
-    assert_eq!(problem(res).await["code"], "INVALID_QUERY");
+    assert_eq!(res.status(), 422);
+    assert_eq!(problem(res).await["code"], "SCOPE_TARGET_REQUIRED");
     let counts = ok_json(
         app.get_as(
             &format!("/api/v1/regions/{}/order-counts", w.comm_a),

@@ -307,7 +307,9 @@ async fn redeem_pick_up_and_settle() {
             &s.clerk.token,
         )
         .await;
-    assert_eq!(problem(bad).await["code"], "INVALID_QUERY");
+    let bad = problem(bad).await;
+    assert_eq!(bad["code"], "VALIDATION_FAILED");
+    assert_eq!(bad["errors"][0]["field"], "month");
     assert_reconciled(&app, &w).await;
 }
 
