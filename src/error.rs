@@ -99,6 +99,7 @@ error_codes! {
     StoreUnavailable = "STORE_UNAVAILABLE" => UNPROCESSABLE_ENTITY, "该爱心超市暂停兑换";
     GoodsUnavailable = "GOODS_UNAVAILABLE" => UNPROCESSABLE_ENTITY, "商品不存在或已下架";
     OutOfStock = "OUT_OF_STOCK" => CONFLICT, "商品库存不足";
+    GoodsRepeated = "GOODS_REPEATED" => UNPROCESSABLE_ENTITY, "同一商品请合并为一项";
     GoodsChanged = "GOODS_CHANGED" => CONFLICT, "商品信息刚刚更新，请刷新后重试";
     LimitExceeded = "LIMIT_EXCEEDED" => UNPROCESSABLE_ENTITY, "超过每人每月限兑数量";
     PickupCodeInvalid = "PICKUP_CODE_INVALID" => UNPROCESSABLE_ENTITY, "取货码不正确";

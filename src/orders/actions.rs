@@ -308,7 +308,7 @@ pub struct CompleteIn {
     /// 完成照片引用，最多 9 张
     #[validate(length(max = 9, message = "最多 9 张照片"))]
     #[serde(default)]
-    #[schema(max_items = 9)]
+    #[schema(max_items = 9, value_type = Vec<super::handlers::PhotoRef>)]
     pub photos: Vec<String>,
 }
 

@@ -60,12 +60,29 @@ pub struct PlaceOrderIn {
     /// 照片引用，最多 9 张
     #[validate(length(max = 9, message = "最多 9 张照片"))]
     #[serde(default)]
-    #[schema(max_items = 9)]
+    #[schema(max_items = 9, value_type = Vec<PhotoRef>)]
     pub photos: Vec<String>,
 }
 
+/// One photo reference in a request, 1 to 256 characters (checked by [`check_photos`]).
+pub struct PhotoRef;
+
+impl utoipa::PartialSchema for PhotoRef {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .min_length(Some(1))
+            .max_length(Some(256))
+            .into()
+    }
+}
+impl ToSchema for PhotoRef {}
+
 pub fn check_photos(field: &str, photos: &[String]) -> AppResult<()> {
-    match photos.iter().position(|p| p.is_empty() || p.len() > 256) {
+    match photos
+        .iter()
+        .position(|p| p.is_empty() || p.chars().count() > 256)
+    {
         Some(i) => Err(AppError::validation(vec![FieldError {
             field: format!("{field}[{i}]"),
             message: "照片引用为 1 到 256 个字符".into(),

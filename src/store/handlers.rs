@@ -137,7 +137,7 @@ pub struct RedeemIn {
         (status = 403, description = "不是该社区的居民或志愿者", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "爱心超市不存在或不在你的社区", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`OUT_OF_STOCK`、`INSUFFICIENT_BALANCE`、`GOODS_CHANGED`（兑换价刚调整，可用同一幂等键重试）或 `IDEMPOTENCY_KEY_IN_FLIGHT`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`LIMIT_EXCEEDED`、`GOODS_UNAVAILABLE`、`STORE_UNAVAILABLE` 或 `IDEMPOTENCY_KEY_REUSED`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`GOODS_REPEATED`（同一商品出现两次）、`LIMIT_EXCEEDED`、`GOODS_UNAVAILABLE`、`STORE_UNAVAILABLE` 或 `IDEMPOTENCY_KEY_REUSED`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/redemptions")]
@@ -153,10 +153,12 @@ pub async fn redeem(
     let mut seen = HashSet::new();
     for (i, w) in b.items.iter().enumerate() {
         if !seen.insert(w.goods_id) {
-            return Err(AppError::validation(vec![FieldError {
+            let mut err = AppError::new(ErrorCode::GoodsRepeated);
+            err.errors.push(FieldError {
                 field: format!("items[{i}].goods_id"),
                 message: "同一商品请合并为一项".into(),
-            }]));
+            });
+            return Err(err);
         }
     }
     let at = locate(&state.db, b.store_id.0).await?;
