@@ -88,7 +88,7 @@ step "st run --checks all (max $MAX_EXAMPLES examples per operation, ${TIMEOUT}s
 start=$(date +%s)
 set +e
 timeout "$TIMEOUT" "$ROOT/venv/bin/st" --config-file "$RUN/schemathesis.toml" run "$BASE/api-docs/openapi.json" \
-  --checks all --max-examples "$MAX_EXAMPLES" --workers 2 --request-timeout 10 \
+  --checks all --max-examples "$MAX_EXAMPLES" --workers 2 --request-timeout 30 \
   ${CONTRACT_SEED:+--seed "$CONTRACT_SEED"} --no-color \
   --report junit --report-dir "$RUN/report"
 status=$?
