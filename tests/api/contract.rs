@@ -169,3 +169,18 @@ async fn bodies_are_read_as_json_schema_reads_them() {
         .await;
     assert_eq!(refusal(res).await.0, 400);
 }
+
+#[tokio::test]
+async fn a_unit_for_a_role_that_has_none_is_a_business_refusal() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let res = app
+        .post_as(
+            &format!("/api/v1/regions/{}/roles", w.comm_a),
+            &w.admin.token,
+            json!({"user_id": w.resident_a.user_id, "role": "staff", "unit_id": "1"}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(problem(res).await["code"], "UNIT_NOT_APPLICABLE");
+}
