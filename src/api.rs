@@ -1,13 +1,41 @@
 //! Shapes shared by every endpoint: string ids, cursor pages.
 
 use crate::error::{AppError, ErrorCode};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 /// An id on the wire: a decimal string (JavaScript numbers cannot hold every 64-bit id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ToSchema)]
-#[schema(value_type = String, example = "42")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Id(pub i64);
+
+/// The spec's pattern for an id; [`parse_id`] accepts exactly these strings.
+pub const ID_PATTERN: &str = "^[1-9][0-9]{0,17}$";
+
+/// A positive decimal without sign or leading zeros, at most 18 digits (every id fits).
+pub fn parse_id(s: &str) -> Option<i64> {
+    let canonical =
+        (1..=18).contains(&s.len()) && !s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit());
+    canonical.then(|| s.parse().ok()).flatten()
+}
+
+/// The schema of an id, in bodies, answers and path or query parameters alike.
+pub fn id_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .pattern(Some(ID_PATTERN))
+        .examples(["42"])
+        .build()
+}
+
+impl utoipa::PartialSchema for Id {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        id_schema().into()
+    }
+}
+impl ToSchema for Id {}
 
 impl Serialize for Id {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -18,9 +46,7 @@ impl Serialize for Id {
 impl<'de> Deserialize<'de> for Id {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        s.parse::<i64>()
-            .ok()
-            .filter(|v| *v > 0)
+        parse_id(&s)
             .map(Id)
             .ok_or_else(|| serde::de::Error::custom("not an id"))
     }
@@ -36,12 +62,17 @@ pub const MAX_LIMIT: u64 = 100;
 const DEFAULT_LIMIT: u64 = 20;
 
 /// Cursor pagination: pass back `next_cursor` as `cursor` for the next page.
-#[derive(Debug, Deserialize, IntoParams)]
+/// Query structs that page repeat `cursor` and `limit` with these attributes.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// 上一页返回的 next_cursor；首页不传
+    /// 不透明游标：原样传回上一页的 next_cursor；首页不传
+    #[param(pattern = "^[0-9]{0,18}$")]
+    #[validate(custom(function = "valid_cursor"))]
     pub cursor: Option<String>,
-    /// 每页条数，默认 20，最大 100
+    /// 每页条数，默认 20
+    #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = 1, max = 100, message = "limit 为 1 到 100"))]
     pub limit: Option<u64>,
 }
 
@@ -94,6 +125,26 @@ pub fn cut<R>(rows: &mut Vec<R>, limit: u64, id: impl Fn(&R) -> i64) -> Option<S
         rows.last().map(|r| id(r).to_string())
     } else {
         None
+    }
+}
+
+/// Validator: a cursor as this server hands them out (the spec's pattern `^[0-9]{0,18}$`).
+pub fn valid_cursor(cursor: &str) -> Result<(), validator::ValidationError> {
+    if cursor.len() <= 18 && cursor.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("cursor")
+            .with_message("cursor 无效，请原样传回 next_cursor".into()))
+    }
+}
+
+/// Validator: an instant RFC 3339 can write (a four-digit year), which every backend stores.
+pub fn sane_instant(at: &DateTime<Utc>) -> Result<(), validator::ValidationError> {
+    if (0..=9999).contains(&at.year()) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("instant")
+            .with_message("时间的年份须为四位数（0000 到 9999）".into()))
     }
 }
 

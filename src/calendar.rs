@@ -25,10 +25,12 @@ pub fn month_of(now: DateTime<Utc>) -> String {
     now.with_timezone(&china()).format("%Y-%m").to_string()
 }
 
-/// The instants a `YYYY-MM` month starts and ends (exclusive) in China; `None` if malformed.
+/// The instants a `YYYY-MM` month (years 1900 to 9999) starts and ends (exclusive) in China;
+/// `None` if malformed or out of range.
 pub fn month_bounds(month: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let (y, m) = month.split_once('-')?;
-    if y.len() != 4 || m.len() != 2 {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(y, 4) || !digits(m, 2) || y < "1900" {
         return None;
     }
     let first = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)?;
@@ -38,6 +40,15 @@ pub fn month_bounds(month: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)?
     };
     Some((local_midnight(first), local_midnight(next)))
+}
+
+/// Validator: a month [`month_bounds`] understands.
+pub fn valid_month(month: &str) -> Result<(), validator::ValidationError> {
+    match month_bounds(month) {
+        Some(_) => Ok(()),
+        None => Err(validator::ValidationError::new("month")
+            .with_message("月份格式为 YYYY-MM，年份 1900 到 9999".into())),
+    }
 }
 
 #[cfg(test)]

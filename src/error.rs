@@ -44,6 +44,7 @@ error_codes! {
     MalformedJson = "MALFORMED_JSON" => BAD_REQUEST, "请求体不是有效的 JSON";
     ValidationFailed = "VALIDATION_FAILED" => BAD_REQUEST, "提交的内容有误，请检查后重试";
     InvalidQuery = "INVALID_QUERY" => BAD_REQUEST, "查询参数有误";
+    ScopeTargetRequired = "SCOPE_TARGET_REQUIRED" => UNPROCESSABLE_ENTITY, "请指定要查看的区域或单位";
     Unauthorized = "UNAUTHORIZED" => UNAUTHORIZED, "请先登录";
     TokenExpired = "TOKEN_EXPIRED" => UNAUTHORIZED, "登录已过期，请刷新";
     FreshLoginRequired = "FRESH_LOGIN_REQUIRED" => FORBIDDEN, "为了账号安全，请重新登录后再设置密码";
@@ -72,6 +73,7 @@ error_codes! {
     RoleAlreadyGranted = "ROLE_ALREADY_GRANTED" => CONFLICT, "该用户在此区域已有这个角色";
     UserNotFound = "USER_NOT_FOUND" => NOT_FOUND, "用户不存在";
     UnitRequired = "UNIT_REQUIRED" => UNPROCESSABLE_ENTITY, "单位管理员必须指定所属驻区单位";
+    UnitNotApplicable = "UNIT_NOT_APPLICABLE" => UNPROCESSABLE_ENTITY, "只有单位管理员需要指定驻区单位";
     UnitNameTaken = "UNIT_NAME_TAKEN" => CONFLICT, "该社区已有同名驻区单位";
     NotResidentHere = "NOT_RESIDENT_HERE" => UNPROCESSABLE_ENTITY, "请先把居住地设置在该社区内并经社区确认，再进行党员报到";
     ReportExists = "REPORT_EXISTS" => CONFLICT, "你已在该社区报到，请勿重复提交";
@@ -102,6 +104,7 @@ error_codes! {
     StoreUnavailable = "STORE_UNAVAILABLE" => UNPROCESSABLE_ENTITY, "该爱心超市暂停兑换";
     GoodsUnavailable = "GOODS_UNAVAILABLE" => UNPROCESSABLE_ENTITY, "商品不存在或已下架";
     OutOfStock = "OUT_OF_STOCK" => CONFLICT, "商品库存不足";
+    GoodsRepeated = "GOODS_REPEATED" => UNPROCESSABLE_ENTITY, "同一商品请合并为一项";
     GoodsChanged = "GOODS_CHANGED" => CONFLICT, "商品信息刚刚更新，请刷新后重试";
     LimitExceeded = "LIMIT_EXCEEDED" => UNPROCESSABLE_ENTITY, "超过每人每月限兑数量";
     PickupCodeInvalid = "PICKUP_CODE_INVALID" => UNPROCESSABLE_ENTITY, "取货码不正确";

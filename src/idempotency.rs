@@ -20,7 +20,8 @@ const ABANDONED_AFTER: i64 = 60;
 const WAIT_STEP: Duration = Duration::from_millis(20);
 const WAIT_STEPS: usize = 150;
 
-fn required_key(req: &HttpRequest) -> AppResult<String> {
+/// The `Idempotency-Key` header; handlers check it first, before any lookup can answer 404.
+pub fn required_key(req: &HttpRequest) -> AppResult<String> {
     match req.headers().get(HEADER).map(|v| v.to_str()) {
         None => Err(AppError::new(ErrorCode::IdempotencyKeyRequired)),
         Some(Ok(k)) if !k.is_empty() && k.len() <= 64 && k.bytes().all(|b| b.is_ascii_graphic()) => {

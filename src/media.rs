@@ -1,13 +1,34 @@
 //! References to pictures that others will see (order photos, goods pictures). One check for
 //! all of them: today only `https://` URLs; server-issued media ids join here with uploads.
 
-/// Longest reference accepted.
+/// Longest reference accepted, in characters.
 pub const MAX_REFERENCE_LEN: usize = 500;
+
+/// [`reference_problem`]'s rule as the spec states it (ECMA-262), so a client that follows the
+/// spec is never refused.
+pub const REFERENCE_PATTERN: &str =
+    r#"^[Hh][Tt][Tt][Pp][Ss]://[^\s\x00-\x1f\x7f-\x9f"'<>\\`/?#@]+([/?#][^\s\x00-\x1f\x7f-\x9f"'<>\\`]*)?$"#;
+
+/// One picture reference in a request: an `https://` URL, 1 to 500 characters.
+pub struct Reference;
+
+impl utoipa::PartialSchema for Reference {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .min_length(Some(1))
+            .max_length(Some(MAX_REFERENCE_LEN))
+            .pattern(Some(REFERENCE_PATTERN))
+            .description(Some("图片地址：https:// 开头，1 到 500 个字符"))
+            .into()
+    }
+}
+impl utoipa::ToSchema for Reference {}
 
 /// Why a reference is refused, in words a resident can read (`None`: accepted).
 pub fn reference_problem(r: &str) -> Option<&'static str> {
     const BAD: &str = "图片须为 https:// 地址";
-    if r.is_empty() || r.len() > MAX_REFERENCE_LEN {
+    if r.is_empty() || r.chars().count() > MAX_REFERENCE_LEN {
         return Some("图片地址为 1 到 500 个字符");
     }
     let Some(rest) = r

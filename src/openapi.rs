@@ -3,7 +3,7 @@
 use crate::error::{ErrorCode, FieldError, Problem};
 use actix_web::App;
 use utoipa::OpenApi;
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
 use utoipa_actix_web::AppExt;
 
 pub const COMMITTED_PATH: &str = "openapi/openapi.json";
@@ -69,7 +69,81 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .configure(crate::routes::configure)
         .split_for_parts();
     add_default_problem(&mut doc);
+    state_edge_rules(&mut doc);
     doc
+}
+
+/// The spec's pattern for free text: the extractors refuse NUL in every string (see
+/// [`crate::extract`]); strings with a stricter pattern, a format or an enum already exclude it.
+pub const NO_NUL_PATTERN: &str = "^[^\\x00]*$";
+
+/// Rules the extractors apply to every request, stated where the spec can carry them:
+/// path ids as [`crate::extract::PathId`] reads them, and no NUL in any free string.
+fn state_edge_rules(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for param in op.parameters.iter_mut().flatten() {
+                let RefOr::T(param) = param else { continue };
+                if matches!(param.parameter_in, ParameterIn::Path) {
+                    param.schema = Some(crate::api::id_schema().into());
+                } else if param.name == crate::idempotency::HEADER {
+                    // What `idempotency::required_key` accepts.
+                    param.schema = Some(
+                        utoipa::openapi::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::Type::String)
+                            .pattern(Some("^[!-~]{1,64}$"))
+                            .into(),
+                    );
+                } else if let Some(schema) = param.schema.as_mut() {
+                    forbid_nul(schema);
+                }
+            }
+        }
+    }
+    if let Some(components) = doc.components.as_mut() {
+        for schema in components.schemas.values_mut() {
+            forbid_nul(schema);
+        }
+    }
+}
+
+fn forbid_nul(schema: &mut RefOr<Schema>) {
+    use utoipa::openapi::schema::{ArrayItems, SchemaType, Type};
+    let RefOr::T(schema) = schema else { return };
+    match schema {
+        Schema::Object(o) => {
+            let is_string = match &o.schema_type {
+                SchemaType::Type(t) => *t == Type::String,
+                SchemaType::Array(ts) => ts.contains(&Type::String),
+                SchemaType::AnyValue => false,
+            };
+            if is_string && o.pattern.is_none() && o.format.is_none() && o.enum_values.is_none() {
+                o.pattern = Some(NO_NUL_PATTERN.to_owned());
+            }
+            for prop in o.properties.values_mut() {
+                forbid_nul(prop);
+            }
+        }
+        Schema::Array(a) => {
+            if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                forbid_nul(items);
+            }
+        }
+        Schema::OneOf(one) => one.items.iter_mut().for_each(forbid_nul),
+        Schema::AllOf(all) => all.items.iter_mut().for_each(forbid_nul),
+        Schema::AnyOf(any) => any.items.iter_mut().for_each(forbid_nul),
+        _ => {}
+    }
 }
 
 /// Every operation can fail with a problem+json answer; say so once, for all of them.

@@ -57,6 +57,7 @@ async fn issue(
 #[serde(deny_unknown_fields)]
 pub struct WechatCodeIn {
     #[validate(length(min = 1, max = 128, message = "code 不能为空"))]
+    #[schema(min_length = 1, max_length = 128)]
     pub code: String,
 }
 
@@ -95,7 +96,7 @@ pub async fn wechat_login(
         (status = 200, description = "绑定成功：返回该账号的新令牌。若手机号属于已有账号（如先由社区录入的工作人员），本微信将并入该账号，请改用新令牌", body = TokensOut),
         (status = 400, description = "`WECHAT_CODE_INVALID`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`CONFLICT`：手机号已绑定其他账号", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`WECHAT_UNAVAILABLE`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`WECHAT_UNAVAILABLE` 或 `WECHAT_NOT_CONFIGURED`（未配置微信小程序）", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/wechat/phone")]
@@ -114,9 +115,10 @@ pub async fn wechat_phone(
 #[serde(deny_unknown_fields)]
 pub struct PasswordLoginIn {
     #[validate(custom(function = "valid_phone"))]
-    #[schema(example = "13800000001")]
+    #[schema(example = "13800000001", pattern = "^1[0-9]{10}$")]
     pub phone: String,
     #[validate(length(min = 1, max = 128, message = "请输入密码"))]
+    #[schema(min_length = 1, max_length = 128)]
     pub password: String,
 }
 
@@ -158,11 +160,11 @@ pub async fn password_login(
 #[serde(deny_unknown_fields)]
 pub struct DevLoginIn {
     #[validate(custom(function = "valid_phone"))]
-    #[schema(example = "13800000001")]
+    #[schema(example = "13800000001", pattern = "^1[0-9]{10}$")]
     pub phone: String,
     /// 首次登录时的姓名
     #[validate(length(min = 1, max = 32, message = "姓名为 1 到 32 个字"))]
-    #[schema(example = "张三")]
+    #[schema(example = "张三", min_length = 1, max_length = 32)]
     pub name: String,
 }
 
@@ -198,6 +200,7 @@ pub async fn dev_login(
 #[serde(deny_unknown_fields)]
 pub struct RefreshIn {
     #[validate(length(min = 1, max = 256, message = "refresh_token 不能为空"))]
+    #[schema(min_length = 1, max_length = 256)]
     pub refresh_token: String,
 }
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, validator::Validate)]
 #[into_params(parameter_in = Query)]
 pub struct GrantsQuery {
     /// 只看某位工作人员发放的
@@ -23,9 +23,13 @@ pub struct GrantsQuery {
     /// 只看某人收到的
     pub user_id: Option<Id>,
     pub asset: Option<Asset>,
-    /// 上一页返回的 next_cursor；首页不传
+    /// 不透明游标：原样传回上一页的 next_cursor；首页不传
+    #[param(pattern = "^[0-9]{0,18}$")]
+    #[validate(custom(function = "crate::api::valid_cursor"))]
     pub cursor: Option<String>,
-    /// 每页条数，默认 20，最大 100
+    /// 每页条数，默认 20
+    #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = 1, max = 100, message = "limit 为 1 到 100"))]
     pub limit: Option<u64>,
 }
 
@@ -66,7 +70,7 @@ pub struct GrantRecordOut {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "手工发放记录（审计）", body = Page<GrantRecordOut>),
-        (status = 400, description = "`INVALID_QUERY`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`VALIDATION_FAILED` 或 `INVALID_QUERY`：查询参数有误", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "需要管理员角色", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
     )
@@ -75,7 +79,7 @@ pub struct GrantRecordOut {
 pub async fn grants(
     state: web::Data<AppState>,
     access: RegionAccess<AdminRole>,
-    q: web::Query<GrantsQuery>,
+    q: crate::extract::ApiQuery<GrantsQuery>,
 ) -> AppResult<web::Json<Page<GrantRecordOut>>> {
     let db = &state.db;
     let page = PageQuery {

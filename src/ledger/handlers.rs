@@ -3,6 +3,7 @@ use super::{AccountOut, Asset};
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
@@ -10,6 +11,7 @@ use entity::{account, region, store, transfer, user};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 /// 我的余额
 ///
@@ -24,15 +26,44 @@ pub async fn accounts(state: web::Data<AppState>, p: Principal) -> AppResult<web
     Ok(web::Json(super::balances(&state.db, p.id()).await?))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct StatementQuery {
     pub asset: Option<Asset>,
-    /// award / grant / donation / redeem / reversal / expiry
-    pub kind: Option<String>,
+    pub kind: Option<TransferKind>,
+    /// 不透明游标：原样传回上一页的 next_cursor；首页不传
+    #[param(pattern = "^[0-9]{0,18}$")]
+    #[validate(custom(function = "crate::api::valid_cursor"))]
     pub cursor: Option<String>,
-    /// 每页条数，默认 20，最大 100
+    /// 每页条数，默认 20
+    #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = 1, max = 100, message = "limit 为 1 到 100"))]
     pub limit: Option<u64>,
+}
+
+/// 流水类型：award 服务奖励 / grant 发放 / donation 转赠 / redeem 兑换 / reversal 冲正 / expiry 过期
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferKind {
+    Award,
+    Grant,
+    Donation,
+    Redeem,
+    Reversal,
+    Expiry,
+}
+
+impl TransferKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransferKind::Award => "award",
+            TransferKind::Grant => "grant",
+            TransferKind::Donation => "donation",
+            TransferKind::Redeem => "redeem",
+            TransferKind::Reversal => "reversal",
+            TransferKind::Expiry => "expiry",
+        }
+    }
 }
 
 /// 对方
@@ -78,7 +109,7 @@ pub struct EntryOut {
 pub async fn transactions(
     state: web::Data<AppState>,
     p: Principal,
-    q: web::Query<StatementQuery>,
+    q: ApiQuery<StatementQuery>,
 ) -> AppResult<web::Json<Page<EntryOut>>> {
     let mine: Vec<account::Model> = account::Entity::find()
         .filter(account::Column::OwnerKind.eq("user"))
@@ -107,7 +138,7 @@ pub async fn transactions(
 pub async fn pool_transactions(
     state: web::Data<AppState>,
     access: crate::auth::RegionAccess<crate::auth::StaffRole>,
-    q: web::Query<StatementQuery>,
+    q: ApiQuery<StatementQuery>,
 ) -> AppResult<web::Json<Page<EntryOut>>> {
     let pools: Vec<account::Model> = account::Entity::find()
         .filter(account::Column::OwnerKind.eq("pool"))
@@ -136,7 +167,7 @@ async fn statement(state: &AppState, ids: Vec<i64>, q: &StatementQuery) -> AppRe
     if let Some(asset) = q.asset {
         query = query.filter(transfer::Column::Asset.eq(asset.as_str()));
     }
-    if let Some(kind) = &q.kind {
+    if let Some(kind) = q.kind {
         query = query.filter(transfer::Column::Kind.eq(kind.as_str()));
     }
     if let Some(before) = page.before_id()? {

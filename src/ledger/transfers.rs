@@ -4,7 +4,7 @@ use super::{Asset, Movement, Owner, post};
 use crate::api::Id;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::extract::decode_body;
+use crate::extract::{PathId, decode_body};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -60,8 +60,10 @@ pub struct DonationIn {
     pub to_user_id: Id,
     pub asset: Asset,
     #[validate(range(min = 1, message = "数量须为正整数"))]
+    #[schema(minimum = 1)]
     pub amount: i64,
     #[validate(length(max = 200, message = "留言最多 200 个字"))]
+    #[schema(max_length = 200)]
     pub memo: Option<String>,
 }
 
@@ -88,6 +90,7 @@ pub async fn donate(
     p: Principal,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    crate::idempotency::required_key(&req)?;
     let b: DonationIn = decode_body(&req, &body)?;
     if b.to_user_id.0 == p.id() {
         return Err(AppError::new(ErrorCode::RecipientInvalid).with_detail("不能转给自己"));
@@ -127,9 +130,11 @@ pub struct GrantIn {
     pub user_id: Id,
     pub asset: Asset,
     #[validate(range(min = 1, message = "数量须为正整数"))]
+    #[schema(minimum = 1)]
     pub amount: i64,
     /// 发放原因（审计用）
     #[validate(length(min = 1, max = 200, message = "原因为 1 到 200 个字"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub reason: String,
 }
 
@@ -172,6 +177,7 @@ pub async fn grant(
     access: crate::auth::RegionAccess<crate::auth::StaffRole>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    crate::idempotency::required_key(&req)?;
     let b: GrantIn = decode_body(&req, &body)?;
     let community = access.region;
     // Nobody mints points for themselves; the audit view shows who granted what to whom.
@@ -236,6 +242,7 @@ pub async fn grant(
 #[serde(deny_unknown_fields)]
 pub struct ReverseIn {
     #[validate(length(min = 1, max = 200, message = "原因为 1 到 200 个字"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub reason: String,
 }
 
@@ -259,12 +266,13 @@ pub async fn reverse(
     state: web::Data<AppState>,
     req: HttpRequest,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     if !p.is_system_admin() {
         return Err(AppError::new(ErrorCode::Forbidden));
     }
+    crate::idempotency::required_key(&req)?;
     let b: ReverseIn = decode_body(&req, &body)?;
     let original = transfer::Entity::find_by_id(id.into_inner())
         .one(&state.db)

@@ -21,10 +21,12 @@ use validator::Validate;
 pub struct SubscribeIn {
     /// 用户在 wx.requestSubscribeMessage 中同意的模板 id
     #[validate(length(min = 1, max = 64, message = "模板 id 为 1 到 64 个字符"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub template_id: String,
     /// 本次同意的次数（每次同意可收到一条）
     #[validate(range(min = 1, max = 10, message = "次数为 1 到 10"))]
     #[serde(default = "one")]
+    #[schema(minimum = 1, maximum = 10)]
     pub count: i32,
 }
 

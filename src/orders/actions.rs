@@ -6,7 +6,7 @@ use super::{OrderOut, member_near, orders_out, visible};
 use crate::api::Id;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, PathId};
 use crate::state::AppState;
 use actix_web::{post, web};
 use chrono::Utc;
@@ -59,6 +59,7 @@ pub struct DispatchIn {
     pub pool_region_id: Option<Id>,
     /// 只让有这项特长的党员抢
     #[validate(length(min = 1, max = 20, message = "特长为 1 到 20 个字"))]
+    #[schema(min_length = 1, max_length = 20)]
     pub skill: Option<String>,
 }
 
@@ -82,7 +83,7 @@ pub struct DispatchIn {
 pub async fn dispatch(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
     body: ApiJson<DispatchIn>,
 ) -> Json {
     let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
@@ -173,12 +174,7 @@ pub struct AcceptIn {
     )
 )]
 #[post("/orders/{id}/accept")]
-pub async fn accept(
-    state: web::Data<AppState>,
-    p: Principal,
-    id: web::Path<i64>,
-    body: ApiJson<AcceptIn>,
-) -> Json {
+pub async fn accept(state: web::Data<AppState>, p: Principal, id: PathId, body: ApiJson<AcceptIn>) -> Json {
     let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
     let now = Utc::now();
     let mut step = Step::accept(p.id(), now);
@@ -215,6 +211,7 @@ pub async fn accept(
 #[serde(deny_unknown_fields)]
 pub struct ReasonIn {
     #[validate(length(min = 1, max = 200, message = "原因为 1 到 200 个字"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub reason: String,
 }
 
@@ -233,12 +230,7 @@ pub struct ReasonIn {
     )
 )]
 #[post("/orders/{id}/decline")]
-pub async fn decline(
-    state: web::Data<AppState>,
-    p: Principal,
-    id: web::Path<i64>,
-    body: ApiJson<ReasonIn>,
-) -> Json {
+pub async fn decline(state: web::Data<AppState>, p: Principal, id: PathId, body: ApiJson<ReasonIn>) -> Json {
     let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
     if !(standing.assignee || (standing.unit_admin && order.assignee_id.is_none())) {
         return Err(forbidden("只有被指派的党员或单位可以退回"));
@@ -264,7 +256,7 @@ pub async fn decline(
     )
 )]
 #[post("/orders/{id}/claim")]
-pub async fn claim(state: web::Data<AppState>, p: Principal, id: web::Path<i64>) -> Json {
+pub async fn claim(state: web::Data<AppState>, p: Principal, id: PathId) -> Json {
     let order = service::find(&state.db, id.into_inner()).await?;
     let owner = crate::regions::find(&state.db, order.region_id).await?;
     if order.status != OrderStatus::Published {
@@ -302,7 +294,7 @@ pub async fn claim(state: web::Data<AppState>, p: Principal, id: web::Path<i64>)
     )
 )]
 #[post("/orders/{id}/start")]
-pub async fn start(state: web::Data<AppState>, p: Principal, id: web::Path<i64>) -> Json {
+pub async fn start(state: web::Data<AppState>, p: Principal, id: PathId) -> Json {
     let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
     if !standing.assignee {
         return Err(forbidden("只有接单党员可以开始服务"));
@@ -317,13 +309,15 @@ pub struct CompleteIn {
     /// 党员申报的服务分钟数。计入时间银行的分钟数不超过服务项目的上限，也不超过从开始服务到完成
     /// 的实际时长（向上取整到分钟）加宽限 `ORDER_MINUTES_SLACK_MINS`
     #[validate(range(min = 1, max = 1440, message = "分钟数为 1 到 1440"))]
-    #[schema(example = 45)]
+    #[schema(example = 45, minimum = 1, maximum = 1440)]
     pub minutes: i32,
     #[validate(length(max = 500, message = "备注最多 500 个字"))]
+    #[schema(max_length = 500)]
     pub note: Option<String>,
     /// 完成照片地址（https://），最多 9 张
     #[validate(length(max = 9, message = "最多 9 张照片"))]
     #[serde(default)]
+    #[schema(max_items = 9, value_type = Vec<crate::media::Reference>)]
     pub photos: Vec<String>,
 }
 
@@ -345,7 +339,7 @@ pub struct CompleteIn {
 pub async fn complete(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
     body: ApiJson<CompleteIn>,
 ) -> Json {
     let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
@@ -376,11 +370,13 @@ pub async fn complete(
 pub struct ConfirmIn {
     /// 1–5 星
     #[validate(range(min = 1, max = 5, message = "评分为 1 到 5 星"))]
+    #[schema(minimum = 1, maximum = 5)]
     pub rating: i16,
     /// 是否满意，默认满意。不满意（false）或评分不超过 2 星时订单转入回访（under_review），
     /// 由社区工作者处理后才结算
     pub satisfied: Option<bool>,
     #[validate(length(max = 500, message = "评价最多 500 个字"))]
+    #[schema(max_length = 500)]
     pub comment: Option<String>,
 }
 
@@ -400,12 +396,7 @@ pub struct ConfirmIn {
     )
 )]
 #[post("/orders/{id}/confirm")]
-pub async fn confirm(
-    state: web::Data<AppState>,
-    p: Principal,
-    id: web::Path<i64>,
-    body: ApiJson<ConfirmIn>,
-) -> Json {
+pub async fn confirm(state: web::Data<AppState>, p: Principal, id: PathId, body: ApiJson<ConfirmIn>) -> Json {
     let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
     if !standing.resident {
         return Err(forbidden("只有下单居民可以评价"));
@@ -425,6 +416,7 @@ pub async fn confirm(
 #[serde(deny_unknown_fields)]
 pub struct CancelIn {
     #[validate(length(max = 200, message = "原因最多 200 个字"))]
+    #[schema(max_length = 200)]
     pub reason: Option<String>,
 }
 
@@ -443,12 +435,7 @@ pub struct CancelIn {
     )
 )]
 #[post("/orders/{id}/cancel")]
-pub async fn cancel(
-    state: web::Data<AppState>,
-    p: Principal,
-    id: web::Path<i64>,
-    body: ApiJson<CancelIn>,
-) -> Json {
+pub async fn cancel(state: web::Data<AppState>, p: Principal, id: PathId, body: ApiJson<CancelIn>) -> Json {
     let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
     if !standing.resident {
         return Err(forbidden("只有下单居民可以取消"));
@@ -477,12 +464,7 @@ pub async fn cancel(
     )
 )]
 #[post("/orders/{id}/reject")]
-pub async fn reject(
-    state: web::Data<AppState>,
-    p: Principal,
-    id: web::Path<i64>,
-    body: ApiJson<ReasonIn>,
-) -> Json {
+pub async fn reject(state: web::Data<AppState>, p: Principal, id: PathId, body: ApiJson<ReasonIn>) -> Json {
     let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
     if !standing.dispatcher {
         return Err(forbidden("只有负责该区域的社区工作者可以驳回"));
@@ -512,12 +494,7 @@ pub async fn reject(
     )
 )]
 #[post("/orders/{id}/escalate")]
-pub async fn escalate(
-    state: web::Data<AppState>,
-    p: Principal,
-    id: web::Path<i64>,
-    body: ApiJson<ReasonIn>,
-) -> Json {
+pub async fn escalate(state: web::Data<AppState>, p: Principal, id: PathId, body: ApiJson<ReasonIn>) -> Json {
     let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
     if !standing.dispatcher {
         return Err(forbidden("只有负责该区域的社区工作者或网格员可以上报"));

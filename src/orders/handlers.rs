@@ -3,7 +3,7 @@ use super::{OrderDetailOut, OrderOut, orders_out, timeline, visible};
 use crate::api::{Id, Page, PageQuery, cut, valid_phone};
 use crate::auth::{Principal, RegionAccess, StaffRole};
 use crate::error::{AppError, AppResult, ErrorCode, FieldError, Problem};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
@@ -42,22 +42,25 @@ pub struct PlaceOrderIn {
     /// 服务项目（可选）
     pub service_item_id: Option<Id>,
     #[validate(length(min = 1, max = 60, message = "标题为 1 到 60 个字"))]
-    #[schema(example = "厨房下水道堵了")]
+    #[schema(example = "厨房下水道堵了", min_length = 1, max_length = 60)]
     pub title: String,
     #[validate(length(max = 1000, message = "描述最多 1000 个字"))]
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub description: String,
     #[validate(length(min = 1, max = 200, message = "地址为 1 到 200 个字"))]
-    #[schema(example = "3 号楼 2 单元 502")]
+    #[schema(example = "3 号楼 2 单元 502", min_length = 1, max_length = 200)]
     pub address: String,
     /// 联系电话（加密保存）
     #[validate(custom(function = "valid_phone"))]
+    #[schema(pattern = "^1[0-9]{10}$")]
     pub contact_phone: Option<String>,
     /// 希望服务的时间
     pub preferred_time: Option<DateTime<Utc>>,
     /// 照片地址（https://），最多 9 张
     #[validate(length(max = 9, message = "最多 9 张照片"))]
     #[serde(default)]
+    #[schema(max_items = 9, value_type = Vec<crate::media::Reference>)]
     pub photos: Vec<String>,
 }
 
@@ -141,7 +144,7 @@ pub async fn place(
 pub async fn get(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
 ) -> AppResult<web::Json<OrderDetailOut>> {
     let (order, _) = visible(&state.db, &p, id.into_inner()).await?;
     let events = timeline(&state.db, order.id).await?;
@@ -168,7 +171,7 @@ pub enum Scope {
     Unit,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// 视角，默认 mine
@@ -181,11 +184,18 @@ pub struct ListQuery {
     /// 只看某党员接的单（scope=region）
     pub member_id: Option<Id>,
     /// 下单时间不早于
+    #[validate(custom(function = "crate::api::sane_instant"))]
     pub from: Option<DateTime<Utc>>,
     /// 下单时间早于
+    #[validate(custom(function = "crate::api::sane_instant"))]
     pub to: Option<DateTime<Utc>>,
+    /// 不透明游标：原样传回上一页的 next_cursor；首页不传
+    #[param(pattern = "^[0-9]{0,18}$")]
+    #[validate(custom(function = "crate::api::valid_cursor"))]
     pub cursor: Option<String>,
-    /// 每页条数，默认 20，最大 100
+    /// 每页条数，默认 20
+    #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = 1, max = 100, message = "limit 为 1 到 100"))]
     pub limit: Option<u64>,
 }
 
@@ -198,7 +208,7 @@ pub struct ListQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "订单列表", body = Page<OrderOut>),
-        (status = 400, description = "`INVALID_QUERY`：缺少 region_id / unit_id", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`SCOPE_TARGET_REQUIRED`：scope=region 缺少 region_id，或 scope=unit 缺少 unit_id", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "不是该区域的社区工作者或该单位的管理员", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "区域或单位不可见", body = Problem, content_type = "application/problem+json"),
     )
@@ -207,7 +217,7 @@ pub struct ListQuery {
 pub async fn list(
     state: web::Data<AppState>,
     p: Principal,
-    q: web::Query<ListQuery>,
+    q: ApiQuery<ListQuery>,
 ) -> AppResult<web::Json<Page<OrderOut>>> {
     let page = PageQuery {
         cursor: q.cursor.clone(),
@@ -216,7 +226,8 @@ pub async fn list(
     let mut query = service_order::Entity::find()
         .order_by_desc(service_order::Column::Id)
         .limit(page.limit() + 1);
-    let missing = |what: &str| AppError::new(ErrorCode::InvalidQuery).with_detail(format!("缺少 {what}"));
+    let missing =
+        |what: &str| AppError::new(ErrorCode::ScopeTargetRequired).with_detail(format!("缺少 {what}"));
     match q.scope.unwrap_or(Scope::Mine) {
         Scope::Mine => query = query.filter(service_order::Column::ResidentId.eq(p.id())),
         Scope::Assigned => query = query.filter(service_order::Column::AssigneeId.eq(p.id())),
@@ -270,7 +281,7 @@ pub async fn list(
 pub async fn pool(
     state: web::Data<AppState>,
     p: Principal,
-    q: web::Query<PageQuery>,
+    q: ApiQuery<PageQuery>,
 ) -> AppResult<web::Json<Page<OrderOut>>> {
     if !p.grants.iter().any(|g| g.role == Role::Member) {
         return Ok(web::Json(Page {

@@ -3,7 +3,7 @@
 use crate::api::Id;
 use crate::auth::{Principal, RegionAccess, StaffRole};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, PathId};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
@@ -54,19 +54,20 @@ impl From<service_item::Model> for ServiceItemOut {
 #[serde(deny_unknown_fields)]
 pub struct ServiceItemIn {
     #[validate(length(min = 1, max = 64, message = "名称为 1 到 64 个字"))]
-    #[schema(example = "疏通下水道")]
+    #[schema(example = "疏通下水道", min_length = 1, max_length = 64)]
     pub name: String,
     #[validate(length(min = 1, max = 32, message = "岗位为 1 到 32 个字"))]
-    #[schema(example = "便民服务")]
+    #[schema(example = "便民服务", min_length = 1, max_length = 32)]
     pub category: String,
     #[validate(length(max = 1000, message = "说明最多 1000 个字"))]
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub description: String,
     #[validate(range(min = 0, max = 10000, message = "绿币为 0 到 10000"))]
-    #[schema(example = 10)]
+    #[schema(example = 10, minimum = 0, maximum = 10000)]
     pub coins: i32,
     #[validate(range(min = 1, max = 1440, message = "分钟数为 1 到 1440"))]
-    #[schema(example = 60)]
+    #[schema(example = 60, minimum = 1, maximum = 1440)]
     pub max_minutes: i32,
 }
 
@@ -137,7 +138,7 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
 ) -> AppResult<web::Json<Vec<ServiceItemOut>>> {
     let community = crate::regions::community_seen_by(&state.db, &p, id.into_inner()).await?;
     let staff = p.covers(&community.path, &[Role::Staff]);
@@ -158,14 +159,19 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct ServiceItemPatch {
     #[validate(length(min = 1, max = 64, message = "名称为 1 到 64 个字"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub name: Option<String>,
     #[validate(length(min = 1, max = 32, message = "岗位为 1 到 32 个字"))]
+    #[schema(min_length = 1, max_length = 32)]
     pub category: Option<String>,
     #[validate(length(max = 1000, message = "说明最多 1000 个字"))]
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
     #[validate(range(min = 0, max = 10000, message = "绿币为 0 到 10000"))]
+    #[schema(minimum = 0, maximum = 10000)]
     pub coins: Option<i32>,
     #[validate(range(min = 1, max = 1440, message = "分钟数为 1 到 1440"))]
+    #[schema(minimum = 1, maximum = 1440)]
     pub max_minutes: Option<i32>,
     /// 停用后不能再下单（已下的单不受影响）
     pub active: Option<bool>,
@@ -189,7 +195,7 @@ pub struct ServiceItemPatch {
 pub async fn update(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
     body: ApiJson<ServiceItemPatch>,
 ) -> AppResult<web::Json<ServiceItemOut>> {
     let item = service_item::Entity::find_by_id(id.into_inner())

@@ -129,7 +129,7 @@ pub async fn review_step(
 pub async fn review(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: crate::extract::PathId,
     body: ApiJson<ReviewIn>,
 ) -> AppResult<web::Json<OrderOut>> {
     let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;

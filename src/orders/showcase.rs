@@ -3,6 +3,7 @@
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::extract::{ApiQuery, PathId};
 use crate::pii::{mask_name, redact_digits};
 use crate::state::AppState;
 use actix_web::{get, web};
@@ -54,8 +55,8 @@ pub struct ShowcaseOut {
 #[get("/regions/{id}/showcase")]
 pub async fn showcase(
     state: web::Data<AppState>,
-    id: web::Path<i64>,
-    q: web::Query<PageQuery>,
+    id: PathId,
+    q: ApiQuery<PageQuery>,
 ) -> AppResult<web::Json<Page<ShowcaseOut>>> {
     let root = crate::regions::find(&state.db, id.into_inner()).await?;
     let mut query = service_order::Entity::find()
@@ -173,14 +174,18 @@ pub enum RatedBy {
     Unit,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, validator::Validate)]
 #[into_params(parameter_in = Query)]
 pub struct RatingsQuery {
     /// 按党员（member，默认）或驻区单位（unit）排名
     pub by: Option<RatedBy>,
-    /// 上一页返回的 next_cursor（不透明）；首页不传
+    /// 不透明游标：原样传回上一页的 next_cursor；首页不传
+    #[param(pattern = "^[0-9]{0,18}$")]
+    #[validate(custom(function = "crate::api::valid_cursor"))]
     pub cursor: Option<String>,
-    /// 每页条数，默认 20，最大 100
+    /// 每页条数，默认 20
+    #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = 1, max = 100, message = "limit 为 1 到 100"))]
     pub limit: Option<u64>,
 }
 
@@ -216,8 +221,8 @@ fn average(rated: i64, sum: Option<i64>) -> Option<f64> {
 pub async fn ratings(
     state: web::Data<AppState>,
     p: Option<Principal>,
-    id: web::Path<i64>,
-    q: web::Query<RatingsQuery>,
+    id: PathId,
+    q: ApiQuery<RatingsQuery>,
 ) -> AppResult<web::Json<RatingStatsOut>> {
     let root = crate::regions::find(&state.db, id.into_inner()).await?;
     let page = PageQuery {
@@ -229,7 +234,6 @@ pub async fn ratings(
         Some(c) => c
             .parse::<u64>()
             .ok()
-            .filter(|o| *o <= 1_000_000)
             .ok_or_else(|| AppError::new(ErrorCode::InvalidQuery).with_detail("cursor 无效"))?,
     };
     let closed = || {

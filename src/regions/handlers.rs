@@ -2,7 +2,7 @@ use super::{NewRegion, RegionOut};
 use crate::api::Id;
 use crate::auth::{AdminRole, Principal, RegionAccess, StaffRole};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, PathId};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
 use entity::region::{self, RegionKind};
@@ -21,9 +21,11 @@ pub struct CreateRegionIn {
     /// 层级，须紧接上级：县→街道→社区→网格→楼栋
     pub kind: RegionKind,
     #[validate(length(min = 1, max = 64, message = "名称为 1 到 64 个字"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
     /// 党组织名称
     #[validate(length(min = 1, max = 128, message = "党组织名称为 1 到 128 个字"))]
+    #[schema(min_length = 1, max_length = 128)]
     pub party_org: Option<String>,
 }
 
@@ -102,11 +104,7 @@ pub async fn roots(state: web::Data<AppState>, _p: Principal) -> AppResult<web::
     )
 )]
 #[get("/regions/{id}")]
-pub async fn get(
-    state: web::Data<AppState>,
-    _p: Principal,
-    id: web::Path<i64>,
-) -> AppResult<web::Json<RegionOut>> {
+pub async fn get(state: web::Data<AppState>, _p: Principal, id: PathId) -> AppResult<web::Json<RegionOut>> {
     Ok(web::Json(super::find(&state.db, id.into_inner()).await?.into()))
 }
 
@@ -126,7 +124,7 @@ pub async fn get(
 pub async fn children(
     state: web::Data<AppState>,
     _p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
 ) -> AppResult<web::Json<Vec<RegionOut>>> {
     let node = super::find(&state.db, id.into_inner()).await?;
     Ok(web::Json(
@@ -170,9 +168,11 @@ pub async fn subtree(
 #[serde(deny_unknown_fields)]
 pub struct UpdateRegionIn {
     #[validate(length(min = 1, max = 64, message = "名称为 1 到 64 个字"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub name: Option<String>,
     /// 党组织名称；传空字符串清除
     #[validate(length(max = 128, message = "党组织名称最多 128 个字"))]
+    #[schema(max_length = 128)]
     pub party_org: Option<String>,
 }
 

@@ -6,7 +6,7 @@
 use crate::api::{Id, Page, PageQuery};
 use crate::auth::{AdminRole, Principal, RegionAccess};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::state::AppState;
 use crate::users::UserOut;
 use actix_web::{HttpResponse, delete, get, post, web};
@@ -77,7 +77,7 @@ pub struct GrantOut {
 pub async fn list(
     state: web::Data<AppState>,
     access: RegionAccess<AdminRole>,
-    q: web::Query<PageQuery>,
+    q: ApiQuery<PageQuery>,
 ) -> AppResult<web::Json<Page<GrantOut>>> {
     let mut query = role_grant::Entity::find()
         .find_also_related(region::Entity)
@@ -118,7 +118,7 @@ pub async fn list(
 /// 授予角色
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct GrantIn {
+pub struct RoleGrantIn {
     pub user_id: Id,
     pub role: Role,
     /// 授予 unit_admin 时必填：其所属的驻区单位（须已在本社区报到）
@@ -131,22 +131,22 @@ pub struct GrantIn {
 #[utoipa::path(
     tag = "角色",
     params(("id" = String, Path, description = "区域 id")),
-    request_body = GrantIn,
+    request_body = RoleGrantIn,
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已授予", body = GrantOut),
         (status = 403, description = "无权授予该角色", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "区域不可见，或 `USER_NOT_FOUND`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`ROLE_ALREADY_GRANTED`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`UNIT_REQUIRED`：单位管理员须指定本社区的驻区单位", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`UNIT_REQUIRED`：单位管理员须指定本社区的驻区单位；`UNIT_NOT_APPLICABLE`：其他角色不带 unit_id", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/regions/{id}/roles")]
 pub async fn grant(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
-    body: ApiJson<GrantIn>,
+    id: PathId,
+    body: ApiJson<RoleGrantIn>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
     let target = super::find(&state.db, id.into_inner()).await?;
@@ -164,12 +164,7 @@ pub async fn grant(
             }
         }
         (Role::UnitAdmin, None) => return Err(AppError::new(ErrorCode::UnitRequired)),
-        (_, Some(_)) => {
-            return Err(AppError::validation(vec![crate::error::FieldError {
-                field: "unit_id".into(),
-                message: "只有 unit_admin 需要 unit_id".into(),
-            }]));
-        }
+        (_, Some(_)) => return Err(AppError::new(ErrorCode::UnitNotApplicable)),
         (_, None) => None,
     };
     let txn = crate::db::begin_write(&state.db).await?;
@@ -222,9 +217,9 @@ pub async fn grant(
 pub async fn revoke(
     state: web::Data<AppState>,
     p: Principal,
-    path: web::Path<(i64, i64)>,
+    path: web::Path<(Id, Id)>,
 ) -> AppResult<HttpResponse> {
-    let (region_id, grant_id) = path.into_inner();
+    let (Id(region_id), Id(grant_id)) = path.into_inner();
     let target = super::find(&state.db, region_id).await?;
     let g = role_grant::Entity::find_by_id(grant_id)
         .filter(role_grant::Column::RegionId.eq(target.id))

@@ -2,7 +2,7 @@ use super::{ReportOut, review, with_users};
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::{Principal, RegionAccess, StaffRole};
 use crate::error::{AppError, AppResult, ErrorCode, FieldError, Problem};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::Utc;
@@ -22,15 +22,18 @@ use validator::Validate;
 pub struct ReportIn {
     /// 所在党支部
     #[validate(length(min = 1, max = 100, message = "党支部为 1 到 100 个字"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub party_branch: String,
     /// 工作单位（已报到的驻区单位 id），可选
     pub unit_id: Option<Id>,
     /// 工作单位名称（单位未在系统中时填写）
     #[validate(length(min = 1, max = 100, message = "工作单位为 1 到 100 个字"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub work_unit: Option<String>,
     /// 特长，如 ["水电维修","法律咨询"]，最多 10 项
     #[validate(length(max = 10, message = "特长最多 10 项"))]
     #[serde(default)]
+    #[schema(max_items = 10, value_type = Vec<Skill>)]
     pub skills: Vec<String>,
     /// 是否在职党员
     pub in_service: bool,
@@ -55,7 +58,7 @@ pub struct ReportIn {
 pub async fn submit(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
     body: ApiJson<ReportIn>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
@@ -120,13 +123,32 @@ pub async fn submit(
     Ok(HttpResponse::Created().json(ReportOut::new(created, Some(&p.user), &state.pii)))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+/// One skill of a member's report, 1 to 20 characters (checked in `report`).
+pub struct Skill;
+
+impl utoipa::PartialSchema for Skill {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .min_length(Some(1))
+            .max_length(Some(20))
+            .into()
+    }
+}
+impl ToSchema for Skill {}
+
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// 按状态筛选
     pub status: Option<ReportStatus>,
+    /// 不透明游标：原样传回上一页的 next_cursor；首页不传
+    #[param(pattern = "^[0-9]{0,18}$")]
+    #[validate(custom(function = "crate::api::valid_cursor"))]
     pub cursor: Option<String>,
-    /// 每页条数，默认 20，最大 100
+    /// 每页条数，默认 20
+    #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = 1, max = 100, message = "limit 为 1 到 100"))]
     pub limit: Option<u64>,
 }
 
@@ -147,7 +169,7 @@ pub struct ReportQuery {
 pub async fn list(
     state: web::Data<AppState>,
     access: RegionAccess<StaffRole>,
-    q: web::Query<ReportQuery>,
+    q: ApiQuery<ReportQuery>,
 ) -> AppResult<web::Json<Page<ReportOut>>> {
     let page = PageQuery {
         cursor: q.cursor.clone(),
@@ -220,7 +242,7 @@ async fn reviewable(state: &AppState, p: &Principal, id: i64) -> AppResult<membe
 pub async fn approve(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
 ) -> AppResult<web::Json<ReportOut>> {
     decide(&state, &p, id.into_inner(), ReportStatus::Approved, None).await
 }
@@ -231,6 +253,7 @@ pub async fn approve(
 pub struct RejectIn {
     /// 驳回原因
     #[validate(length(min = 1, max = 200, message = "原因为 1 到 200 个字"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub reason: String,
 }
 
@@ -253,7 +276,7 @@ pub struct RejectIn {
 pub async fn reject(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
     body: ApiJson<RejectIn>,
 ) -> AppResult<web::Json<ReportOut>> {
     decide(

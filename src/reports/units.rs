@@ -1,7 +1,7 @@
 use crate::api::{Id, Page, PageQuery, valid_phone};
 use crate::auth::{Principal, RegionAccess, StaffRole};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::pii::{Pii, mask_phone};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
@@ -55,12 +55,16 @@ impl UnitOut {
 #[serde(deny_unknown_fields)]
 pub struct UnitIn {
     #[validate(length(min = 1, max = 100, message = "单位名称为 1 到 100 个字"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     #[validate(length(min = 1, max = 32, message = "单位类型为 1 到 32 个字"))]
+    #[schema(min_length = 1, max_length = 32)]
     pub kind: String,
     #[validate(length(min = 1, max = 64, message = "联系人为 1 到 64 个字"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub contact_name: String,
     #[validate(custom(function = "valid_phone"))]
+    #[schema(pattern = "^1[0-9]{10}$")]
     pub contact_phone: String,
 }
 
@@ -126,7 +130,7 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     access: RegionAccess<StaffRole>,
-    q: web::Query<PageQuery>,
+    q: ApiQuery<PageQuery>,
 ) -> AppResult<web::Json<Page<UnitOut>>> {
     let mut query = unit::Entity::find()
         .inner_join(region::Entity)
@@ -172,11 +176,7 @@ async fn visible_unit(state: &AppState, p: &Principal, id: i64) -> AppResult<uni
     )
 )]
 #[get("/units/{id}")]
-pub async fn get(
-    state: web::Data<AppState>,
-    p: Principal,
-    id: web::Path<i64>,
-) -> AppResult<web::Json<UnitOut>> {
+pub async fn get(state: web::Data<AppState>, p: Principal, id: PathId) -> AppResult<web::Json<UnitOut>> {
     let u = visible_unit(&state, &p, id.into_inner()).await?;
     Ok(web::Json(UnitOut::new(u, &state.pii)))
 }
@@ -197,8 +197,8 @@ pub async fn get(
 pub async fn reports(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
-    q: web::Query<PageQuery>,
+    id: PathId,
+    q: ApiQuery<PageQuery>,
 ) -> AppResult<web::Json<Page<super::ReportOut>>> {
     let u = visible_unit(&state, &p, id.into_inner()).await?;
     let mut query = member_report::Entity::find()

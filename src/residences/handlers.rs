@@ -63,13 +63,18 @@ async fn with_people(
         .collect())
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, validator::Validate)]
 #[into_params(parameter_in = Query)]
 pub struct ResidenceQuery {
     /// 按状态筛选，如 pending 待确认
     pub status: Option<ResidenceStatus>,
+    /// 不透明游标：原样传回上一页的 next_cursor；首页不传
+    #[param(pattern = "^[0-9]{0,18}$")]
+    #[validate(custom(function = "crate::api::valid_cursor"))]
     pub cursor: Option<String>,
-    /// 每页条数，默认 20，最大 100
+    /// 每页条数，默认 20
+    #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = 1, max = 100, message = "limit 为 1 到 100"))]
     pub limit: Option<u64>,
 }
 
@@ -90,7 +95,7 @@ pub struct ResidenceQuery {
 pub async fn list(
     state: web::Data<AppState>,
     access: RegionAccess<StaffRole>,
-    q: web::Query<ResidenceQuery>,
+    q: crate::extract::ApiQuery<ResidenceQuery>,
 ) -> AppResult<web::Json<Page<ResidenceReviewOut>>> {
     let page = PageQuery {
         cursor: q.cursor.clone(),
@@ -167,7 +172,7 @@ async fn decide(
 pub async fn confirm(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: crate::extract::PathId,
 ) -> AppResult<web::Json<ResidenceReviewOut>> {
     decide(&state, &p, id.into_inner(), ResidenceStatus::Confirmed, None).await
 }
@@ -200,7 +205,7 @@ pub struct ResidenceRejectIn {
 pub async fn reject(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: crate::extract::PathId,
     body: ApiJson<ResidenceRejectIn>,
 ) -> AppResult<web::Json<ResidenceReviewOut>> {
     decide(

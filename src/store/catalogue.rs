@@ -5,7 +5,7 @@ use super::{Located, locate};
 use crate::api::{Id, Page, PageQuery};
 use crate::auth::{Principal, RegionAccess, StaffRole};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
@@ -56,15 +56,15 @@ impl From<store::Model> for StoreOut {
 #[serde(deny_unknown_fields)]
 pub struct StoreIn {
     #[validate(length(min = 1, max = 64, message = "名称为 1 到 64 个字"))]
-    #[schema(example = "和平社区爱心超市")]
+    #[schema(example = "和平社区爱心超市", min_length = 1, max_length = 64)]
     pub name: String,
     #[validate(length(max = 200, message = "地址最多 200 个字"))]
     #[serde(default)]
-    #[schema(example = "和平社区党群服务中心一楼")]
+    #[schema(example = "和平社区党群服务中心一楼", max_length = 200)]
     pub address: String,
     #[validate(length(max = 100, message = "营业时间最多 100 个字"))]
     #[serde(default)]
-    #[schema(example = "周一至周六 9:00-17:00")]
+    #[schema(example = "周一至周六 9:00-17:00", max_length = 100)]
     pub opening_hours: String,
 }
 
@@ -138,7 +138,7 @@ pub async fn open(conn: &impl ConnectionTrait, community_id: i64, b: StoreIn) ->
 pub async fn list_stores(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
 ) -> AppResult<web::Json<Vec<StoreOut>>> {
     let community = crate::regions::community_seen_by(&state.db, &p, id.into_inner()).await?;
     let mut q = store::Entity::find()
@@ -166,7 +166,7 @@ pub async fn list_stores(
 pub async fn get_store(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
 ) -> AppResult<web::Json<StoreOut>> {
     let at = locate(&state.db, id.into_inner()).await?;
     p.see_community(&at.community)?;
@@ -178,10 +178,13 @@ pub async fn get_store(
 #[serde(deny_unknown_fields)]
 pub struct StorePatch {
     #[validate(length(min = 1, max = 64, message = "名称为 1 到 64 个字"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub name: Option<String>,
     #[validate(length(max = 200, message = "地址最多 200 个字"))]
+    #[schema(max_length = 200)]
     pub address: Option<String>,
     #[validate(length(max = 100, message = "营业时间最多 100 个字"))]
+    #[schema(max_length = 100)]
     pub opening_hours: Option<String>,
     /// 暂停后不能新兑换；已有的兑换仍可取货或取消
     pub active: Option<bool>,
@@ -206,7 +209,7 @@ pub struct StorePatch {
 pub async fn update_store(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
     body: ApiJson<StorePatch>,
 ) -> AppResult<web::Json<StoreOut>> {
     let at = locate(&state.db, id.into_inner()).await?;
@@ -278,27 +281,30 @@ impl From<goods::Model> for GoodsOut {
 #[serde(deny_unknown_fields)]
 pub struct GoodsIn {
     #[validate(length(min = 1, max = 64, message = "名称为 1 到 64 个字"))]
-    #[schema(example = "洗衣液 2kg")]
+    #[schema(example = "洗衣液 2kg", min_length = 1, max_length = 64)]
     pub name: String,
     #[validate(length(max = 1000, message = "说明最多 1000 个字"))]
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub description: String,
     #[validate(
         length(max = 500, message = "图片地址最多 500 个字符"),
         custom(function = "crate::media::valid_reference")
     )]
+    #[schema(value_type = Option<crate::media::Reference>)]
     pub image_url: Option<String>,
     /// 兑换价（绿币）
     #[validate(range(min = 1, max = 1_000_000, message = "兑换价为 1 到 1000000 绿币"))]
-    #[schema(example = 30)]
+    #[schema(example = 30, minimum = 1, maximum = 1_000_000)]
     pub price_coins: i64,
     /// 初始库存（记为一次入库）
     #[validate(range(min = 0, max = 1_000_000, message = "库存为 0 到 1000000"))]
     #[serde(default)]
-    #[schema(example = 20)]
+    #[schema(example = 20, minimum = 0, maximum = 1_000_000)]
     pub stock: i64,
     /// 每人每月限兑数量；不传为不限
     #[validate(range(min = 1, max = 1000, message = "限兑数量为 1 到 1000"))]
+    #[schema(minimum = 1, maximum = 1000)]
     pub monthly_limit: Option<i32>,
 }
 
@@ -343,7 +349,7 @@ async fn record_restock(
 pub async fn create_goods(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
     body: ApiJson<GoodsIn>,
 ) -> AppResult<HttpResponse> {
     let at = locate(&state.db, id.into_inner()).await?;
@@ -400,7 +406,7 @@ pub async fn shelve(
 pub async fn list_goods(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
 ) -> AppResult<web::Json<Vec<GoodsOut>>> {
     let at = locate(&state.db, id.into_inner()).await?;
     p.see_community(&at.community)?;
@@ -450,19 +456,24 @@ async fn managed_goods(state: &AppState, p: &Principal, id: i64) -> AppResult<(g
 #[serde(deny_unknown_fields)]
 pub struct GoodsPatch {
     #[validate(length(min = 1, max = 64, message = "名称为 1 到 64 个字"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub name: Option<String>,
     #[validate(length(max = 1000, message = "说明最多 1000 个字"))]
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
     #[validate(
         length(max = 500, message = "图片地址最多 500 个字符"),
         custom(function = "crate::media::valid_reference")
     )]
+    #[schema(value_type = Option<crate::media::Reference>)]
     pub image_url: Option<String>,
     /// 新兑换价（已下的兑换按原价）
     #[validate(range(min = 1, max = 1_000_000, message = "兑换价为 1 到 1000000 绿币"))]
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub price_coins: Option<i64>,
     /// 每人每月限兑数量；传 0 取消限制
     #[validate(range(min = 0, max = 1000, message = "限兑数量为 0 到 1000"))]
+    #[schema(minimum = 0, maximum = 1000)]
     pub monthly_limit: Option<i32>,
     /// 下架后不能再兑换（已下的兑换不受影响）
     pub active: Option<bool>,
@@ -487,7 +498,7 @@ pub struct GoodsPatch {
 pub async fn update_goods(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
     body: ApiJson<GoodsPatch>,
 ) -> AppResult<web::Json<GoodsOut>> {
     let (_, _) = managed_goods(&state, &p, *id).await?;
@@ -530,11 +541,12 @@ pub async fn update_goods(
 pub struct RestockIn {
     /// 正数为入库，负数为报损（不能超过现有库存）
     #[validate(range(min = -1_000_000, max = 1_000_000, message = "数量为 -1000000 到 1000000"))]
-    #[schema(example = 50)]
+    #[schema(example = 50, minimum = -1_000_000, maximum = 1_000_000)]
     pub quantity: i64,
     /// 备注，如 “爱心企业捐赠”
     #[validate(length(max = 200, message = "备注最多 200 个字"))]
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub note: String,
 }
 
@@ -587,7 +599,7 @@ impl From<restock::Model> for RestockOut {
 pub async fn add_stock(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
     body: ApiJson<RestockIn>,
 ) -> AppResult<HttpResponse> {
     let b = body.0;
@@ -644,8 +656,8 @@ pub async fn add_stock(
 pub async fn stock_history(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
-    q: web::Query<PageQuery>,
+    id: PathId,
+    q: ApiQuery<PageQuery>,
 ) -> AppResult<web::Json<Page<RestockOut>>> {
     managed_goods(&state, &p, *id).await?;
     let mut query = restock::Entity::find()

@@ -7,7 +7,7 @@ use super::{Located, locate};
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode, FieldError, Problem};
-use crate::extract::{ApiJson, decode_body};
+use crate::extract::{ApiJson, ApiQuery, PathId, decode_body};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -109,7 +109,7 @@ fn render(state: &AppState, full: Full, store: &store::Model, view: View) -> Red
 pub struct WantIn {
     pub goods_id: Id,
     #[validate(range(min = 1, max = 99, message = "数量为 1 到 99"))]
-    #[schema(example = 1)]
+    #[schema(example = 1, minimum = 1, maximum = 99)]
     pub quantity: i32,
 }
 
@@ -120,6 +120,7 @@ pub struct RedeemIn {
     pub store_id: Id,
     /// 要兑换的商品，每种商品一项
     #[validate(length(min = 1, max = 20, message = "请选择 1 到 20 种商品"), nested)]
+    #[schema(min_items = 1, max_items = 20)]
     pub items: Vec<WantIn>,
 }
 
@@ -137,7 +138,7 @@ pub struct RedeemIn {
         (status = 403, description = "不是该社区的居民或志愿者", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "爱心超市不存在或不在你的社区", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`OUT_OF_STOCK`、`INSUFFICIENT_BALANCE`、`GOODS_CHANGED`（兑换价刚调整，可用同一幂等键重试）或 `IDEMPOTENCY_KEY_IN_FLIGHT`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`LIMIT_EXCEEDED`、`GOODS_UNAVAILABLE`、`STORE_UNAVAILABLE` 或 `IDEMPOTENCY_KEY_REUSED`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`GOODS_REPEATED`（同一商品出现两次）、`LIMIT_EXCEEDED`、`GOODS_UNAVAILABLE`、`STORE_UNAVAILABLE` 或 `IDEMPOTENCY_KEY_REUSED`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/redemptions")]
@@ -147,14 +148,17 @@ pub async fn redeem(
     p: Principal,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    crate::idempotency::required_key(&req)?;
     let b: RedeemIn = decode_body(&req, &body)?;
     let mut seen = HashSet::new();
     for (i, w) in b.items.iter().enumerate() {
         if !seen.insert(w.goods_id) {
-            return Err(AppError::validation(vec![FieldError {
+            let mut err = AppError::new(ErrorCode::GoodsRepeated);
+            err.errors.push(FieldError {
                 field: format!("items[{i}].goods_id"),
                 message: "同一商品请合并为一项".into(),
-            }]));
+            });
+            return Err(err);
         }
     }
     let at = locate(&state.db, b.store_id.0).await?;
@@ -225,7 +229,7 @@ async fn find(state: &AppState, id: i64) -> AppResult<redemption::Model> {
 pub async fn cancel(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
 ) -> AppResult<web::Json<RedemptionOut>> {
     let r = find(&state, *id).await?;
     if r.buyer_id != p.id() {
@@ -238,14 +242,18 @@ pub async fn cancel(
     Ok(web::Json(render(&state, done, &at.store, View::Buyer)))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct RedemptionQuery {
     /// 按状态筛选
     pub status: Option<RedemptionStatus>,
-    /// 上一页返回的 next_cursor；首页不传
+    /// 不透明游标：原样传回上一页的 next_cursor；首页不传
+    #[param(pattern = "^[0-9]{0,18}$")]
+    #[validate(custom(function = "crate::api::valid_cursor"))]
     pub cursor: Option<String>,
-    /// 每页条数，默认 20，最大 100
+    /// 每页条数，默认 20
+    #[param(minimum = 1, maximum = 100)]
+    #[validate(range(min = 1, max = 100, message = "limit 为 1 到 100"))]
     pub limit: Option<u64>,
 }
 
@@ -309,7 +317,7 @@ async fn page_of(
 pub async fn my_redemptions(
     state: web::Data<AppState>,
     p: Principal,
-    q: web::Query<RedemptionQuery>,
+    q: ApiQuery<RedemptionQuery>,
 ) -> AppResult<web::Json<Page<RedemptionOut>>> {
     let (fulls, next_cursor) = page_of(
         &state,
@@ -349,8 +357,8 @@ pub async fn my_redemptions(
 pub async fn store_redemptions(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
-    q: web::Query<RedemptionQuery>,
+    id: PathId,
+    q: ApiQuery<RedemptionQuery>,
 ) -> AppResult<web::Json<Page<RedemptionOut>>> {
     let at = locate(&state.db, *id).await?;
     at.counter(&p)?;
@@ -398,7 +406,7 @@ async fn counter_view(state: &AppState, full: Full, at: &Located) -> AppResult<R
 pub async fn get_redemption(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
 ) -> AppResult<web::Json<RedemptionOut>> {
     let r = find(&state, *id).await?;
     let at = locate(&state.db, r.store_id).await?;
@@ -416,7 +424,7 @@ pub async fn get_redemption(
 pub struct PickupIn {
     /// 兑换人出示的 6 位取货码，或扫描取货二维码得到的内容
     #[validate(length(min = 1, max = 200, message = "请输入取货码"))]
-    #[schema(example = "042917")]
+    #[schema(example = "042917", min_length = 1, max_length = 200)]
     pub code: String,
 }
 
@@ -444,7 +452,7 @@ const RECENT_PICKUP_MINS: i64 = 30;
 pub async fn pick_up(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
+    id: PathId,
     body: ApiJson<PickupIn>,
 ) -> AppResult<web::Json<RedemptionOut>> {
     let at = locate(&state.db, *id).await?;

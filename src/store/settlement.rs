@@ -6,6 +6,7 @@ use crate::api::Id;
 use crate::auth::Principal;
 use crate::db::{count_i64, sum_i64};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::extract::{ApiQuery, PathId};
 use crate::ledger::{self, Asset, Owner};
 use crate::state::AppState;
 use actix_web::{get, web};
@@ -16,11 +17,14 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct SettlementQuery {
-    /// 结算月份 `YYYY-MM`（北京时间），默认本月
+    /// 结算月份 `YYYY-MM`（北京时间，1900 到 9999 年），默认本月
+    #[param(pattern = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$")]
+    #[validate(custom(function = "crate::calendar::valid_month"))]
     pub month: Option<String>,
 }
 
@@ -78,7 +82,7 @@ pub struct SettlementOut {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "月度结算", body = SettlementOut),
-        (status = 400, description = "`INVALID_QUERY`：月份格式应为 YYYY-MM", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`VALIDATION_FAILED`：月份格式应为 YYYY-MM（1900 到 9999 年）", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "需要店员或社区工作者角色", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
     )
@@ -87,8 +91,8 @@ pub struct SettlementOut {
 pub async fn settlement(
     state: web::Data<AppState>,
     p: Principal,
-    id: web::Path<i64>,
-    q: web::Query<SettlementQuery>,
+    id: PathId,
+    q: ApiQuery<SettlementQuery>,
 ) -> AppResult<web::Json<SettlementOut>> {
     let at = locate(&state.db, *id).await?;
     at.counter(&p)?;

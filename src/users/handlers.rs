@@ -35,6 +35,7 @@ pub struct ResidenceIn {
     pub region_id: Id,
     /// 门牌地址，如“3 单元 502”
     #[validate(length(min = 1, max = 200, message = "地址为 1 到 200 个字"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub address: String,
 }
 
@@ -73,6 +74,7 @@ pub struct PasswordIn {
     /// 当前密码（已设置过密码时必填）
     pub current_password: Option<String>,
     #[validate(length(min = 8, max = 128, message = "密码为 8 到 128 位"))]
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -133,6 +135,7 @@ pub async fn set_password(
 pub struct LookupIn {
     /// 完整手机号（放在请求体里，不进访问日志）
     #[validate(custom(function = "valid_phone"))]
+    #[schema(pattern = "^1[0-9]{10}$")]
     pub phone: String,
 }
 

@@ -1,6 +1,7 @@
 mod auth;
 mod authz;
 mod cli;
+mod contract;
 mod errors;
 mod friction;
 mod helpers;

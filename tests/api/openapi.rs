@@ -105,3 +105,54 @@ fn every_operation_summary_is_chinese() {
         }
     }
 }
+
+/// The rules every request meets at the edge are in the spec, so a client (or a contract fuzzer)
+/// that follows the spec is never refused with 400 for them.
+#[test]
+fn the_spec_states_the_edge_rules() {
+    let doc: serde_json::Value = serde_json::from_str(&linli::openapi::to_json()).unwrap();
+    let mut limits = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                let (name, schema) = (param["name"].as_str().unwrap(), &param["schema"]);
+                let at = format!("{method} {path} {name}");
+                match (param["in"].as_str().unwrap(), name) {
+                    ("path", _) => assert_eq!(schema["pattern"], linli::api::ID_PATTERN, "{at}"),
+                    ("query", "limit") => {
+                        limits += 1;
+                        assert_eq!(
+                            (&schema["minimum"], &schema["maximum"]),
+                            (&1.into(), &100.into()),
+                            "{at}"
+                        );
+                    }
+                    ("query", "cursor") => assert_eq!(schema["pattern"], "^[0-9]{0,18}$", "{at}"),
+                    _ => {}
+                }
+                if schema_is_plain_string(schema) {
+                    panic!("{at}: a free string must state the no-NUL pattern");
+                }
+            }
+        }
+    }
+    assert!(limits >= 8, "every paged list states its limit ({limits})");
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        for (field, prop) in schema["properties"].as_object().into_iter().flatten() {
+            assert!(
+                !schema_is_plain_string(prop),
+                "{name}.{field}: a free string must state the no-NUL pattern"
+            );
+        }
+    }
+}
+
+/// A string schema that allows NUL: no pattern, format or enum.
+fn schema_is_plain_string(schema: &serde_json::Value) -> bool {
+    let is_string = match &schema["type"] {
+        serde_json::Value::String(t) => t == "string",
+        serde_json::Value::Array(ts) => ts.iter().any(|t| t == "string"),
+        _ => false,
+    };
+    is_string && schema["pattern"].is_null() && schema["format"].is_null() && schema["enum"].is_null()
+}

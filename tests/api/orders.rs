@@ -871,7 +871,8 @@ async fn lists_by_point_of_view() {
         .await;
     assert_eq!(res.status(), 404);
     let res = app.get_as("/api/v1/orders?scope=region", &w.staff_a.token).await;
-    assert_eq!(problem(res).await["code"], "INVALID_QUERY");
+    assert_eq!(res.status(), 422);
+    assert_eq!(problem(res).await["code"], "SCOPE_TARGET_REQUIRED");
     let counts = ok_json(
         app.get_as(
             &format!("/api/v1/regions/{}/order-counts", w.comm_a),
@@ -1036,7 +1037,7 @@ async fn ratings_page_best_first_and_name_members_only_to_staff() {
     assert_eq!(other_staff["items"][0]["name"], "吴**");
     let res = app.get(&format!("{url}&cursor=not-a-cursor")).await;
     assert_eq!(res.status(), 400);
-    assert_eq!(problem(res).await["code"], "INVALID_QUERY");
+    assert_eq!(problem(res).await["code"], "VALIDATION_FAILED");
 }
 
 /// Public text hides phone numbers however they are typed.

@@ -307,7 +307,9 @@ async fn redeem_pick_up_and_settle() {
             &s.clerk.token,
         )
         .await;
-    assert_eq!(problem(bad).await["code"], "INVALID_QUERY");
+    let bad = problem(bad).await;
+    assert_eq!(bad["code"], "VALIDATION_FAILED");
+    assert_eq!(bad["errors"][0]["field"], "month");
     assert_reconciled(&app, &w).await;
 }
 
@@ -386,14 +388,24 @@ async fn every_refusal_has_its_code_and_leaves_nothing_behind() {
         "dup",
         &s.store,
         json!([{"goods_id": s.towel, "quantity": 1}, {"goods_id": s.towel, "quantity": 1}]),
-        400,
-        "VALIDATION_FAILED",
+        422,
+        "GOODS_REPEATED",
     )
     .await;
     let p = refused("zero", &s.store, one(&s.towel, 0), 400, "VALIDATION_FAILED").await;
     assert_eq!(p["errors"][0]["field"], "items[0].quantity");
     refused("empty", &s.store, json!([]), 400, "VALIDATION_FAILED").await;
     refused("nostore", "999999", one(&s.towel, 1), 404, "NOT_FOUND").await;
+    // The key is checked before anything is looked up.
+    let res = app
+        .client
+        .post(app.url("/api/v1/redemptions"))
+        .bearer_auth(&buyer.token)
+        .json(&json!({"store_id": "999999", "items": one(&s.towel, 1)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(res).await["code"], "IDEMPOTENCY_KEY_REQUIRED");
     assert_eq!(stock_of(&app, &buyer.token, &s.store, &s.towel).await, 50);
     assert_eq!(stock_of(&app, &buyer.token, &s.store, &s.soap).await, 10);
     assert_eq!(wallet(&app, &buyer.token).await, (100, 0, 100));
