@@ -183,6 +183,7 @@ pub async fn confirm(
 pub struct ResidenceRejectIn {
     /// 驳回原因
     #[validate(length(min = 1, max = 200, message = "原因为 1 到 200 个字"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub reason: String,
 }
 
