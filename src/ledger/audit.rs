@@ -10,7 +10,7 @@ use crate::state::AppState;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use entity::{account, region, transfer, user};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
@@ -81,12 +81,20 @@ pub async fn grants(
     access: RegionAccess<AdminRole>,
     q: crate::extract::ApiQuery<GrantsQuery>,
 ) -> AppResult<web::Json<Page<GrantRecordOut>>> {
-    let db = &state.db;
+    Ok(web::Json(grants_below(&state.db, &access.region, &q).await?))
+}
+
+/// Staff grants from the pools of the communities under `root`, newest first, a page at a time.
+pub async fn grants_below(
+    db: &impl ConnectionTrait,
+    root: &region::Model,
+    q: &GrantsQuery,
+) -> AppResult<Page<GrantRecordOut>> {
     let page = PageQuery {
         cursor: q.cursor.clone(),
         limit: q.limit,
     };
-    let communities: HashMap<i64, String> = crate::regions::subtree(db, &access.region)
+    let communities: HashMap<i64, String> = crate::regions::subtree(db, root)
         .await?
         .into_iter()
         .map(|r: region::Model| (r.id, r.name))
@@ -179,5 +187,5 @@ pub async fn grants(
             }
         })
         .collect();
-    Ok(web::Json(Page { items, next_cursor }))
+    Ok(Page { items, next_cursor })
 }

@@ -12,7 +12,7 @@ use entity::role_grant::Role;
 use entity::service_order::{self, OrderStatus};
 use entity::{region, service_item, unit, user};
 use sea_orm::sea_query::{Expr, Func, Order};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -189,7 +189,8 @@ pub struct RatingsQuery {
     pub limit: Option<u64>,
 }
 
-type Row = (Option<i64>, i64, i64, Option<i64>, Option<i64>);
+/// A ranking row: orders, rated, rating sum, minutes, then the member's or unit's id.
+type Row = (i64, i64, Option<i64>, Option<i64>, Option<i64>);
 
 /// Minutes credited; orders closed before credits were kept count what was reported.
 fn credited() -> Expr {
@@ -213,7 +214,7 @@ fn average(rated: i64, sum: Option<i64>) -> Option<f64> {
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "评单统计（无需登录；未登录时党员姓名打码）", body = RatingStatsOut),
-        (status = 400, description = "`INVALID_QUERY`：游标无效", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`VALIDATION_FAILED`：游标或每页条数无效", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "区域不存在", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -225,6 +226,18 @@ pub async fn ratings(
     q: ApiQuery<RatingsQuery>,
 ) -> AppResult<web::Json<RatingStatsOut>> {
     let root = crate::regions::find(&state.db, id.into_inner()).await?;
+    let full_names = p.is_some_and(|p| p.covers(&root.path, &[Role::Staff]));
+    Ok(web::Json(rating_stats(&state.db, &root, &q, full_names).await?))
+}
+
+/// The ratings of closed orders placed under `root`: the summary and one page of the ranking.
+/// Member names are shown in full only when `full_names`.
+pub async fn rating_stats(
+    db: &impl ConnectionTrait,
+    root: &region::Model,
+    q: &RatingsQuery,
+    full_names: bool,
+) -> AppResult<RatingStatsOut> {
     let page = PageQuery {
         cursor: q.cursor.clone(),
         limit: q.limit,
@@ -239,16 +252,16 @@ pub async fn ratings(
     let closed = || {
         service_order::Entity::find()
             .select_only()
-            .filter(super::placed_in(&root))
+            .filter(super::placed_in(root))
             .filter(service_order::Column::Status.eq(OrderStatus::Closed))
+            .column_as(service_order::Column::Id.count(), "orders")
+            .column_as(service_order::Column::Rating.count(), "rated")
+            .column_as(service_order::Column::Rating.sum(), "rating_sum")
+            .column_as(Expr::from(Func::sum(credited())), "minutes")
     };
     let (orders, rated, sum, minutes) = closed()
-        .column_as(service_order::Column::Id.count(), "orders")
-        .column_as(service_order::Column::Rating.count(), "rated")
-        .column_as(service_order::Column::Rating.sum(), "rating_sum")
-        .column_as(Expr::from(Func::sum(credited())), "minutes")
         .into_tuple::<(i64, i64, Option<i64>, Option<i64>)>()
-        .one(&state.db)
+        .one(db)
         .await?
         .unwrap_or_default();
     let summary = RatingSummary {
@@ -263,11 +276,7 @@ pub async fn ratings(
     };
     let limit = page.limit();
     let mut rows = closed()
-        .column(by)
-        .column_as(service_order::Column::Id.count(), "orders")
-        .column_as(service_order::Column::Rating.count(), "rated")
-        .column_as(service_order::Column::Rating.sum(), "rating_sum")
-        .column_as(Expr::from(Func::sum(credited())), "minutes")
+        .column_as(by, "by_id")
         .filter(by.is_not_null())
         .group_by(by)
         .order_by(
@@ -279,25 +288,22 @@ pub async fn ratings(
         .offset(offset)
         .limit(limit + 1)
         .into_tuple::<Row>()
-        .all(&state.db)
+        .all(db)
         .await?;
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
-    let ids = rows.iter().filter_map(|r| r.0);
+    let ids = rows.iter().filter_map(|r| r.4);
     let names: Vec<(i64, String)> = match q.by.unwrap_or_default() {
-        RatedBy::Member => {
-            let full = p.is_some_and(|p| p.covers(&root.path, &[Role::Staff]));
-            user::Entity::find()
-                .filter(user::Column::Id.is_in(ids))
-                .all(&state.db)
-                .await?
-                .into_iter()
-                .map(|u| (u.id, if full { u.name } else { mask_name(&u.name) }))
-                .collect()
-        }
+        RatedBy::Member => user::Entity::find()
+            .filter(user::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, if full_names { u.name } else { mask_name(&u.name) }))
+            .collect(),
         RatedBy::Unit => unit::Entity::find()
             .filter(unit::Column::Id.is_in(ids))
-            .all(&state.db)
+            .all(db)
             .await?
             .into_iter()
             .map(|u| (u.id, u.name))
@@ -305,7 +311,7 @@ pub async fn ratings(
     };
     let items = rows
         .into_iter()
-        .map(|(id, orders, rated, sum, minutes)| RatingStat {
+        .map(|(orders, rated, sum, minutes, id)| RatingStat {
             id: Id(id.unwrap_or_default()),
             name: names
                 .iter()
@@ -318,9 +324,9 @@ pub async fn ratings(
             minutes: minutes.unwrap_or(0),
         })
         .collect();
-    Ok(web::Json(RatingStatsOut {
+    Ok(RatingStatsOut {
         summary,
         items,
         next_cursor: more.then(|| (offset + limit).to_string()),
-    }))
+    })
 }
