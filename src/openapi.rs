@@ -181,6 +181,27 @@ fn add_default_problem(doc: &mut utoipa::openapi::OpenApi) {
                 .responses
                 .entry("default".into())
                 .or_insert_with(|| RefOr::Ref(Ref::new("#/components/responses/Problem")));
+            problem_bodies(&mut op.responses);
+        }
+    }
+}
+
+/// Operations declare their errors as `(status = 4xx, description = "`CODE`：…")` only; every
+/// 4xx/5xx answer is a problem+json body, stated here once instead of on each line.
+fn problem_bodies(responses: &mut utoipa::openapi::Responses) {
+    for (status, response) in responses.responses.iter_mut() {
+        let is_error = status.parse::<u16>().is_ok_and(|s| s >= 400);
+        if let (true, RefOr::T(response)) = (is_error, response) {
+            if response.content.is_empty() {
+                response.content.insert(
+                    crate::error::PROBLEM_JSON.into(),
+                    RefOr::T(
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    ),
+                );
+            }
         }
     }
 }

@@ -48,8 +48,7 @@ pub async fn healthz() -> web::Json<HealthOut> {
     tag = "运维",
     responses(
         (status = 200, description = "可以接收流量", body = ReadyOut),
-        (status = 503, description = "数据库或 Redis 不可达（`NOT_READY`，errors 列出失败的组件）",
-            body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "数据库或 Redis 不可达（`NOT_READY`，errors 列出失败的组件）"),
     )
 )]
 #[get("/readyz")]

@@ -3,7 +3,7 @@ use super::principal::{Principal, revoked_key};
 use super::{password, tokens};
 use crate::api::valid_phone;
 use crate::config::AppEnv;
-use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{ApiJson, decode_body};
 use crate::state::AppState;
 use crate::users::{self, UserOut};
@@ -69,9 +69,9 @@ pub struct WechatCodeIn {
     request_body = WechatCodeIn,
     responses(
         (status = 200, description = "登录成功", body = TokensOut),
-        (status = 400, description = "`WECHAT_CODE_INVALID`（40029）或 `WECHAT_CODE_USED`（40163）", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`WECHAT_RATE_LIMITED`（45011）", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`WECHAT_UNAVAILABLE`（-1 系统繁忙等）或 `WECHAT_NOT_CONFIGURED`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`WECHAT_CODE_INVALID`（40029）或 `WECHAT_CODE_USED`（40163）"),
+        (status = 429, description = "`WECHAT_RATE_LIMITED`（45011）"),
+        (status = 503, description = "`WECHAT_UNAVAILABLE`（-1 系统繁忙等）或 `WECHAT_NOT_CONFIGURED`"),
     )
 )]
 #[post("/auth/wechat/login")]
@@ -94,9 +94,9 @@ pub async fn wechat_login(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "绑定成功：返回该账号的新令牌。若手机号属于已有账号（如先由社区录入的工作人员），本微信将并入该账号，请改用新令牌", body = TokensOut),
-        (status = 400, description = "`WECHAT_CODE_INVALID`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`CONFLICT`：手机号已绑定其他账号", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`WECHAT_UNAVAILABLE` 或 `WECHAT_NOT_CONFIGURED`（未配置微信小程序）", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`WECHAT_CODE_INVALID`"),
+        (status = 409, description = "`CONFLICT`：手机号已绑定其他账号"),
+        (status = 503, description = "`WECHAT_UNAVAILABLE` 或 `WECHAT_NOT_CONFIGURED`（未配置微信小程序）"),
     )
 )]
 #[post("/auth/wechat/phone")]
@@ -130,8 +130,8 @@ pub struct PasswordLoginIn {
     request_body = PasswordLoginIn,
     responses(
         (status = 200, description = "登录成功", body = TokensOut),
-        (status = 401, description = "`LOGIN_FAILED`：手机号或密码不正确", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`RATE_LIMITED`：尝试过多，见 Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`LOGIN_FAILED`：手机号或密码不正确"),
+        (status = 429, description = "`RATE_LIMITED`：尝试过多，见 Retry-After"),
     )
 )]
 #[post("/auth/password/login")]
@@ -176,7 +176,7 @@ pub struct DevLoginIn {
     request_body = DevLoginIn,
     responses(
         (status = 200, description = "登录成功（仅开发环境）", body = TokensOut),
-        (status = 404, description = "生产环境中不存在此接口", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "生产环境中不存在此接口"),
     )
 )]
 #[post("/auth/dev/login")]
@@ -212,7 +212,7 @@ pub struct RefreshIn {
     request_body = RefreshIn,
     responses(
         (status = 200, description = "新的令牌对", body = TokensOut),
-        (status = 401, description = "`REFRESH_TOKEN_INVALID`，或 `REFRESH_TOKEN_REUSED`（重复使用：该登录的全部令牌已作废）", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`REFRESH_TOKEN_INVALID`，或 `REFRESH_TOKEN_REUSED`（重复使用：该登录的全部令牌已作废）"),
     )
 )]
 #[post("/auth/refresh")]

@@ -5,7 +5,7 @@
 use super::Asset;
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::{AdminRole, RegionAccess};
-use crate::error::{AppResult, Problem};
+use crate::error::AppResult;
 use crate::state::AppState;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
@@ -70,9 +70,9 @@ pub struct GrantRecordOut {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "手工发放记录（审计）", body = Page<GrantRecordOut>),
-        (status = 400, description = "`VALIDATION_FAILED` 或 `INVALID_QUERY`：查询参数有误", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "需要管理员角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`VALIDATION_FAILED` 或 `INVALID_QUERY`：查询参数有误"),
+        (status = 403, description = "需要管理员角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
     )
 )]
 #[get("/regions/{id}/grants")]

@@ -2,7 +2,7 @@ use super::reconcile::{self, ReconciliationOut};
 use super::{AccountOut, Asset};
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::Principal;
-use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 use actix_web::{get, web};
@@ -102,7 +102,7 @@ pub struct EntryOut {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "流水", body = Page<EntryOut>),
-        (status = 400, description = "`INVALID_QUERY`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`INVALID_QUERY`"),
     )
 )]
 #[get("/me/transactions")]
@@ -130,8 +130,8 @@ pub async fn transactions(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "社区积分池流水（发出为负）", body = Page<EntryOut>),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
     )
 )]
 #[get("/regions/{id}/transactions")]
@@ -265,7 +265,7 @@ async fn statement(state: &AppState, ids: Vec<i64>, q: &StatementQuery) -> AppRe
     security(("bearer" = [])),
     responses(
         (status = 200, description = "对账结果：ok 为 false 时 violations 列出每一处", body = ReconciliationOut),
-        (status = 403, description = "仅系统管理员", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "仅系统管理员"),
     )
 )]
 #[get("/ledger/reconciliation")]

@@ -3,7 +3,7 @@
 use super::{Asset, Movement, Owner, post};
 use crate::api::Id;
 use crate::auth::Principal;
-use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{PathId, decode_body};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -77,10 +77,10 @@ pub struct DonationIn {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已转赠", body = TransferOut),
-        (status = 400, description = "`IDEMPOTENCY_KEY_REQUIRED`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`USER_NOT_FOUND`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`INSUFFICIENT_BALANCE` 或 `IDEMPOTENCY_KEY_IN_FLIGHT`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`RECIPIENT_INVALID`（给自己）、`GRANT_LIMIT_EXCEEDED`（超过单笔上限）或 `IDEMPOTENCY_KEY_REUSED`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`IDEMPOTENCY_KEY_REQUIRED`"),
+        (status = 404, description = "`USER_NOT_FOUND`"),
+        (status = 409, description = "`INSUFFICIENT_BALANCE` 或 `IDEMPOTENCY_KEY_IN_FLIGHT`"),
+        (status = 422, description = "`RECIPIENT_INVALID`（给自己）、`GRANT_LIMIT_EXCEEDED`（超过单笔上限）或 `IDEMPOTENCY_KEY_REUSED`"),
     )
 )]
 #[post("/transfers")]
@@ -165,9 +165,9 @@ async fn granted_today(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已发放", body = TransferOut),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`GRANT_LIMIT_EXCEEDED`、`RECIPIENT_INVALID`（不是本社区的人）、`SELF_GRANT`（发给自己）或 `REGION_KIND_INVALID`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+        (status = 422, description = "`GRANT_LIMIT_EXCEEDED`、`RECIPIENT_INVALID`（不是本社区的人）、`SELF_GRANT`（发给自己）或 `REGION_KIND_INVALID`"),
     )
 )]
 #[post("/regions/{id}/grants")]
@@ -256,9 +256,9 @@ pub struct ReverseIn {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "冲正转账", body = TransferOut),
-        (status = 403, description = "仅系统管理员", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "转账不存在", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`TRANSFER_ALREADY_REVERSED`，或 `INSUFFICIENT_BALANCE`（冲正会使对方余额为负）", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "仅系统管理员"),
+        (status = 404, description = "转账不存在"),
+        (status = 409, description = "`TRANSFER_ALREADY_REVERSED`，或 `INSUFFICIENT_BALANCE`（冲正会使对方余额为负）"),
     )
 )]
 #[post("/transfers/{id}/reverse")]

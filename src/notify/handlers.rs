@@ -1,6 +1,6 @@
 use super::streams::{self, Slot};
 use crate::auth::{Principal, RegionAccess, StaffRole};
-use crate::error::{AppResult, Problem};
+use crate::error::AppResult;
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use actix_web::web::Bytes;
@@ -143,9 +143,9 @@ impl Watch {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "text/event-stream 事件流", content_type = "text/event-stream", body = String),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`TOO_MANY_STREAMS`：同时打开的事件流已达上限", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+        (status = 429, description = "`TOO_MANY_STREAMS`：同时打开的事件流已达上限"),
     )
 )]
 #[get("/regions/{id}/events")]

@@ -5,7 +5,7 @@ use super::state::Action;
 use super::{OrderOut, member_near, orders_out, visible};
 use crate::api::Id;
 use crate::auth::Principal;
-use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{ApiJson, PathId};
 use crate::state::AppState;
 use actix_web::{post, web};
@@ -73,10 +73,10 @@ pub struct DispatchIn {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已派单：assigned 或 published", body = OrderOut),
-        (status = 403, description = "需要负责该订单区域的社区工作者", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或与你无关", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`ASSIGNEE_INVALID`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要负责该订单区域的社区工作者"),
+        (status = 404, description = "不存在或与你无关"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`"),
+        (status = 422, description = "`ASSIGNEE_INVALID`"),
     )
 )]
 #[post("/orders/{id}/dispatch")]
@@ -168,9 +168,9 @@ pub struct AcceptIn {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已接单：claimed", body = OrderOut),
-        (status = 403, description = "不是被指派的党员或单位管理员", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`ASSIGNEE_INVALID`：不是本单位已报到的党员", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "不是被指派的党员或单位管理员"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`"),
+        (status = 422, description = "`ASSIGNEE_INVALID`：不是本单位已报到的党员"),
     )
 )]
 #[post("/orders/{id}/accept")]
@@ -225,8 +225,8 @@ pub struct ReasonIn {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已退回：submitted", body = OrderOut),
-        (status = 403, description = "不是被指派的党员或单位管理员", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "不是被指派的党员或单位管理员"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`"),
     )
 )]
 #[post("/orders/{id}/decline")]
@@ -251,8 +251,8 @@ pub async fn decline(state: web::Data<AppState>, p: Principal, id: PathId, body:
     security(("bearer" = [])),
     responses(
         (status = 200, description = "抢单成功：claimed", body = OrderOut),
-        (status = 404, description = "不存在或不在你的抢单范围", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ORDER_ALREADY_CLAIMED` 或 `TOO_MANY_OPEN_ORDERS`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不在你的抢单范围"),
+        (status = 409, description = "`ORDER_ALREADY_CLAIMED` 或 `TOO_MANY_OPEN_ORDERS`"),
     )
 )]
 #[post("/orders/{id}/claim")]
@@ -289,8 +289,8 @@ pub async fn claim(state: web::Data<AppState>, p: Principal, id: PathId) -> Json
     security(("bearer" = [])),
     responses(
         (status = 200, description = "服务中：in_service", body = OrderOut),
-        (status = 403, description = "不是接单党员", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "不是接单党员"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`"),
     )
 )]
 #[post("/orders/{id}/start")]
@@ -331,8 +331,8 @@ pub struct CompleteIn {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "待评价：completed", body = OrderOut),
-        (status = 403, description = "不是接单党员", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "不是接单党员"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`"),
     )
 )]
 #[post("/orders/{id}/complete")]
@@ -391,8 +391,8 @@ pub struct ConfirmIn {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已完成：closed；不满意时为 under_review（回访中）", body = OrderOut),
-        (status = 403, description = "不是下单居民", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "不是下单居民"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`"),
     )
 )]
 #[post("/orders/{id}/confirm")]
@@ -430,8 +430,8 @@ pub struct CancelIn {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已取消：cancelled", body = OrderOut),
-        (status = 403, description = "不是下单居民", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ORDER_INVALID_TRANSITION`：服务已开始", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "不是下单居民"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`：服务已开始"),
     )
 )]
 #[post("/orders/{id}/cancel")]
@@ -459,8 +459,8 @@ pub async fn cancel(state: web::Data<AppState>, p: Principal, id: PathId, body: 
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已驳回：rejected", body = OrderOut),
-        (status = 403, description = "需要负责该订单区域的社区工作者", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要负责该订单区域的社区工作者"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`"),
     )
 )]
 #[post("/orders/{id}/reject")]
@@ -488,9 +488,9 @@ pub async fn reject(state: web::Data<AppState>, p: Principal, id: PathId, body: 
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已上报：负责区域变为上一级", body = OrderOut),
-        (status = 403, description = "需要负责该订单区域的社区工作者（含网格员）", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ORDER_INVALID_TRANSITION`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`ESCALATION_TOP`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要负责该订单区域的社区工作者（含网格员）"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`"),
+        (status = 422, description = "`ESCALATION_TOP`"),
     )
 )]
 #[post("/orders/{id}/escalate")]

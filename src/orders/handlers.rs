@@ -2,7 +2,7 @@ use super::service::{self, NewOrder};
 use super::{OrderDetailOut, OrderOut, orders_out, timeline, visible};
 use crate::api::{Id, Page, PageQuery, cut, valid_phone};
 use crate::auth::{Principal, RegionAccess, StaffRole};
-use crate::error::{AppError, AppResult, ErrorCode, FieldError, Problem};
+use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -93,8 +93,8 @@ pub fn check_photos(field: &str, photos: &[String]) -> AppResult<()> {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已下单（重试时返回第一次的订单，并带 `Idempotent-Replayed: true` 头）", body = OrderOut),
-        (status = 422, description = "`ORDER_REGION_INVALID` 或 `SERVICE_ITEM_UNAVAILABLE`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`RATE_LIMITED`：下单过于频繁", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`ORDER_REGION_INVALID` 或 `SERVICE_ITEM_UNAVAILABLE`"),
+        (status = 429, description = "`RATE_LIMITED`：下单过于频繁"),
     )
 )]
 #[post("/orders")]
@@ -137,7 +137,7 @@ pub async fn place(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "订单及时间线", body = OrderDetailOut),
-        (status = 404, description = "不存在或与你无关", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或与你无关"),
     )
 )]
 #[get("/orders/{id}")]
@@ -208,9 +208,9 @@ pub struct ListQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "订单列表", body = Page<OrderOut>),
-        (status = 422, description = "`SCOPE_TARGET_REQUIRED`：scope=region 缺少 region_id，或 scope=unit 缺少 unit_id", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "不是该区域的社区工作者或该单位的管理员", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "区域或单位不可见", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`SCOPE_TARGET_REQUIRED`：scope=region 缺少 region_id，或 scope=unit 缺少 unit_id"),
+        (status = 403, description = "不是该区域的社区工作者或该单位的管理员"),
+        (status = 404, description = "区域或单位不可见"),
     )
 )]
 #[get("/orders")]
@@ -352,8 +352,8 @@ pub struct StatusCount {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "各状态数量", body = Vec<StatusCount>),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
     )
 )]
 #[get("/regions/{id}/order-counts")]

@@ -2,7 +2,7 @@
 
 use crate::api::Id;
 use crate::auth::{Principal, RegionAccess, StaffRole};
-use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{ApiJson, PathId};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
@@ -88,9 +88,9 @@ fn name_taken(e: sea_orm::DbErr) -> AppError {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已创建", body = ServiceItemOut),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`SERVICE_ITEM_NAME_TAKEN`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`REGION_KIND_INVALID`：须为社区", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 409, description = "`SERVICE_ITEM_NAME_TAKEN`"),
+        (status = 422, description = "`REGION_KIND_INVALID`：须为社区"),
     )
 )]
 #[post("/regions/{id}/service-items")]
@@ -131,7 +131,7 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "服务项目", body = Vec<ServiceItemOut>),
-        (status = 404, description = "不存在或不在你的社区", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不在你的社区"),
     )
 )]
 #[get("/regions/{id}/service-items")]
@@ -187,8 +187,8 @@ pub struct ServiceItemPatch {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已更新", body = ServiceItemOut),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
     )
 )]
 #[patch("/service-items/{id}")]

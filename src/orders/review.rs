@@ -6,7 +6,7 @@ use super::state::{self, Action};
 use super::{OrderOut, visible};
 use crate::auth::Principal;
 use crate::config::OrderRules;
-use crate::error::{AppError, AppResult, ErrorCode, FieldError, Problem};
+use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use actix_web::{post, web};
@@ -118,11 +118,11 @@ pub async fn review_step(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已处理：claimed（原党员重办）、submitted（重新派单）或 closed（结单）", body = OrderOut),
-        (status = 400, description = "`VALIDATION_FAILED`：原因缺失，或分钟数 / redispatch 与处理方式不符", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "需要负责该订单区域的社区工作者", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或与你无关", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ORDER_INVALID_TRANSITION`（不在回访中，如已处理过）或 `ORDER_CHANGED`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`REVIEW_MINUTES_RAISED`：分钟数超过原计入的分钟数", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`VALIDATION_FAILED`：原因缺失，或分钟数 / redispatch 与处理方式不符"),
+        (status = 403, description = "需要负责该订单区域的社区工作者"),
+        (status = 404, description = "不存在或与你无关"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`（不在回访中，如已处理过）或 `ORDER_CHANGED`"),
+        (status = 422, description = "`REVIEW_MINUTES_RAISED`：分钟数超过原计入的分钟数"),
     )
 )]
 #[post("/orders/{id}/review")]

@@ -2,7 +2,7 @@
 
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::Principal;
-use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{ApiQuery, PathId};
 use crate::pii::{mask_name, redact_digits};
 use crate::state::AppState;
@@ -49,7 +49,7 @@ pub struct ShowcaseOut {
     params(("id" = String, Path, description = "区域 id"), PageQuery),
     responses(
         (status = 200, description = "晒单列表（无需登录）", body = Page<ShowcaseOut>),
-        (status = 404, description = "区域不存在", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "区域不存在"),
     )
 )]
 #[get("/regions/{id}/showcase")]
@@ -214,8 +214,8 @@ fn average(rated: i64, sum: Option<i64>) -> Option<f64> {
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "评单统计（无需登录；未登录时党员姓名打码）", body = RatingStatsOut),
-        (status = 400, description = "`VALIDATION_FAILED`：游标或每页条数无效", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "区域不存在", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`VALIDATION_FAILED`：游标或每页条数无效"),
+        (status = 404, description = "区域不存在"),
     )
 )]
 #[get("/regions/{id}/ratings")]

@@ -1,7 +1,7 @@
 use super::{NewRegion, RegionOut};
 use crate::api::Id;
 use crate::auth::{AdminRole, Principal, RegionAccess, StaffRole};
-use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{ApiJson, PathId};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
@@ -38,10 +38,10 @@ pub struct CreateRegionIn {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已创建", body = RegionOut),
-        (status = 403, description = "不是上级区域的管理员", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "上级区域不存在或不可见", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`REGION_NAME_TAKEN`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`REGION_KIND_INVALID`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "不是上级区域的管理员"),
+        (status = 404, description = "上级区域不存在或不可见"),
+        (status = 409, description = "`REGION_NAME_TAKEN`"),
+        (status = 422, description = "`REGION_KIND_INVALID`"),
     )
 )]
 #[post("/regions")]
@@ -100,7 +100,7 @@ pub async fn roots(state: web::Data<AppState>, _p: Principal) -> AppResult<web::
     security(("bearer" = [])),
     responses(
         (status = 200, description = "区域", body = RegionOut),
-        (status = 404, description = "不存在", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在"),
     )
 )]
 #[get("/regions/{id}")]
@@ -117,7 +117,7 @@ pub async fn get(state: web::Data<AppState>, _p: Principal, id: PathId) -> AppRe
     security(("bearer" = [])),
     responses(
         (status = 200, description = "下级区域", body = Vec<RegionOut>),
-        (status = 404, description = "不存在", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在"),
     )
 )]
 #[get("/regions/{id}/children")]
@@ -145,8 +145,8 @@ pub async fn children(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "该区域及全部下级", body = Vec<RegionOut>),
-        (status = 403, description = "需要社区工作者或管理员角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者或管理员角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
     )
 )]
 #[get("/regions/{id}/subtree")]
@@ -186,9 +186,9 @@ pub struct UpdateRegionIn {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已更新", body = RegionOut),
-        (status = 403, description = "需要管理员角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`REGION_NAME_TAKEN`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要管理员角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+        (status = 409, description = "`REGION_NAME_TAKEN`"),
     )
 )]
 #[patch("/regions/{id}")]
@@ -240,10 +240,10 @@ pub struct MoveRegionIn {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已移动", body = RegionOut),
-        (status = 403, description = "需要两边的管理员角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`REGION_NAME_TAKEN`：新上级下已有同名区域", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`REGION_KIND_INVALID` 或 `REGION_MOVE_INVALID`（移到自身之下）", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要两边的管理员角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+        (status = 409, description = "`REGION_NAME_TAKEN`：新上级下已有同名区域"),
+        (status = 422, description = "`REGION_KIND_INVALID` 或 `REGION_MOVE_INVALID`（移到自身之下）"),
     )
 )]
 #[post("/regions/{id}/move")]

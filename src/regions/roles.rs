@@ -5,7 +5,7 @@
 
 use crate::api::{Id, Page, PageQuery};
 use crate::auth::{AdminRole, Principal, RegionAccess};
-use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::state::AppState;
 use crate::users::UserOut;
@@ -69,8 +69,8 @@ pub struct GrantOut {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "授权列表", body = Page<GrantOut>),
-        (status = 403, description = "需要管理员角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要管理员角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
     )
 )]
 #[get("/regions/{id}/roles")]
@@ -135,10 +135,10 @@ pub struct RoleGrantIn {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已授予", body = GrantOut),
-        (status = 403, description = "无权授予该角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "区域不可见，或 `USER_NOT_FOUND`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`ROLE_ALREADY_GRANTED`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`UNIT_REQUIRED`：单位管理员须指定本社区的驻区单位；`UNIT_NOT_APPLICABLE`：其他角色不带 unit_id", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "无权授予该角色"),
+        (status = 404, description = "区域不可见，或 `USER_NOT_FOUND`"),
+        (status = 409, description = "`ROLE_ALREADY_GRANTED`"),
+        (status = 422, description = "`UNIT_REQUIRED`：单位管理员须指定本社区的驻区单位；`UNIT_NOT_APPLICABLE`：其他角色不带 unit_id"),
     )
 )]
 #[post("/regions/{id}/roles")]
@@ -209,8 +209,8 @@ pub async fn grant(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "已撤销"),
-        (status = 403, description = "无权撤销该角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不可见", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "无权撤销该角色"),
+        (status = 404, description = "不存在或不可见"),
     )
 )]
 #[delete("/regions/{id}/roles/{grant_id}")]

@@ -1,7 +1,7 @@
 use super::{ReportOut, review, with_users};
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::{Principal, RegionAccess, StaffRole};
-use crate::error::{AppError, AppResult, ErrorCode, FieldError, Problem};
+use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
@@ -49,9 +49,9 @@ pub struct ReportIn {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已提交，待审核", body = ReportOut),
-        (status = 404, description = "社区不存在", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`REPORT_EXISTS`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`REGION_KIND_INVALID`（须为社区）或 `NOT_RESIDENT_HERE`（居住地不在该社区）", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "社区不存在"),
+        (status = 409, description = "`REPORT_EXISTS`"),
+        (status = 422, description = "`REGION_KIND_INVALID`（须为社区）或 `NOT_RESIDENT_HERE`（居住地不在该社区）"),
     )
 )]
 #[post("/regions/{id}/reports")]
@@ -161,8 +161,8 @@ pub struct ReportQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "报到记录", body = Page<ReportOut>),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
     )
 )]
 #[get("/regions/{id}/reports")]
@@ -233,9 +233,9 @@ async fn reviewable(state: &AppState, p: &Principal, id: i64) -> AppResult<membe
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已通过", body = ReportOut),
-        (status = 403, description = "需要该社区的社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`REPORT_NOT_PENDING`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要该社区的社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+        (status = 409, description = "`REPORT_NOT_PENDING`"),
     )
 )]
 #[post("/reports/{id}/approve")]
@@ -267,9 +267,9 @@ pub struct RejectIn {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已驳回", body = ReportOut),
-        (status = 403, description = "需要该社区的社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`REPORT_NOT_PENDING`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要该社区的社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+        (status = 409, description = "`REPORT_NOT_PENDING`"),
     )
 )]
 #[post("/reports/{id}/reject")]
@@ -348,8 +348,8 @@ pub struct ReportStatsOut {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "统计", body = ReportStatsOut),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
     )
 )]
 #[get("/regions/{id}/report-stats")]

@@ -1,6 +1,6 @@
 use crate::api::{Id, Page, PageQuery, valid_phone};
 use crate::auth::{Principal, RegionAccess, StaffRole};
-use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::pii::{Pii, mask_phone};
 use crate::state::AppState;
@@ -78,10 +78,10 @@ pub struct UnitIn {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已登记", body = UnitOut),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`UNIT_NAME_TAKEN`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`REGION_KIND_INVALID`：须为社区", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+        (status = 409, description = "`UNIT_NAME_TAKEN`"),
+        (status = 422, description = "`REGION_KIND_INVALID`：须为社区"),
     )
 )]
 #[post("/regions/{id}/units")]
@@ -122,8 +122,8 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "驻区单位", body = Page<UnitOut>),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
     )
 )]
 #[get("/regions/{id}/units")]
@@ -172,7 +172,7 @@ async fn visible_unit(state: &AppState, p: &Principal, id: i64) -> AppResult<uni
     security(("bearer" = [])),
     responses(
         (status = 200, description = "驻区单位", body = UnitOut),
-        (status = 404, description = "不存在或不可见", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不可见"),
     )
 )]
 #[get("/units/{id}")]
@@ -190,7 +190,7 @@ pub async fn get(state: web::Data<AppState>, p: Principal, id: PathId) -> AppRes
     security(("bearer" = [])),
     responses(
         (status = 200, description = "本单位党员的报到记录", body = Page<super::ReportOut>),
-        (status = 404, description = "不存在或不可见", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不可见"),
     )
 )]
 #[get("/units/{id}/reports")]

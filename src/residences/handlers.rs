@@ -1,6 +1,6 @@
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::{Principal, RegionAccess, StaffRole};
-use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::ApiJson;
 use crate::pii::Pii;
 use crate::state::AppState;
@@ -87,8 +87,8 @@ pub struct ResidenceQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "居住地申报", body = Page<ResidenceReviewOut>),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
     )
 )]
 #[get("/regions/{id}/residences")]
@@ -163,9 +163,9 @@ async fn decide(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已确认", body = ResidenceReviewOut),
-        (status = 403, description = "需要该处的社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`RESIDENCE_NOT_PENDING`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要该处的社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+        (status = 409, description = "`RESIDENCE_NOT_PENDING`"),
     )
 )]
 #[post("/residences/{id}/confirm")]
@@ -197,9 +197,9 @@ pub struct ResidenceRejectIn {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已驳回", body = ResidenceReviewOut),
-        (status = 403, description = "需要该处的社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`RESIDENCE_NOT_PENDING`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要该处的社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+        (status = 409, description = "`RESIDENCE_NOT_PENDING`"),
     )
 )]
 #[post("/residences/{id}/reject")]

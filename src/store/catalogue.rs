@@ -4,7 +4,7 @@
 use super::{Located, locate};
 use crate::api::{Id, Page, PageQuery};
 use crate::auth::{Principal, RegionAccess, StaffRole};
-use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
@@ -85,10 +85,10 @@ fn taken(code: ErrorCode) -> impl Fn(sea_orm::DbErr) -> AppError {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已创建", body = StoreOut),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`STORE_NAME_TAKEN`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`REGION_KIND_INVALID`：须为社区", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+        (status = 409, description = "`STORE_NAME_TAKEN`"),
+        (status = 422, description = "`REGION_KIND_INVALID`：须为社区"),
     )
 )]
 #[post("/regions/{id}/stores")]
@@ -131,7 +131,7 @@ pub async fn open(conn: &impl ConnectionTrait, community_id: i64, b: StoreIn) ->
     security(("bearer" = [])),
     responses(
         (status = 200, description = "爱心超市", body = Vec<StoreOut>),
-        (status = 404, description = "不存在或不在你的社区", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不在你的社区"),
     )
 )]
 #[get("/regions/{id}/stores")]
@@ -159,7 +159,7 @@ pub async fn list_stores(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "爱心超市", body = StoreOut),
-        (status = 404, description = "不存在或不在你的社区", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不在你的社区"),
     )
 )]
 #[get("/stores/{id}")]
@@ -200,9 +200,9 @@ pub struct StorePatch {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已更新", body = StoreOut),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`STORE_NAME_TAKEN`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+        (status = 409, description = "`STORE_NAME_TAKEN`"),
     )
 )]
 #[patch("/stores/{id}")]
@@ -339,10 +339,10 @@ async fn record_restock(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已上架", body = GoodsOut),
-        (status = 400, description = "`VALIDATION_FAILED`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`GOODS_NAME_TAKEN`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`VALIDATION_FAILED`"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+        (status = 409, description = "`GOODS_NAME_TAKEN`"),
     )
 )]
 #[post("/stores/{id}/goods")]
@@ -399,7 +399,7 @@ pub async fn shelve(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "商品目录", body = Vec<GoodsOut>),
-        (status = 404, description = "不存在或不在你的社区", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不在你的社区"),
     )
 )]
 #[get("/stores/{id}/goods")]
@@ -489,9 +489,9 @@ pub struct GoodsPatch {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已更新", body = GoodsOut),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`GOODS_NAME_TAKEN`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+        (status = 409, description = "`GOODS_NAME_TAKEN`"),
     )
 )]
 #[patch("/goods/{id}")]
@@ -589,10 +589,10 @@ impl From<restock::Model> for RestockOut {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已记录", body = RestockOut),
-        (status = 400, description = "`VALIDATION_FAILED`（数量为 0）", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`OUT_OF_STOCK`：报损数量超过现有库存", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`VALIDATION_FAILED`（数量为 0）"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+        (status = 409, description = "`OUT_OF_STOCK`：报损数量超过现有库存"),
     )
 )]
 #[post("/goods/{id}/restocks")]
@@ -648,8 +648,8 @@ pub async fn add_stock(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "入库记录", body = Page<RestockOut>),
-        (status = 403, description = "需要社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
     )
 )]
 #[get("/goods/{id}/restocks")]

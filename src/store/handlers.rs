@@ -6,7 +6,7 @@ use super::redemptions::{self, Full, Want};
 use super::{Located, locate};
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::Principal;
-use crate::error::{AppError, AppResult, ErrorCode, FieldError, Problem};
+use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use crate::extract::{ApiJson, ApiQuery, PathId, decode_body};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -134,11 +134,11 @@ pub struct RedeemIn {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已兑换，凭取货码到店取货", body = RedemptionOut),
-        (status = 400, description = "`IDEMPOTENCY_KEY_REQUIRED` 或 `VALIDATION_FAILED`（如同一商品出现两次）", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "不是该社区的居民或志愿者", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "爱心超市不存在或不在你的社区", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`OUT_OF_STOCK`、`INSUFFICIENT_BALANCE`、`GOODS_CHANGED`（兑换价刚调整，可用同一幂等键重试）或 `IDEMPOTENCY_KEY_IN_FLIGHT`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`GOODS_REPEATED`（同一商品出现两次）、`LIMIT_EXCEEDED`、`GOODS_UNAVAILABLE`、`STORE_UNAVAILABLE` 或 `IDEMPOTENCY_KEY_REUSED`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`IDEMPOTENCY_KEY_REQUIRED` 或 `VALIDATION_FAILED`（如同一商品出现两次）"),
+        (status = 403, description = "不是该社区的居民或志愿者"),
+        (status = 404, description = "爱心超市不存在或不在你的社区"),
+        (status = 409, description = "`OUT_OF_STOCK`、`INSUFFICIENT_BALANCE`、`GOODS_CHANGED`（兑换价刚调整，可用同一幂等键重试）或 `IDEMPOTENCY_KEY_IN_FLIGHT`"),
+        (status = 422, description = "`GOODS_REPEATED`（同一商品出现两次）、`LIMIT_EXCEEDED`、`GOODS_UNAVAILABLE`、`STORE_UNAVAILABLE` 或 `IDEMPOTENCY_KEY_REUSED`"),
     )
 )]
 #[post("/redemptions")]
@@ -221,8 +221,8 @@ async fn find(state: &AppState, id: i64) -> AppResult<redemption::Model> {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已取消", body = RedemptionOut),
-        (status = 404, description = "不存在或不是你的兑换", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`REDEMPTION_NOT_PENDING`：已取货、已取消或已过期", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或不是你的兑换"),
+        (status = 409, description = "`REDEMPTION_NOT_PENDING`：已取货、已取消或已过期"),
     )
 )]
 #[post("/redemptions/{id}/cancel")]
@@ -310,7 +310,7 @@ async fn page_of(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "我的兑换", body = Page<RedemptionOut>),
-        (status = 400, description = "`INVALID_QUERY`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`INVALID_QUERY`"),
     )
 )]
 #[get("/me/redemptions")]
@@ -349,8 +349,8 @@ pub async fn my_redemptions(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "本店兑换", body = Page<RedemptionOut>),
-        (status = 403, description = "需要店员或社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要店员或社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
     )
 )]
 #[get("/stores/{id}/redemptions")]
@@ -399,7 +399,7 @@ async fn counter_view(state: &AppState, full: Full, at: &Located) -> AppResult<R
     security(("bearer" = [])),
     responses(
         (status = 200, description = "兑换详情", body = RedemptionOut),
-        (status = 404, description = "不存在或无权查看", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "不存在或无权查看"),
     )
 )]
 #[get("/redemptions/{id}")]
@@ -441,11 +441,11 @@ const RECENT_PICKUP_MINS: i64 = 30;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已核销，请按 items 交付商品", body = RedemptionOut),
-        (status = 403, description = "需要本社区店员或社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "爱心超市不存在或不在你的管辖范围，或二维码属于其他超市", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`REDEMPTION_NOT_PENDING`：已取货、已取消或已过期", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`PICKUP_CODE_INVALID`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`RATE_LIMITED`：错误次数过多，见 Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "需要本社区店员或社区工作者角色"),
+        (status = 404, description = "爱心超市不存在或不在你的管辖范围，或二维码属于其他超市"),
+        (status = 409, description = "`REDEMPTION_NOT_PENDING`：已取货、已取消或已过期"),
+        (status = 422, description = "`PICKUP_CODE_INVALID`"),
+        (status = 429, description = "`RATE_LIMITED`：错误次数过多，见 Retry-After"),
     )
 )]
 #[post("/stores/{id}/pickups")]

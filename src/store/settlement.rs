@@ -5,7 +5,7 @@ use super::locate;
 use crate::api::Id;
 use crate::auth::Principal;
 use crate::db::{count_i64, sum_i64};
-use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{ApiQuery, PathId};
 use crate::ledger::{self, Asset, Owner};
 use crate::state::AppState;
@@ -82,9 +82,9 @@ pub struct SettlementOut {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "月度结算", body = SettlementOut),
-        (status = 400, description = "`VALIDATION_FAILED`：月份格式应为 YYYY-MM（1900 到 9999 年）", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "需要店员或社区工作者角色", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "不存在或不在你的管辖范围", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`VALIDATION_FAILED`：月份格式应为 YYYY-MM（1900 到 9999 年）"),
+        (status = 403, description = "需要店员或社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
     )
 )]
 #[get("/stores/{id}/settlement")]

@@ -3,7 +3,7 @@ use crate::api::{Id, valid_phone};
 use crate::auth::Principal;
 use crate::auth::attempts::Attempt;
 use crate::auth::password;
-use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
@@ -48,8 +48,8 @@ pub struct ResidenceIn {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已申报（`residence.status` 为 pending，社区确认后为 confirmed）", body = MeOut),
-        (status = 404, description = "区域不存在", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`REGION_KIND_INVALID`：须为网格或楼栋", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "区域不存在"),
+        (status = 422, description = "`REGION_KIND_INVALID`：须为网格或楼栋"),
     )
 )]
 #[put("/me/residence")]
@@ -87,9 +87,9 @@ pub struct PasswordIn {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "已设置；所有登录（含当前）的刷新令牌失效，访问令牌到期后需重新登录"),
-        (status = 401, description = "`LOGIN_FAILED`：当前密码不正确", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`FRESH_LOGIN_REQUIRED`：首次设置密码须在登录后几分钟内进行（刷新令牌不算重新登录），请重新登录", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`RATE_LIMITED`：尝试过多（与密码登录同样按账号、按 IP 计数），见 Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`LOGIN_FAILED`：当前密码不正确"),
+        (status = 403, description = "`FRESH_LOGIN_REQUIRED`：首次设置密码须在登录后几分钟内进行（刷新令牌不算重新登录），请重新登录"),
+        (status = 429, description = "`RATE_LIMITED`：尝试过多（与密码登录同样按账号、按 IP 计数），见 Retry-After"),
     )
 )]
 #[put("/me/password")]
@@ -149,9 +149,9 @@ pub struct LookupIn {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "找到的用户（手机号脱敏）", body = UserOut),
-        (status = 403, description = "仅社区工作者和管理员可查", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`USER_NOT_FOUND`：无此手机号，或此人不在你管辖的区域", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`RATE_LIMITED`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "仅社区工作者和管理员可查"),
+        (status = 404, description = "`USER_NOT_FOUND`：无此手机号，或此人不在你管辖的区域"),
+        (status = 429, description = "`RATE_LIMITED`"),
     )
 )]
 #[post("/users/lookup")]
