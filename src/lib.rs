@@ -1,5 +1,6 @@
 //! linli（邻里）: community service orders, a time bank and a love supermarket.
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod calendar;

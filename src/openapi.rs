@@ -191,17 +191,17 @@ fn add_default_problem(doc: &mut utoipa::openapi::OpenApi) {
 fn problem_bodies(responses: &mut utoipa::openapi::Responses) {
     for (status, response) in responses.responses.iter_mut() {
         let is_error = status.parse::<u16>().is_ok_and(|s| s >= 400);
-        if let (true, RefOr::T(response)) = (is_error, response) {
-            if response.content.is_empty() {
-                response.content.insert(
-                    crate::error::PROBLEM_JSON.into(),
-                    RefOr::T(
-                        ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("Problem")))
-                            .build(),
-                    ),
-                );
-            }
+        if let (true, RefOr::T(response)) = (is_error, response)
+            && response.content.is_empty()
+        {
+            response.content.insert(
+                crate::error::PROBLEM_JSON.into(),
+                RefOr::T(
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                ),
+            );
         }
     }
 }

@@ -6,7 +6,7 @@ pub mod password;
 pub mod principal;
 pub mod tokens;
 
-pub use principal::{AdminRole, Principal, RegionAccess, StaffRole};
+pub use principal::Principal;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

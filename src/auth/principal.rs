@@ -1,20 +1,12 @@
-//! Who is calling, and over which part of the region tree they may act.
-//!
-//! A handler that needs a login declares a [`Principal`]; one that acts on a region declares
-//! [`RegionAccess<N>`], naming the role it needs. Objects outside everything the caller can see
-//! answer 404 (their existence is not disclosed); visible but beyond the caller's role, 403.
+//! Who is calling, and over which part of the region tree they may act. The HTTP extractors
+//! that produce a [`Principal`] live in [`crate::access`].
 
 use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
-use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
 use entity::region;
 use entity::role_grant::{self, Role};
 use entity::user;
-use futures_util::future::LocalBoxFuture;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use std::marker::PhantomData;
 
 #[derive(Debug, Clone)]
 pub struct Grant {
@@ -116,27 +108,8 @@ impl Principal {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Option<String> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_owned())
-}
-
 pub fn revoked_key(jti: &str) -> String {
     format!("auth:revoked:{jti}")
-}
-
-async fn load(state: web::Data<AppState>, token: Option<String>) -> Result<Principal, AppError> {
-    let token = token.ok_or_else(|| AppError::new(ErrorCode::Unauthorized).with_detail("缺少访问令牌"))?;
-    let (user_id, claims) = state.tokens.verify_access(&token)?;
-    if state.kv.get(&revoked_key(&claims.jti)).await?.is_some() {
-        return Err(AppError::new(ErrorCode::Unauthorized).with_detail("令牌已注销"));
-    }
-    let mut p = load_user(&state, user_id, claims.jti, claims.exp).await?;
-    p.auth_time = claims.auth_time.unwrap_or(0);
-    Ok(p)
 }
 
 /// Another user with their grants, to check what they belong to (404 when there is none).
@@ -154,7 +127,7 @@ pub async fn reload(state: &AppState, p: Principal) -> Result<Principal, AppErro
     Ok(fresh)
 }
 
-async fn load_user(
+pub async fn load_user(
     state: &AppState,
     user_id: i64,
     jti: String,
@@ -193,65 +166,4 @@ async fn load_user(
         auth_time: 0,
         grants,
     })
-}
-
-impl FromRequest for Principal {
-    type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer(req);
-        Box::pin(async move {
-            let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
-            load(state, token).await
-        })
-    }
-}
-
-/// The roles a route needs.
-pub trait Need {
-    const ROLES: &'static [Role];
-}
-
-/// 管理员（含上级区域管理员）
-pub struct AdminRole;
-impl Need for AdminRole {
-    const ROLES: &'static [Role] = &[Role::Admin];
-}
-
-/// 社区工作者或管理员
-pub struct StaffRole;
-impl Need for StaffRole {
-    const ROLES: &'static [Role] = &[Role::Staff];
-}
-
-/// A caller holding `N` over the region named by the `{id}` path segment.
-pub struct RegionAccess<N: Need> {
-    pub principal: Principal,
-    pub region: region::Model,
-    _need: PhantomData<N>,
-}
-
-impl<N: Need + 'static> FromRequest for RegionAccess<N> {
-    type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let principal = Principal::from_request(req, payload);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let id = req.match_info().get("id").and_then(|s| s.parse::<i64>().ok());
-        Box::pin(async move {
-            let principal = principal.await?;
-            let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))?;
-            let id = id.ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-            let region = crate::regions::find(&state.db, id).await?;
-            principal.authorize(&region, N::ROLES)?;
-            Ok(RegionAccess {
-                principal,
-                region,
-                _need: PhantomData,
-            })
-        })
-    }
 }

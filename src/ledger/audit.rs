@@ -3,8 +3,8 @@
 //! reversed.
 
 use super::Asset;
+use crate::access::{AdminRole, RegionAccess};
 use crate::api::{Id, Page, PageQuery, cut};
-use crate::auth::{AdminRole, RegionAccess};
 use crate::error::AppResult;
 use crate::state::AppState;
 use actix_web::{get, web};

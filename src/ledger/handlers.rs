@@ -137,7 +137,7 @@ pub async fn transactions(
 #[get("/regions/{id}/transactions")]
 pub async fn pool_transactions(
     state: web::Data<AppState>,
-    access: crate::auth::RegionAccess<crate::auth::StaffRole>,
+    access: crate::access::RegionAccess<crate::access::StaffRole>,
     q: ApiQuery<StatementQuery>,
 ) -> AppResult<web::Json<Page<EntryOut>>> {
     let pools: Vec<account::Model> = account::Entity::find()

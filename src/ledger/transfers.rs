@@ -174,7 +174,7 @@ async fn granted_today(
 pub async fn grant(
     state: web::Data<AppState>,
     req: HttpRequest,
-    access: crate::auth::RegionAccess<crate::auth::StaffRole>,
+    access: crate::access::RegionAccess<crate::access::StaffRole>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     crate::idempotency::required_key(&req)?;

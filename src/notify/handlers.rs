@@ -1,5 +1,5 @@
 use super::streams::{self, Slot};
-use crate::auth::{Principal, RegionAccess, StaffRole};
+use crate::access::{Principal, RegionAccess, StaffRole};
 use crate::error::AppResult;
 use crate::extract::ApiJson;
 use crate::state::AppState;

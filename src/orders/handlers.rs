@@ -1,7 +1,7 @@
 use super::service::{self, NewOrder};
 use super::{OrderDetailOut, OrderOut, orders_out, timeline, visible};
+use crate::access::{Principal, RegionAccess, StaffRole};
 use crate::api::{Id, Page, PageQuery, cut, valid_phone};
-use crate::auth::{Principal, RegionAccess, StaffRole};
 use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::state::AppState;

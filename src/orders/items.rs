@@ -1,7 +1,7 @@
 //! 服务项目 catalogue per community.
 
+use crate::access::{Principal, RegionAccess, StaffRole};
 use crate::api::Id;
-use crate::auth::{Principal, RegionAccess, StaffRole};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{ApiJson, PathId};
 use crate::state::AppState;

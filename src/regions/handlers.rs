@@ -1,6 +1,6 @@
 use super::{NewRegion, RegionOut};
+use crate::access::{AdminRole, Principal, RegionAccess, StaffRole};
 use crate::api::Id;
-use crate::auth::{AdminRole, Principal, RegionAccess, StaffRole};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{ApiJson, PathId};
 use crate::state::AppState;

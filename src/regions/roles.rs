@@ -3,8 +3,8 @@
 //! - `staff`, `clerk`, `unit_admin`: an admin over the region.
 //! - `member`, `resident`: staff (or an admin) over the region.
 
+use crate::access::{AdminRole, Principal, RegionAccess};
 use crate::api::{Id, Page, PageQuery};
-use crate::auth::{AdminRole, Principal, RegionAccess};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::state::AppState;

@@ -1,6 +1,6 @@
 use super::{ReportOut, review, with_users};
+use crate::access::{Principal, RegionAccess, StaffRole};
 use crate::api::{Id, Page, PageQuery, cut};
-use crate::auth::{Principal, RegionAccess, StaffRole};
 use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::state::AppState;

@@ -1,5 +1,5 @@
+use crate::access::{Principal, RegionAccess, StaffRole};
 use crate::api::{Id, Page, PageQuery, valid_phone};
-use crate::auth::{Principal, RegionAccess, StaffRole};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::pii::{Pii, mask_phone};

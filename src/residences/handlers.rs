@@ -1,5 +1,5 @@
+use crate::access::{Principal, RegionAccess, StaffRole};
 use crate::api::{Id, Page, PageQuery, cut};
-use crate::auth::{Principal, RegionAccess, StaffRole};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::ApiJson;
 use crate::pii::Pii;

@@ -2,8 +2,8 @@
 //! the community sees the active ones with their stock.
 
 use super::{Located, locate};
+use crate::access::{Principal, RegionAccess, StaffRole};
 use crate::api::{Id, Page, PageQuery};
-use crate::auth::{Principal, RegionAccess, StaffRole};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::state::AppState;

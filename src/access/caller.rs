@@ -1,0 +1,44 @@
+//! The caller: a verified, unrevoked access token and the user's current grants.
+
+use crate::auth::principal::{self, Principal};
+use crate::error::{AppError, ErrorCode};
+use crate::state::AppState;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+}
+
+async fn load(state: web::Data<AppState>, token: Option<String>) -> Result<Principal, AppError> {
+    let token = token.ok_or_else(|| AppError::new(ErrorCode::Unauthorized).with_detail("缺少访问令牌"))?;
+    let (user_id, claims) = state.tokens.verify_access(&token)?;
+    if state
+        .kv
+        .get(&principal::revoked_key(&claims.jti))
+        .await?
+        .is_some()
+    {
+        return Err(AppError::new(ErrorCode::Unauthorized).with_detail("令牌已注销"));
+    }
+    let mut p = principal::load_user(&state, user_id, claims.jti, claims.exp).await?;
+    p.auth_time = claims.auth_time.unwrap_or(0);
+    Ok(p)
+}
+
+impl FromRequest for Principal {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = super::state_of(req);
+        let token = bearer(req);
+        Box::pin(async move { load(state?, token).await })
+    }
+}
