@@ -132,7 +132,8 @@ impl WechatClient {
         if usable(&cached) {
             return Ok(cached.unwrap_or_default());
         }
-        let me = crate::auth::tokens::random_token(12);
+        // Any value unique to this call marks the lock as ours.
+        let me = format!("{:016x}", rand::random::<u64>());
         // Wait a little for a refresher elsewhere rather than stampede WeChat.
         for _ in 0..100 {
             if self.kv.set_nx(LOCK_KEY, &me, LOCK_TTL).await? {

@@ -37,7 +37,7 @@ impl FromRequest for Principal {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = super::state_of(req);
+        let state = super::request::state_of(req);
         let token = bearer(req);
         Box::pin(async move { load(state?, token).await })
     }

@@ -8,25 +8,9 @@
 
 mod caller;
 mod region;
+mod request;
+mod residence;
 
-pub use crate::auth::Principal;
-pub use region::{AdminRole, Need, RegionAccess, StaffRole};
-
-use crate::error::AppError;
-use crate::state::AppState;
-use actix_web::{HttpRequest, web};
-
-/// The application state, which every extractor needs.
-fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
-    req.app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))
-}
-
-/// The numeric `{id}` path segment; anything else names nothing (404).
-fn path_id(req: &HttpRequest) -> Result<i64, AppError> {
-    req.match_info()
-        .get("id")
-        .and_then(|s| s.parse::<i64>().ok())
-        .ok_or_else(|| AppError::new(crate::error::ErrorCode::NotFound))
-}
+pub use crate::auth::principal::Principal;
+pub use region::{AdminRole, Browse, Need, RegionAccess, StaffRole};
+pub use residence::ResidenceAccess;

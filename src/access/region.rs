@@ -1,6 +1,6 @@
 //! Routes on `/regions/{id}/…`: the caller holds a role over that region.
 
-use crate::auth::Principal;
+use crate::auth::principal::Principal;
 use crate::error::AppError;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
@@ -12,6 +12,20 @@ use std::marker::PhantomData;
 /// The roles a route needs.
 pub trait Need {
     const ROLES: &'static [Role];
+
+    /// 404 when the caller cannot see the region, 403 when they see it but lack the role.
+    fn check(p: &Principal, region: &region::Model) -> Result<(), AppError> {
+        p.authorize(region, Self::ROLES)
+    }
+}
+
+/// 任何登录用户（区域树可浏览；需要的角色由领域规则按请求判断，如授予角色）
+pub struct Browse;
+impl Need for Browse {
+    const ROLES: &'static [Role] = &[];
+    fn check(_: &Principal, _: &region::Model) -> Result<(), AppError> {
+        Ok(())
+    }
 }
 
 /// 管理员（含上级区域管理员）
@@ -38,14 +52,9 @@ impl<N: Need + 'static> FromRequest for RegionAccess<N> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let principal = Principal::from_request(req, payload);
-        let state = super::state_of(req);
-        let id = super::path_id(req);
-        Box::pin(async move {
-            let principal = principal.await?;
-            let (state, id) = (state?, id?);
-            let region = crate::regions::find(&state.db, id).await?;
-            principal.authorize(&region, N::ROLES)?;
+        super::request::on_object(req, payload, |state, principal, id| async move {
+            let region = crate::regions::tree::find(&state.db, id).await?;
+            N::check(&principal, &region)?;
             Ok(RegionAccess {
                 principal,
                 region,

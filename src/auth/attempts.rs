@@ -1,11 +1,9 @@
 //! Password guesses, wherever a password is checked (login, password change): limited per
 //! subject (a phone, an account) and per client address, over one 15-minute window.
 
-use crate::client_ip::client_ip;
 use crate::error::AppResult;
 use crate::ratelimit;
 use crate::state::AppState;
-use actix_web::HttpRequest;
 use std::time::Duration;
 
 const WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -20,9 +18,9 @@ impl Attempt {
     /// Counts the attempt on `subject`; answers 429 when the subject or the address has used up
     /// its window. Per address only failures count (an office behind one NAT logs in all day);
     /// per subject every attempt counts, which also bounds the argon2 work one caller can cause.
-    pub async fn begin(state: &AppState, req: &HttpRequest, subject: &str) -> AppResult<Attempt> {
+    pub async fn begin(state: &AppState, client_ip: &str, subject: &str) -> AppResult<Attempt> {
         let attempt = Attempt {
-            ip_key: format!("login:ip:{}", client_ip(req, state.config.proxy)),
+            ip_key: format!("login:ip:{client_ip}"),
             subject_key: format!("login:{subject}"),
         };
         ratelimit::check(&state.kv, &attempt.ip_key, state.config.login_attempts_per_ip).await?;

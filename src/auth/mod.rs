@@ -1,20 +1,13 @@
 //! Login (WeChat, password, dev), tokens, and who may do what.
+//!
+//! The core here (principal, tokens, password, attempts) is the lowest of the identity domains:
+//! it reads user and grant rows directly and imports no other domain. The login flows, which
+//! find or create the person, live in `users::session`.
 
 pub mod attempts;
-mod handlers;
 pub mod password;
 pub mod principal;
+pub mod routes;
 pub mod tokens;
 
 pub use principal::Principal;
-
-use utoipa_actix_web::service_config::ServiceConfig;
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(handlers::wechat_login)
-        .service(handlers::wechat_phone)
-        .service(handlers::password_login)
-        .service(handlers::dev_login)
-        .service(handlers::refresh)
-        .service(handlers::logout);
-}

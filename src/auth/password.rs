@@ -1,7 +1,6 @@
 //! Staff passwords: argon2id with the crate's (OWASP) defaults, hashed off the async threads.
 
 use crate::error::{AppError, AppResult};
-use actix_web::web;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -18,7 +17,7 @@ fn hash_now(password: &str) -> Option<String> {
 }
 
 pub async fn hash(password: String) -> AppResult<String> {
-    web::block(move || hash_now(&password))
+    tokio::task::spawn_blocking(move || hash_now(&password))
         .await
         .map_err(AppError::internal)?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("argon2 hashing failed")))
@@ -26,7 +25,7 @@ pub async fn hash(password: String) -> AppResult<String> {
 
 /// True when `password` matches `phc`; with no stored hash, spends the same effort and says no.
 pub async fn verify(password: String, phc: Option<String>) -> AppResult<bool> {
-    web::block(move || {
+    tokio::task::spawn_blocking(move || {
         let known = phc.is_some();
         let stored = phc.unwrap_or_else(|| DUMMY.clone());
         let ok = PasswordHash::new(&stored)

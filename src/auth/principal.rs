@@ -56,6 +56,15 @@ impl Principal {
                 .any(|g| path.starts_with(&g.region_path) && roles.iter().any(|r| satisfies(g.role, *r)))
     }
 
+    /// Holds one of `roles` somewhere (or is a system admin): may use tools of that role at all.
+    pub fn holds_anywhere(&self, roles: &[Role]) -> bool {
+        self.is_system_admin()
+            || self
+                .grants
+                .iter()
+                .any(|g| roles.iter().any(|r| satisfies(g.role, *r)))
+    }
+
     /// Knows the node exists: it lies under, or above, one of the caller's grants.
     pub fn sees(&self, path: &str) -> bool {
         self.is_system_admin()
@@ -166,4 +175,48 @@ pub async fn load_user(
         auth_time: 0,
         grants,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holding(roles: &[Role], system_admin: bool) -> Principal {
+        let now = chrono::Utc::now();
+        Principal {
+            user: user::Model {
+                id: 1,
+                name: "x".into(),
+                openid: None,
+                unionid: None,
+                phone_enc: None,
+                phone_hash: None,
+                password_hash: None,
+                is_system_admin: system_admin,
+                created_at: now,
+                updated_at: now,
+            },
+            jti: String::new(),
+            token_exp: 0,
+            auth_time: 0,
+            grants: roles
+                .iter()
+                .map(|&role| Grant {
+                    id: 1,
+                    role,
+                    region_id: 9,
+                    region_path: "/1/9/".into(),
+                    unit_id: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn staff_tools_need_staff_or_admin_somewhere() {
+        assert!(holding(&[Role::Staff], false).holds_anywhere(&[Role::Staff]));
+        assert!(holding(&[Role::Admin], false).holds_anywhere(&[Role::Staff]));
+        assert!(holding(&[], true).holds_anywhere(&[Role::Staff]));
+        assert!(!holding(&[Role::Member, Role::Resident, Role::Clerk], false).holds_anywhere(&[Role::Staff]));
+    }
 }

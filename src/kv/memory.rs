@@ -1,6 +1,6 @@
 //! In-process store for a single instance without Redis.
 
-use super::{Counter, KvError};
+use super::types::{Counter, KvError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};

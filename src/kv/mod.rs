@@ -3,28 +3,14 @@
 
 mod memory;
 mod redis;
+mod types;
 
 pub use self::memory::MemoryKv;
 pub use self::redis::RedisKv;
+pub use self::types::{Counter, KvError};
 
 use std::time::Duration;
 use tokio::sync::broadcast;
-
-#[derive(Debug, thiserror::Error)]
-pub enum KvError {
-    #[error("redis: {0}")]
-    Redis(#[from] ::redis::RedisError),
-    #[error("value at `{0}` is not an integer")]
-    NotAnInteger(String),
-}
-
-/// A fixed-window counter after an increment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Counter {
-    pub value: i64,
-    /// Time until the window (the key) expires.
-    pub ttl: Duration,
-}
 
 #[derive(Clone)]
 pub enum Kv {

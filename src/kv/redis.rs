@@ -1,6 +1,6 @@
 //! Redis store, shared by every instance. Keys and channels carry the configured prefix.
 
-use super::{Counter, KvError};
+use super::types::{Counter, KvError};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Script};
 use std::collections::HashMap;
