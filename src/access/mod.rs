@@ -6,11 +6,15 @@
 //! see answer 404 (their existence is not disclosed); visible but beyond the caller's role, 403.
 //! Domain modules never import this layer: they take the `Principal` and objects it yields.
 
+mod admin;
 mod caller;
 mod region;
+mod transfer;
 
 pub use crate::auth::Principal;
+pub use admin::SystemAdmin;
 pub use region::{AdminRole, Need, RegionAccess, StaffRole};
+pub use transfer::TransferAccess;
 
 use crate::error::AppError;
 use crate::state::AppState;
