@@ -24,7 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::residences::routes::configure)
                 .configure(crate::orders::configure)
                 .configure(crate::notify::configure)
-                .configure(crate::ledger::configure)
+                .configure(crate::ledger::routes::configure)
                 .configure(crate::store::configure),
         );
 }

@@ -85,10 +85,7 @@ impl Application {
         .run();
 
         let (stop_workers, stop) = tokio::sync::watch::channel(false);
-        tokio::spawn(crate::orders::sla::run(state.clone(), stop.clone()));
-        if state.config.notify.relay {
-            tokio::spawn(crate::notify::relay::run(state.clone(), stop));
-        }
+        crate::jobs::start(&state, stop);
         Ok(Application {
             port,
             server,

@@ -6,11 +6,15 @@
 //! see answer 404 (their existence is not disclosed); visible but beyond the caller's role, 403.
 //! Domain modules never import this layer: they take the `Principal` and objects it yields.
 
+mod admin;
 mod caller;
 mod region;
 mod request;
 mod residence;
+mod transfer;
 
 pub use crate::auth::principal::Principal;
+pub use admin::SystemAdmin;
 pub use region::{AdminRole, Browse, Need, RegionAccess, StaffRole};
 pub use residence::ResidenceAccess;
+pub use transfer::TransferAccess;

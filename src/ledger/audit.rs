@@ -2,14 +2,13 @@
 //! pools of the communities below it — who granted, to whom, how much, why, and whether it was
 //! reversed.
 
-use super::Asset;
-use crate::access::{AdminRole, RegionAccess};
+use super::accounts::ids_of;
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::error::AppResult;
-use crate::state::AppState;
-use actix_web::{get, web};
 use chrono::{DateTime, Utc};
-use entity::{account, region, transfer, user};
+use entity::account::{self, Asset, OwnerKind};
+use entity::transfer::{self, TransferKind};
+use entity::{region, user};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -61,29 +60,6 @@ pub struct GrantRecordOut {
     pub at: DateTime<Utc>,
 }
 
-/// 手工发放审计
-///
-/// 管理员查看本区域下各社区工作者的每一笔手工发放：谁发的、发给谁、多少、原因、是否已冲正；最新的在前。
-#[utoipa::path(
-    tag = "积分",
-    params(("id" = String, Path, description = "区域 id（街道、县等；其下所有社区）"), GrantsQuery),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "手工发放记录（审计）", body = Page<GrantRecordOut>),
-        (status = 400, description = "`VALIDATION_FAILED` 或 `INVALID_QUERY`：查询参数有误"),
-        (status = 403, description = "需要管理员角色"),
-        (status = 404, description = "不存在或不在你的管辖范围"),
-    )
-)]
-#[get("/regions/{id}/grants")]
-pub async fn grants(
-    state: web::Data<AppState>,
-    access: RegionAccess<AdminRole>,
-    q: crate::extract::ApiQuery<GrantsQuery>,
-) -> AppResult<web::Json<Page<GrantRecordOut>>> {
-    Ok(web::Json(grants_below(&state.db, &access.region, &q).await?))
-}
-
 /// Staff grants from the pools of the communities under `root`, newest first, a page at a time.
 pub async fn grants_below(
     db: &impl ConnectionTrait,
@@ -100,7 +76,7 @@ pub async fn grants_below(
         .map(|r: region::Model| (r.id, r.name))
         .collect();
     let pools: HashMap<i64, i64> = account::Entity::find()
-        .filter(account::Column::OwnerKind.eq("pool"))
+        .filter(account::Column::OwnerKind.eq(OwnerKind::Pool))
         .filter(account::Column::OwnerId.is_in(communities.keys().copied()))
         .all(db)
         .await?
@@ -108,7 +84,7 @@ pub async fn grants_below(
         .map(|a| (a.id, a.owner_id))
         .collect();
     let mut query = transfer::Entity::find()
-        .filter(transfer::Column::Kind.eq("grant"))
+        .filter(transfer::Column::Kind.eq(TransferKind::Grant))
         .filter(transfer::Column::DebitAccountId.is_in(pools.keys().copied()))
         .order_by_desc(transfer::Column::Id)
         .limit(page.limit() + 1);
@@ -116,17 +92,10 @@ pub async fn grants_below(
         query = query.filter(transfer::Column::ActorId.eq(staff.0));
     }
     if let Some(asset) = q.asset {
-        query = query.filter(transfer::Column::Asset.eq(asset.as_str()));
+        query = query.filter(transfer::Column::Asset.eq(asset));
     }
     if let Some(to) = q.user_id {
-        let theirs = account::Entity::find()
-            .select_only()
-            .column(account::Column::Id)
-            .filter(account::Column::OwnerKind.eq("user"))
-            .filter(account::Column::OwnerId.eq(to.0))
-            .into_tuple::<i64>()
-            .all(db)
-            .await?;
+        let theirs = ids_of(db, OwnerKind::User, to.0).await?;
         query = query.filter(transfer::Column::CreditAccountId.is_in(theirs));
     }
     if let Some(before) = page.before_id()? {
@@ -179,7 +148,7 @@ pub async fn grants_below(
                 },
                 granted_by: t.actor_id.map(person),
                 recipient: person(recipients.get(&t.credit_account_id).copied().unwrap_or_default()),
-                asset: Asset::parse(&t.asset).unwrap_or(Asset::Coin),
+                asset: t.asset,
                 amount: t.amount,
                 reason: t.memo,
                 reversed_by: reversals.get(&t.id).copied().map(Id),

@@ -1,12 +1,15 @@
 //! Awards for closed orders: the durable claim written with the close is posted exactly once,
 //! pool → member, time and coins, whatever closed the order (resident, clock, or a retry).
 
-use super::{Asset, Movement, Owner, account, lock_accounts, post};
+use super::accounts::{Owner, account, lock_accounts};
+use super::movement::{Movement, post};
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
+use entity::account::Asset;
 use entity::award_claim;
+use entity::transfer::TransferKind;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// Posts the claim if nobody has: marking it posted is a conditional update, so only one
 /// transaction ever moves its points (the unique reference on transfers backs this up).
@@ -43,7 +46,7 @@ pub async fn post_claim(
                     to: Owner::User(claim.member_id),
                     asset,
                     amount: amount.into(),
-                    kind: "award",
+                    kind: TransferKind::Award,
                     reference: Some(format!("order:{}", claim.order_id)),
                     actor: None,
                     memo: Some("完成服务订单".into()),
@@ -67,14 +70,4 @@ pub async fn post_for_order(conn: &impl ConnectionTrait, order_id: i64, at: Date
         post_claim(conn, &claim, at).await?;
     }
     Ok(())
-}
-
-/// Claims not yet posted (written before the points bank existed, say): oldest first.
-pub async fn unposted(conn: &impl ConnectionTrait, limit: u64) -> AppResult<Vec<award_claim::Model>> {
-    Ok(award_claim::Entity::find()
-        .filter(award_claim::Column::PostedAt.is_null())
-        .order_by_asc(award_claim::Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await?)
 }

@@ -2,17 +2,30 @@
 //! `available`; then exactly one post or void resolves it. The resolution row is unique per hold,
 //! so a post and a void racing each other cannot both land.
 
-use super::{Movement, account};
+use super::accounts::{account, affordable, lock_accounts};
+use super::movement::Movement;
 use crate::error::{AppError, AppResult, ErrorCode};
 use chrono::{DateTime, Utc};
-use entity::{account as acct, transfer};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use entity::account as acct;
+use entity::transfer::{self, Phase};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr};
+
+/// Transfers no post or void refers to: for a hold, still open.
+pub fn unresolved() -> SimpleExpr {
+    transfer::Column::Id.not_in_subquery(
+        Query::select()
+            .column(transfer::Column::PendingId)
+            .from(transfer::Entity)
+            .and_where(transfer::Column::PendingId.is_not_null())
+            .to_owned(),
+    )
+}
 
 /// Places a hold; refuses with `INSUFFICIENT_BALANCE` (changing nothing) when it cannot be afforded.
 pub async fn hold(
     conn: &impl ConnectionTrait,
-    m: Movement<'_>,
+    m: Movement,
     expires_at: Option<DateTime<Utc>>,
 ) -> AppResult<transfer::Model> {
     if m.amount <= 0 {
@@ -20,14 +33,14 @@ pub async fn hold(
     }
     let from = account(conn, m.from, m.asset).await?;
     let to = account(conn, m.to, m.asset).await?;
-    super::lock_accounts(conn, &[from.id, to.id]).await?;
+    lock_accounts(conn, &[from.id, to.id]).await?;
     let held = acct::Entity::update_many()
         .col_expr(
             acct::Column::DebitsPending,
             Expr::col(acct::Column::DebitsPending).add(m.amount),
         )
         .filter(acct::Column::Id.eq(from.id))
-        .filter(super::affordable(m.amount))
+        .filter(affordable(m.amount))
         .exec(conn)
         .await?
         .rows_affected;
@@ -45,10 +58,10 @@ pub async fn hold(
     Ok(transfer::ActiveModel {
         debit_account_id: Set(from.id),
         credit_account_id: Set(to.id),
-        asset: Set(m.asset.as_str().into()),
+        asset: Set(m.asset),
         amount: Set(m.amount),
-        kind: Set(m.kind.into()),
-        phase: Set("pending".into()),
+        kind: Set(m.kind),
+        phase: Set(Phase::Pending),
         reference: Set(m.reference),
         actor_id: Set(m.actor),
         memo: Set(m.memo),
@@ -69,7 +82,7 @@ pub async fn resolve(
     at: DateTime<Utc>,
 ) -> AppResult<transfer::Model> {
     let hold = transfer::Entity::find_by_id(pending_id)
-        .filter(transfer::Column::Phase.eq("pending"))
+        .filter(transfer::Column::Phase.eq(Phase::Pending))
         .one(conn)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
@@ -77,10 +90,10 @@ pub async fn resolve(
     let resolution = transfer::ActiveModel {
         debit_account_id: Set(hold.debit_account_id),
         credit_account_id: Set(hold.credit_account_id),
-        asset: Set(hold.asset.clone()),
+        asset: Set(hold.asset),
         amount: Set(hold.amount),
-        kind: Set(hold.kind.clone()),
-        phase: Set(if post { "post" } else { "void" }.into()),
+        kind: Set(hold.kind),
+        phase: Set(if post { Phase::Post } else { Phase::Void }),
         pending_id: Set(Some(hold.id)),
         reference: Set(hold.reference.clone()),
         actor_id: Set(actor),
@@ -93,7 +106,7 @@ pub async fn resolve(
         Some(SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::HoldNotPending),
         _ => e.into(),
     })?;
-    super::lock_accounts(conn, &[hold.debit_account_id, hold.credit_account_id]).await?;
+    lock_accounts(conn, &[hold.debit_account_id, hold.credit_account_id]).await?;
     let amount = hold.amount;
     let mut debit = acct::Entity::update_many()
         .col_expr(
@@ -120,43 +133,4 @@ pub async fn resolve(
     debit.exec(conn).await?;
     credit.exec(conn).await?;
     Ok(resolution)
-}
-
-/// Voids holds whose time ran out at `now` (each once); returns how many.
-pub async fn expire(db: &sea_orm::DatabaseConnection, now: DateTime<Utc>) -> AppResult<usize> {
-    use sea_orm::sea_query::Query;
-    use sea_orm::{QueryOrder, QuerySelect};
-    let due = |after: i64| -> futures_util::future::BoxFuture<'_, AppResult<Vec<i64>>> {
-        Box::pin(async move {
-            Ok(transfer::Entity::find()
-                .select_only()
-                .column(transfer::Column::Id)
-                .filter(transfer::Column::Phase.eq("pending"))
-                .filter(transfer::Column::ExpiresAt.lt(now))
-                .filter(transfer::Column::Id.gt(after))
-                .filter(
-                    transfer::Column::Id.not_in_subquery(
-                        Query::select()
-                            .column(transfer::Column::PendingId)
-                            .from(transfer::Entity)
-                            .and_where(transfer::Column::PendingId.is_not_null())
-                            .to_owned(),
-                    ),
-                )
-                .order_by_asc(transfer::Column::Id)
-                .limit(100)
-                .into_tuple()
-                .all(db)
-                .await?)
-        })
-    };
-    // Resolved meanwhile by a pickup or another instance: `HoldNotPending`.
-    crate::db::sweep(
-        db,
-        "hold expiry",
-        ErrorCode::HoldNotPending,
-        due,
-        move |txn, id| Box::pin(async move { resolve(txn, id, false, None, now).await.map(|_| ()) }),
-    )
-    .await
 }

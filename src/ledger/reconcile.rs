@@ -1,12 +1,14 @@
 //! The ledger's invariants, checked from the rows: per asset all balances sum to zero; each
 //! account's totals equal the fold of its transfers; no restricted account is below zero.
 
-use super::{Asset, available, balance};
+use super::accounts::{available, balance, sum_amount};
+use super::holds::unresolved;
 use crate::api::Id;
 use crate::error::AppResult;
+use entity::account::Asset;
+use entity::transfer::Phase;
 use entity::{account, transfer};
-use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -39,26 +41,18 @@ pub struct ReconciliationOut {
 async fn sums(
     conn: &impl ConnectionTrait,
     by: transfer::Column,
-    phases: &[&str],
+    phases: &[Phase],
     open_holds_only: bool,
 ) -> AppResult<HashMap<i64, i64>> {
     let mut q = transfer::Entity::find()
         .select_only()
         .column(by)
-        .column_as(super::sum_amount(), "total")
+        .column_as(sum_amount(), "total")
         .filter(transfer::Column::Phase.is_in(phases.iter().copied()))
         .group_by(by);
     if open_holds_only {
         // A hold stops counting once a post or void resolved it.
-        q = q.filter(
-            transfer::Column::Id.not_in_subquery(
-                Query::select()
-                    .column(transfer::Column::PendingId)
-                    .from(transfer::Entity)
-                    .and_where(transfer::Column::PendingId.is_not_null())
-                    .to_owned(),
-            ),
-        );
+        q = q.filter(unresolved());
     }
     let rows: Vec<(i64, Option<i64>)> = q.into_tuple().all(conn).await?;
     Ok(rows
@@ -69,25 +63,21 @@ async fn sums(
 
 pub async fn check(conn: &impl ConnectionTrait) -> AppResult<ReconciliationOut> {
     let accounts = account::Entity::find().all(conn).await?;
-    let posted = ["posted", "post"];
+    let posted = [Phase::Posted, Phase::Post];
     let debits = sums(conn, transfer::Column::DebitAccountId, &posted, false).await?;
     let credits = sums(conn, transfer::Column::CreditAccountId, &posted, false).await?;
-    let held_out = sums(conn, transfer::Column::DebitAccountId, &["pending"], true).await?;
-    let held_in = sums(conn, transfer::Column::CreditAccountId, &["pending"], true).await?;
+    let held_out = sums(conn, transfer::Column::DebitAccountId, &[Phase::Pending], true).await?;
+    let held_in = sums(conn, transfer::Column::CreditAccountId, &[Phase::Pending], true).await?;
     let mut violations = Vec::new();
     let mut assets = Vec::new();
     for asset in Asset::ALL {
-        let sum: i64 = accounts
-            .iter()
-            .filter(|a| a.asset == asset.as_str())
-            .map(balance)
-            .sum();
+        let sum: i64 = accounts.iter().filter(|a| a.asset == asset).map(balance).sum();
         if sum != 0 {
             violations.push(Violation {
                 kind: "sum_not_zero",
                 account_id: None,
                 asset: Some(asset),
-                detail: format!("balances of {} sum to {sum}", asset.as_str()),
+                detail: format!("balances of {} sum to {sum}", asset.to_value()),
             });
         }
         assets.push(AssetSum { asset, sum });
@@ -105,7 +95,7 @@ pub async fn check(conn: &impl ConnectionTrait) -> AppResult<ReconciliationOut> 
             violations.push(Violation {
                 kind: "totals_mismatch",
                 account_id: Some(Id(a.id)),
-                asset: Asset::parse(&a.asset),
+                asset: Some(a.asset),
                 detail: format!(
                     "stored (debits, credits, held out, held in) {stored:?}, transfers give {folded:?}"
                 ),
@@ -115,8 +105,13 @@ pub async fn check(conn: &impl ConnectionTrait) -> AppResult<ReconciliationOut> 
             violations.push(Violation {
                 kind: "negative_balance",
                 account_id: Some(Id(a.id)),
-                asset: Asset::parse(&a.asset),
-                detail: format!("{} {} available is {}", a.owner_kind, a.owner_id, available(a)),
+                asset: Some(a.asset),
+                detail: format!(
+                    "{} {} available is {}",
+                    a.owner_kind.to_value(),
+                    a.owner_id,
+                    available(a)
+                ),
             });
         }
     }

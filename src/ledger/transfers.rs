@@ -1,16 +1,17 @@
-//! Point-moving calls: donations, staff grants, reversals. Each needs an `Idempotency-Key`.
+//! Point-moving requests: donations, staff grants, reversals. Each is checked first (answers that
+//! need no transaction and are not replayed), then posted in the idempotent transaction.
 
-use super::{Asset, Movement, Owner, post};
+use super::accounts::{Owner, account, lock_accounts, sum_amount};
+use super::movement::{Movement, post};
 use crate::api::Id;
-use crate::auth::Principal;
+use crate::auth::principal::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::extract::{PathId, decode_body};
 use crate::state::AppState;
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::{DateTime, Utc};
-use entity::region::RegionKind;
-use entity::{account, transfer, user};
+use entity::account::{self as acct, Asset};
+use entity::region::{self, RegionKind};
+use entity::transfer::{self, Phase, TransferKind};
+use entity::user;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -23,7 +24,8 @@ pub struct TransferOut {
     pub asset: Asset,
     pub amount: i64,
     /// award / grant / donation / reversal …
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: TransferKind,
     pub reference: Option<String>,
     pub memo: Option<String>,
     /// 冲正的原转账
@@ -35,7 +37,7 @@ impl From<transfer::Model> for TransferOut {
     fn from(t: transfer::Model) -> Self {
         TransferOut {
             id: Id(t.id),
-            asset: Asset::parse(&t.asset).unwrap_or(Asset::Coin),
+            asset: t.asset,
             amount: t.amount,
             kind: t.kind,
             reference: t.reference,
@@ -44,13 +46,6 @@ impl From<transfer::Model> for TransferOut {
             at: t.created_at,
         }
     }
-}
-
-fn created(t: transfer::Model) -> AppResult<(StatusCode, serde_json::Value)> {
-    Ok((
-        StatusCode::CREATED,
-        serde_json::to_value(TransferOut::from(t)).map_err(AppError::internal)?,
-    ))
 }
 
 /// 转赠（如给邻居老人的时间账户）
@@ -67,60 +62,53 @@ pub struct DonationIn {
     pub memo: Option<String>,
 }
 
-/// 转赠时长或绿币
-///
-/// 转给其他用户，最多为转出方的可用余额。
-#[utoipa::path(
-    tag = "积分",
-    request_body = DonationIn,
-    params(("Idempotency-Key" = String, Header, description = "幂等键（必填）：同一键同一请求只生效一次")),
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "已转赠", body = TransferOut),
-        (status = 400, description = "`IDEMPOTENCY_KEY_REQUIRED`"),
-        (status = 404, description = "`USER_NOT_FOUND`"),
-        (status = 409, description = "`INSUFFICIENT_BALANCE` 或 `IDEMPOTENCY_KEY_IN_FLIGHT`"),
-        (status = 422, description = "`RECIPIENT_INVALID`（给自己）、`GRANT_LIMIT_EXCEEDED`（超过单笔上限）或 `IDEMPOTENCY_KEY_REUSED`"),
-    )
-)]
-#[post("/transfers")]
-pub async fn donate(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    p: Principal,
-    body: web::Bytes,
-) -> AppResult<HttpResponse> {
-    crate::idempotency::required_key(&req)?;
-    let b: DonationIn = decode_body(&req, &body)?;
-    if b.to_user_id.0 == p.id() {
+/// A donation that passed its checks: `from` gives to another existing user, within the cap.
+pub struct Donation {
+    from: i64,
+    input: DonationIn,
+}
+
+/// Checks a donation from user `from`.
+pub async fn donation(state: &AppState, from: i64, input: DonationIn) -> AppResult<Donation> {
+    if input.to_user_id.0 == from {
         return Err(AppError::new(ErrorCode::RecipientInvalid).with_detail("不能转给自己"));
     }
-    if state.config.ledger.donation_max.is_some_and(|max| b.amount > max) {
+    if state
+        .config
+        .ledger
+        .donation_max
+        .is_some_and(|max| input.amount > max)
+    {
         return Err(AppError::new(ErrorCode::GrantLimitExceeded).with_detail("超过单笔转赠上限"));
     }
-    if user::Entity::find_by_id(b.to_user_id.0)
+    if user::Entity::find_by_id(input.to_user_id.0)
         .one(&state.db)
         .await?
         .is_none()
     {
         return Err(AppError::new(ErrorCode::UserNotFound));
     }
-    crate::idempotency::run(&state, &req, p.id(), &body, async |txn| {
+    Ok(Donation { from, input })
+}
+
+impl Donation {
+    /// Moves the points; `INSUFFICIENT_BALANCE` beyond what the giver has available.
+    pub async fn post(&self, txn: &impl ConnectionTrait) -> AppResult<TransferOut> {
+        let b = &self.input;
         let movement = Movement {
-            from: Owner::User(p.id()),
+            from: Owner::User(self.from),
             to: Owner::User(b.to_user_id.0),
             asset: b.asset,
             amount: b.amount,
-            kind: "donation",
+            kind: TransferKind::Donation,
             reference: None,
-            actor: Some(p.id()),
+            actor: Some(self.from),
             memo: b.memo.clone(),
             at: Utc::now(),
             reversal_of: None,
         };
-        created(post(txn, movement).await?)
-    })
-    .await
+        Ok(post(txn, movement).await?.into())
+    }
 }
 
 /// 发放积分
@@ -138,16 +126,59 @@ pub struct GrantIn {
     pub reason: String,
 }
 
-async fn granted_today(
+/// A grant that passed its checks; the daily cap is counted when it is posted.
+pub struct Grant {
+    staff: i64,
+    community: i64,
+    per_day: i64,
+    input: GrantIn,
+}
+
+/// Checks a grant by `staff` from `community`'s pool: not to themselves, from a community, within
+/// the per-grant cap, to someone who belongs to the community (a role there, or living there).
+pub async fn grant(
+    state: &AppState,
+    staff: &Principal,
+    community: &region::Model,
+    input: GrantIn,
+) -> AppResult<Grant> {
+    // Nobody mints points for themselves; the audit view shows who granted what to whom.
+    if input.user_id.0 == staff.id() {
+        return Err(AppError::new(ErrorCode::SelfGrant));
+    }
+    if community.kind != RegionKind::Community {
+        return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("积分由社区发放"));
+    }
+    let rules = &state.config.ledger;
+    let (per_grant, per_day) = match input.asset {
+        Asset::Coin => (rules.grant_max_coins, rules.grant_daily_coins),
+        Asset::Time => (rules.grant_max_minutes, rules.grant_daily_minutes),
+    };
+    if input.amount > per_grant {
+        return Err(AppError::new(ErrorCode::GrantLimitExceeded).with_detail(format!("单笔最多 {per_grant}")));
+    }
+    let grantee = crate::auth::principal::load_for(state, input.user_id.0).await?;
+    if !grantee.belongs_to(community) {
+        return Err(AppError::new(ErrorCode::RecipientInvalid).with_detail("不是本社区的居民或党员"));
+    }
+    Ok(Grant {
+        staff: staff.id(),
+        community: community.id,
+        per_day,
+        input,
+    })
+}
+
+async fn granted_since(
     conn: &impl ConnectionTrait,
-    pool: &account::Model,
+    pool: &acct::Model,
     since: DateTime<Utc>,
 ) -> AppResult<i64> {
     let total: Option<Option<i64>> = transfer::Entity::find()
         .select_only()
-        .column_as(super::sum_amount(), "total")
+        .column_as(sum_amount(), "total")
         .filter(transfer::Column::DebitAccountId.eq(pool.id))
-        .filter(transfer::Column::Kind.eq("grant"))
+        .filter(transfer::Column::Kind.eq(TransferKind::Grant))
         .filter(transfer::Column::CreatedAt.gte(since))
         .into_tuple()
         .one(conn)
@@ -155,72 +186,29 @@ async fn granted_today(
     Ok(total.flatten().unwrap_or(0))
 }
 
-/// 手动发放时长或绿币
-///
-/// 社区工作者从本社区积分池手动发放，须写明原因，受上限约束。
-#[utoipa::path(
-    tag = "积分",
-    params(("id" = String, Path, description = "社区 id"), ("Idempotency-Key" = String, Header, description = "幂等键（必填）")),
-    request_body = GrantIn,
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "已发放", body = TransferOut),
-        (status = 403, description = "需要社区工作者角色"),
-        (status = 404, description = "不存在或不在你的管辖范围"),
-        (status = 422, description = "`GRANT_LIMIT_EXCEEDED`、`RECIPIENT_INVALID`（不是本社区的人）、`SELF_GRANT`（发给自己）或 `REGION_KIND_INVALID`"),
-    )
-)]
-#[post("/regions/{id}/grants")]
-pub async fn grant(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    access: crate::access::RegionAccess<crate::access::StaffRole>,
-    body: web::Bytes,
-) -> AppResult<HttpResponse> {
-    crate::idempotency::required_key(&req)?;
-    let b: GrantIn = decode_body(&req, &body)?;
-    let community = access.region;
-    // Nobody mints points for themselves; the audit view shows who granted what to whom.
-    if b.user_id.0 == access.principal.id() {
-        return Err(AppError::new(ErrorCode::SelfGrant));
-    }
-    if community.kind != RegionKind::Community {
-        return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("积分由社区发放"));
-    }
-    let rules = &state.config.ledger;
-    let (per_grant, per_day) = match b.asset {
-        Asset::Coin => (rules.grant_max_coins, rules.grant_daily_coins),
-        Asset::Time => (rules.grant_max_minutes, rules.grant_daily_minutes),
-    };
-    if b.amount > per_grant {
-        return Err(AppError::new(ErrorCode::GrantLimitExceeded).with_detail(format!("单笔最多 {per_grant}")));
-    }
-    // The recipient must belong to the community: a role there, or living there.
-    let grantee = crate::auth::principal::load_for(&state, b.user_id.0).await?;
-    let belongs = grantee.belongs_to(&community);
-    if !belongs {
-        return Err(AppError::new(ErrorCode::RecipientInvalid).with_detail("不是本社区的居民或党员"));
-    }
-    let staff = access.principal.id();
-    crate::idempotency::run(&state, &req, staff, &body, async |txn| {
+impl Grant {
+    /// Moves the points from the pool, within the community's daily cap.
+    pub async fn post(&self, txn: &impl ConnectionTrait) -> AppResult<TransferOut> {
+        let b = &self.input;
         let now = Utc::now();
         // Lock the pool (with the recipient, in id order): grants of one community then count
         // against the daily cap one by one.
-        let pool = super::account(txn, Owner::Pool(community.id), b.asset).await?;
-        let to = super::account(txn, Owner::User(b.user_id.0), b.asset).await?;
-        super::lock_accounts(txn, &[pool.id, to.id]).await?;
-        if granted_today(txn, &pool, crate::calendar::start_of_day(now)).await? + b.amount > per_day {
+        let pool = account(txn, Owner::Pool(self.community), b.asset).await?;
+        let to = account(txn, Owner::User(b.user_id.0), b.asset).await?;
+        lock_accounts(txn, &[pool.id, to.id]).await?;
+        let since = crate::calendar::start_of_day(now);
+        if granted_since(txn, &pool, since).await? + b.amount > self.per_day {
             return Err(AppError::new(ErrorCode::GrantLimitExceeded)
-                .with_detail(format!("本社区今日最多发放 {per_day}")));
+                .with_detail(format!("本社区今日最多发放 {}", self.per_day)));
         }
         let movement = Movement {
-            from: Owner::Pool(community.id),
+            from: Owner::Pool(self.community),
             to: Owner::User(b.user_id.0),
             asset: b.asset,
             amount: b.amount,
-            kind: "grant",
+            kind: TransferKind::Grant,
             reference: None,
-            actor: Some(staff),
+            actor: Some(self.staff),
             memo: Some(b.reason.clone()),
             at: now,
             reversal_of: None,
@@ -228,13 +216,12 @@ pub async fn grant(
         let t = post(txn, movement).await?;
         tracing::info!(
             transfer_id = t.id,
-            by = staff,
-            community = community.id,
+            by = self.staff,
+            community = self.community,
             "points granted"
         );
-        created(t)
-    })
-    .await
+        Ok(t.into())
+    }
 }
 
 /// 冲正原因
@@ -246,73 +233,71 @@ pub struct ReverseIn {
     pub reason: String,
 }
 
-/// 冲正转账
-///
-/// 以一笔引用原转账的反向转账冲正，每笔只能冲正一次（限系统管理员）。
-#[utoipa::path(
-    tag = "积分",
-    params(("id" = String, Path, description = "转账 id"), ("Idempotency-Key" = String, Header, description = "幂等键（必填）")),
-    request_body = ReverseIn,
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "冲正转账", body = TransferOut),
-        (status = 403, description = "仅系统管理员"),
-        (status = 404, description = "转账不存在"),
-        (status = 409, description = "`TRANSFER_ALREADY_REVERSED`，或 `INSUFFICIENT_BALANCE`（冲正会使对方余额为负）"),
-    )
-)]
-#[post("/transfers/{id}/reverse")]
-pub async fn reverse(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    p: Principal,
-    id: PathId,
-    body: web::Bytes,
-) -> AppResult<HttpResponse> {
-    if !p.is_system_admin() {
-        return Err(AppError::new(ErrorCode::Forbidden));
-    }
-    crate::idempotency::required_key(&req)?;
-    let b: ReverseIn = decode_body(&req, &body)?;
-    let original = transfer::Entity::find_by_id(id.into_inner())
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    if original.phase != "posted" {
+/// A reversal that passed its checks.
+pub struct Reversal {
+    original: transfer::Model,
+    actor: i64,
+    reason: String,
+}
+
+/// Checks that `original` may be reversed by `actor`: a posted single-phase transfer, not reversed
+/// yet (a racing reversal is still stopped by the unique index when posting).
+pub async fn reversal(
+    conn: &impl ConnectionTrait,
+    original: transfer::Model,
+    actor: i64,
+    input: ReverseIn,
+) -> AppResult<Reversal> {
+    if original.phase != Phase::Posted {
         return Err(AppError::new(ErrorCode::Conflict).with_detail("只能冲正已入账的转账"));
     }
     let reversed = transfer::Entity::find()
         .filter(transfer::Column::ReversalOf.eq(original.id))
-        .one(&state.db)
+        .one(conn)
         .await?;
     if reversed.is_some() {
         return Err(AppError::new(ErrorCode::TransferAlreadyReversed));
     }
-    crate::idempotency::run(&state, &req, p.id(), &body, async |txn| {
-        let owner_of = async |account_id: i64| -> AppResult<Owner> {
-            let a = account::Entity::find_by_id(account_id)
-                .one(txn)
-                .await?
-                .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-            Ok(match a.owner_kind.as_str() {
-                "pool" => Owner::Pool(a.owner_id),
-                "store" => Owner::Store(a.owner_id),
-                _ => Owner::User(a.owner_id),
-            })
-        };
+    Ok(Reversal {
+        original,
+        actor,
+        reason: input.reason,
+    })
+}
+
+async fn owner_of(conn: &impl ConnectionTrait, account_id: i64) -> AppResult<Owner> {
+    acct::Entity::find_by_id(account_id)
+        .one(conn)
+        .await?
+        .map(|a| Owner::of(&a))
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
+}
+
+impl Reversal {
+    /// The opposite movement, referring to the original; `INSUFFICIENT_BALANCE` when the
+    /// receiver no longer has it.
+    pub async fn post(&self, txn: &impl ConnectionTrait) -> AppResult<TransferOut> {
+        let original = &self.original;
         let movement = Movement {
-            from: owner_of(original.credit_account_id).await?,
-            to: owner_of(original.debit_account_id).await?,
-            asset: Asset::parse(&original.asset).unwrap_or(Asset::Coin),
+            from: owner_of(txn, original.credit_account_id).await?,
+            to: owner_of(txn, original.debit_account_id).await?,
+            asset: original.asset,
             amount: original.amount,
-            kind: "reversal",
+            kind: TransferKind::Reversal,
             reference: original.reference.clone(),
-            actor: Some(p.id()),
-            memo: Some(b.reason.clone()),
+            actor: Some(self.actor),
+            memo: Some(self.reason.clone()),
             at: Utc::now(),
             reversal_of: Some(original.id),
         };
-        created(post(txn, movement).await?)
-    })
-    .await
+        Ok(post(txn, movement).await?.into())
+    }
+}
+
+/// A transfer by id.
+pub async fn find(conn: &impl ConnectionTrait, id: i64) -> AppResult<transfer::Model> {
+    transfer::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
 }

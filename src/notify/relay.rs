@@ -183,19 +183,3 @@ pub async fn drain(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
         }
     }
 }
-
-/// Runs the relay until `stop` says so.
-pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let mut every = tokio::time::interval(state.config.notify.relay_every);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = every.tick() => {
-                if let Err(e) = drain(&state, Utc::now()).await {
-                    tracing::warn!(error = %e, "outbox relay pass failed");
-                }
-            }
-            _ = stop.changed() => break,
-        }
-    }
-}

@@ -25,7 +25,7 @@ pub async fn demo_store(
     staff: i64,
     resident: &user::Model,
 ) -> anyhow::Result<()> {
-    use crate::ledger::{self, Asset, Movement, Owner};
+    use crate::ledger::{self, Asset, Movement, Owner, TransferKind};
     let now = Utc::now();
     let name = "和平社区爱心超市";
     let found = store::Entity::find()
@@ -96,7 +96,7 @@ pub async fn demo_store(
                 to: Owner::User(resident.id),
                 asset: Asset::Coin,
                 amount: WELCOME_COINS,
-                kind: "grant",
+                kind: TransferKind::Grant,
                 reference: Some(reference),
                 actor: Some(staff),
                 memo: Some("演示：欢迎绿币".into()),

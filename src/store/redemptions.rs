@@ -10,11 +10,10 @@ use super::pickup;
 use crate::calendar;
 use crate::config::Config;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::ledger::{Asset, Movement, Owner, holds};
+use crate::ledger::{Asset, Movement, Owner, TransferKind, holds};
 use chrono::{DateTime, Utc};
 use entity::redemption::{self, RedemptionStatus};
 use entity::{goods, redemption_line, store};
-use futures_util::future::BoxFuture;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -241,7 +240,7 @@ pub async fn redeem(
             to: Owner::Store(store.id),
             asset: Asset::Coin,
             amount: total,
-            kind: "redeem",
+            kind: TransferKind::Redeem,
             reference: Some(format!("redemption:{}", r.id)),
             actor: Some(buyer),
             memo: Some(store.name.clone()),
@@ -321,41 +320,14 @@ pub async fn settle(
     Ok(Full { redemption, lines })
 }
 
-/// Expires redemptions not picked up by `now` (each once, in its own transaction); returns how
-/// many.
-pub async fn expire(db: &sea_orm::DatabaseConnection, now: DateTime<Utc>) -> AppResult<usize> {
-    let due = |after: i64| -> BoxFuture<'_, AppResult<Vec<i64>>> {
-        Box::pin(async move {
-            Ok(redemption::Entity::find()
-                .select_only()
-                .column(redemption::Column::Id)
-                .filter(redemption::Column::Status.eq(RedemptionStatus::Pending))
-                .filter(redemption::Column::ExpiresAt.lt(now))
-                .filter(redemption::Column::Id.gt(after))
-                .order_by_asc(redemption::Column::Id)
-                .limit(100)
-                .into_tuple()
-                .all(db)
-                .await?)
-        })
-    };
-    // Picked up or cancelled meanwhile: `RedemptionNotPending`.
-    crate::db::sweep(
-        db,
-        "redemption expiry",
-        ErrorCode::RedemptionNotPending,
-        due,
-        move |txn, id| {
-            Box::pin(async move {
-                let r = redemption::Entity::find_by_id(id)
-                    .one(txn)
-                    .await?
-                    .ok_or_else(|| AppError::new(ErrorCode::RedemptionNotPending))?;
-                settle(txn, &r, RedemptionStatus::Expired, None, now)
-                    .await
-                    .map(|_| ())
-            })
-        },
-    )
-    .await
+/// Expires redemption `id`, not picked up by `now`: coins released, stock returned.
+/// `REDEMPTION_NOT_PENDING` when it was picked up, cancelled or expired meanwhile.
+pub async fn expire_one(txn: &DatabaseTransaction, id: i64, now: DateTime<Utc>) -> AppResult<()> {
+    let r = redemption::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::RedemptionNotPending))?;
+    settle(txn, &r, RedemptionStatus::Expired, None, now)
+        .await
+        .map(|_| ())
 }

@@ -111,8 +111,8 @@ async fn an_unposted_claim_is_posted_once_by_the_clock() {
     .insert(&app.state.db)
     .await
     .unwrap();
-    let first = linli::orders::sla::tick(&app.state, Utc::now()).await.unwrap();
-    let second = linli::orders::sla::tick(&app.state, Utc::now()).await.unwrap();
+    let first = linli::jobs::tick(&app.state, Utc::now()).await.unwrap();
+    let second = linli::jobs::tick(&app.state, Utc::now()).await.unwrap();
     assert_eq!((first.awarded, second.awarded), (1, 0));
     assert_eq!(balances(&app, &w.member_a.token).await, (15, 3));
 }
@@ -479,7 +479,7 @@ async fn a_hold_is_posted_or_voided_once_even_at_the_same_moment() {
             to: Owner::Store(1),
             asset: Asset::Coin,
             amount: 2,
-            kind: "redeem",
+            kind: ledger::TransferKind::Redeem,
             reference: Some(format!("redemption:{round}")),
             actor: None,
             memo: None,
@@ -591,7 +591,7 @@ async fn expired_holds_are_released_by_the_clock() {
         to: Owner::Store(1),
         asset: Asset::Coin,
         amount: 6,
-        kind: "redeem",
+        kind: ledger::TransferKind::Redeem,
         reference: None,
         actor: None,
         memo: None,
@@ -602,9 +602,9 @@ async fn expired_holds_are_released_by_the_clock() {
         .await
         .unwrap();
     txn.commit().await.unwrap();
-    let early = linli::orders::sla::tick(&app.state, Utc::now()).await.unwrap();
+    let early = linli::jobs::tick(&app.state, Utc::now()).await.unwrap();
     assert_eq!(early.expired_holds, 0);
-    let late = linli::orders::sla::tick(&app.state, Utc::now() + Duration::hours(1))
+    let late = linli::jobs::tick(&app.state, Utc::now() + Duration::hours(1))
         .await
         .unwrap();
     assert_eq!(late.expired_holds, 1);
@@ -625,7 +625,7 @@ async fn expired_holds_are_released_by_the_clock() {
         (Some(10), Some(0), Some(10))
     );
     assert_eq!(
-        linli::orders::sla::tick(&app.state, Utc::now() + Duration::hours(2))
+        linli::jobs::tick(&app.state, Utc::now() + Duration::hours(2))
             .await
             .unwrap()
             .expired_holds,
@@ -726,7 +726,7 @@ async fn an_attempt_whose_key_was_taken_over_leaves_nothing() {
                 to: Owner::User(member),
                 asset: Asset::Coin,
                 amount: 5,
-                kind: "grant",
+                kind: linli::ledger::TransferKind::Grant,
                 reference: None,
                 actor: None,
                 memo: None,

@@ -5,7 +5,7 @@
 
 use crate::helpers::fresh_database;
 use chrono::Utc;
-use linli::ledger::{self, Asset, Movement, Owner};
+use linli::ledger::{self, Asset, Movement, Owner, TransferKind};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as PtConfig, TestRunner};
 use sea_orm::DatabaseConnection;
@@ -118,7 +118,7 @@ async fn run_case(db: &DatabaseConnection, ops: Vec<Op>) -> Result<(), TestCaseE
             Op::Award { to, time, amount } => {
                 let r = ledger::post(
                     &txn,
-                    movement(pool, users[to], asset_of(time), amount, "award", None),
+                    movement(pool, users[to], asset_of(time), amount, TransferKind::Award, None),
                 )
                 .await;
                 if let Ok(t) = &r {
@@ -134,7 +134,7 @@ async fn run_case(db: &DatabaseConnection, ops: Vec<Op>) -> Result<(), TestCaseE
             Op::Grant { to, amount } => {
                 let r = ledger::post(
                     &txn,
-                    movement(pool, users[to], Asset::Coin, amount, "grant", None),
+                    movement(pool, users[to], Asset::Coin, amount, TransferKind::Grant, None),
                 )
                 .await;
                 if let Ok(t) = &r {
@@ -154,7 +154,11 @@ async fn run_case(db: &DatabaseConnection, ops: Vec<Op>) -> Result<(), TestCaseE
             } => {
                 let (from, to, asset) = (users[from], users[to], asset_of(time));
                 let affordable = model.available(from, asset) >= amount;
-                let r = ledger::post(&txn, movement(from, to, asset, amount, "donation", None)).await;
+                let r = ledger::post(
+                    &txn,
+                    movement(from, to, asset, amount, TransferKind::Donation, None),
+                )
+                .await;
                 prop_assert_eq!(
                     r.is_ok(),
                     affordable,
@@ -174,7 +178,7 @@ async fn run_case(db: &DatabaseConnection, ops: Vec<Op>) -> Result<(), TestCaseE
                 let affordable = model.available(from, Asset::Coin) >= amount;
                 let r = ledger::holds::hold(
                     &txn,
-                    movement(from, store, Asset::Coin, amount, "redeem", None),
+                    movement(from, store, Asset::Coin, amount, TransferKind::Redeem, None),
                     None,
                 )
                 .await;
@@ -207,7 +211,11 @@ async fn run_case(db: &DatabaseConnection, ops: Vec<Op>) -> Result<(), TestCaseE
                 None => Ok(()),
                 Some((from, to, asset, amount, id, reversed)) => {
                     let possible = !reversed && model.available(to, asset) >= amount;
-                    let r = ledger::post(&txn, movement(to, from, asset, amount, "reversal", Some(id))).await;
+                    let r = ledger::post(
+                        &txn,
+                        movement(to, from, asset, amount, TransferKind::Reversal, Some(id)),
+                    )
+                    .await;
                     prop_assert_eq!(r.is_ok(), possible, "reversal of {} (reversed: {})", id, reversed);
                     if r.is_ok() {
                         model.transfers[transfer].5 = true;

@@ -298,7 +298,7 @@ async fn the_clock_neither_closes_nor_pays_an_order_under_review() {
     let w = world::build(&app).await;
     let o = disputed(&app, &w, None).await;
     let quiet = completed(&app, &w, None, json!({"minutes": 30})).await;
-    let r = linli::orders::sla::tick(&app.state, Utc::now() + Duration::days(30))
+    let r = linli::jobs::tick(&app.state, Utc::now() + Duration::days(30))
         .await
         .unwrap();
     assert_eq!(r.closed, 1, "only the completed order is closed");

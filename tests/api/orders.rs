@@ -494,7 +494,7 @@ async fn sla_clocks_escalate_release_and_close() {
     )
     .await;
 
-    let tick = |hours: i64| linli::orders::sla::tick(&app.state, Utc::now() + Duration::hours(hours));
+    let tick = |hours: i64| linli::jobs::tick(&app.state, Utc::now() + Duration::hours(hours));
     let nothing = tick(1).await.unwrap();
     assert_eq!(
         (nothing.escalated, nothing.released, nothing.closed),
@@ -574,7 +574,7 @@ async fn confirm_and_auto_close_at_once_award_once() {
     let confirms = orders
         .iter()
         .map(|o| act(&app, &w.resident_a, o, "confirm", json!({"rating": 5})));
-    let clock = linli::orders::sla::tick(&app.state, Utc::now() + Duration::days(8));
+    let clock = linli::jobs::tick(&app.state, Utc::now() + Duration::days(8));
     let (answers, ticked) = tokio::join!(futures_util::future::join_all(confirms), clock);
     let confirmed = answers.iter().filter(|r| r.status() == 200).count();
     assert_eq!(
@@ -919,7 +919,7 @@ async fn finish(app: &TestApp, w: &World, item: Option<&str>, rating: Option<i64
             .await;
         }
         None => {
-            linli::orders::sla::tick(&app.state, Utc::now() + Duration::days(8))
+            linli::jobs::tick(&app.state, Utc::now() + Duration::days(8))
                 .await
                 .unwrap();
         }
@@ -1096,7 +1096,7 @@ async fn orders_stuck_at_the_top_do_not_starve_the_clock() {
         .unwrap();
     }
     let fresh = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
-    let r = linli::orders::sla::tick(&app.state, Utc::now() + Duration::hours(25))
+    let r = linli::jobs::tick(&app.state, Utc::now() + Duration::hours(25))
         .await
         .unwrap();
     assert_eq!(
@@ -1211,8 +1211,8 @@ async fn two_clocks_at_once_act_once() {
     let o = id(&place(&app, &w.resident_a, &w.grid_a, None).await);
     let at = Utc::now() + Duration::hours(25);
     let (a, b) = tokio::join!(
-        linli::orders::sla::tick(&app.state, at),
-        linli::orders::sla::tick(&app.state, at)
+        linli::jobs::tick(&app.state, at),
+        linli::jobs::tick(&app.state, at)
     );
     assert_eq!(a.unwrap().escalated + b.unwrap().escalated, 1);
     let now = ok_json(

@@ -556,15 +556,15 @@ async fn the_clock_expires_what_was_not_picked_up() {
     let (_, keep, _) = code_of(redeem(&app, &buyer.token, "y", &s.store, one(&s.towel, 1)).await).await;
     ok_json(pick_up(&app, &s.clerk, &s.store, &keep).await, 200).await;
 
-    let early = linli::orders::sla::tick(&app.state, Utc::now() + Duration::hours(47))
+    let early = linli::jobs::tick(&app.state, Utc::now() + Duration::hours(47))
         .await
         .unwrap();
     assert_eq!(early.expired_redemptions, 0);
-    let late = linli::orders::sla::tick(&app.state, Utc::now() + Duration::hours(49))
+    let late = linli::jobs::tick(&app.state, Utc::now() + Duration::hours(49))
         .await
         .unwrap();
     assert_eq!(late.expired_redemptions, 1, "the fulfilled one is left alone");
-    let again = linli::orders::sla::tick(&app.state, Utc::now() + Duration::hours(50))
+    let again = linli::jobs::tick(&app.state, Utc::now() + Duration::hours(50))
         .await
         .unwrap();
     assert_eq!(again.expired_redemptions, 0, "once");
@@ -614,7 +614,7 @@ async fn one_redemption_that_cannot_expire_does_not_hold_up_the_rest() {
         .exec(&app.state.db)
         .await
         .unwrap();
-    let r = linli::orders::sla::tick(&app.state, Utc::now() + Duration::hours(2))
+    let r = linli::jobs::tick(&app.state, Utc::now() + Duration::hours(2))
         .await
         .unwrap();
     assert_eq!(r.expired_redemptions, 1);
@@ -700,7 +700,7 @@ async fn past_its_time_a_redemption_is_not_handed_out() {
     let p = problem(res).await;
     assert_eq!(p["code"], "REDEMPTION_NOT_PENDING");
     assert!(p["detail"].as_str().unwrap().contains("过期"), "{p}");
-    let r = linli::orders::sla::tick(&app.state, Utc::now()).await.unwrap();
+    let r = linli::jobs::tick(&app.state, Utc::now()).await.unwrap();
     assert_eq!(r.expired_redemptions, 1);
     assert_eq!(wallet(&app, &buyer.token).await, (100, 0, 100));
     assert_reconciled(&app, &w).await;

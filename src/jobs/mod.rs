@@ -1,0 +1,75 @@
+//! Every clock-driven sweep, in one place: the order SLA clocks, award posting, ledger hold
+//! expiry, store redemption expiry (one pass every `SLA_TICK_SECS`, [`tick`]) and the outbox
+//! relay (its own interval). Jobs only schedule and pick work; the rule each applies stays in
+//! its domain. Each job's doc says how it picks work so that any number of instances can run it.
+
+mod awards;
+mod holds;
+mod orders;
+mod redemptions;
+mod relay;
+
+use crate::error::AppResult;
+use crate::orders::sla::Clock;
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    pub escalated: usize,
+    pub released: usize,
+    pub closed: usize,
+    /// Award claims posted to the points bank that no close had posted.
+    pub awarded: usize,
+    /// Holds voided because their time ran out.
+    pub expired_holds: usize,
+    /// Redemptions not picked up in time: coins released, stock returned.
+    pub expired_redemptions: usize,
+}
+
+/// One pass of every clock at time `now`. Tests call it with a moved clock instead of sleeping.
+pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport> {
+    let db = &state.db;
+    Ok(TickReport {
+        escalated: orders::run(state, Clock::Dispatch, now).await?,
+        released: orders::run(state, Clock::Start, now).await?,
+        closed: orders::run(state, Clock::Confirm, now).await?,
+        // Each job below stands alone: one failing must not stop the others.
+        expired_holds: alone("hold expiry", holds::run(db, now).await),
+        expired_redemptions: alone("redemption expiry", redemptions::run(db, now).await),
+        awarded: alone("award posting", awards::run(db, now).await),
+    })
+}
+
+fn alone(job: &str, done: AppResult<usize>) -> usize {
+    done.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "{job} failed");
+        0
+    })
+}
+
+/// Starts every background job; they run until `stop` says so.
+pub fn start(state: &AppState, stop: tokio::sync::watch::Receiver<bool>) {
+    tokio::spawn(clocks(state.clone(), stop.clone()));
+    if state.config.notify.relay {
+        tokio::spawn(relay::run(state.clone(), stop));
+    }
+}
+
+/// Runs [`tick`] every `SLA_TICK_SECS` until `stop` says so.
+async fn clocks(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(state.config.orders.sla_tick);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {
+                match tick(&state, Utc::now()).await {
+                    Ok(r) if r != TickReport::default() => tracing::info!(?r, "SLA clocks acted"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "SLA tick failed"),
+                }
+            }
+            _ = stop.changed() => break,
+        }
+    }
+}

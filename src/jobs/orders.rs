@@ -1,0 +1,85 @@
+//! The order SLA clocks (`orders::sla`): escalation, release and auto-close.
+//!
+//! Picking: candidates are listed oldest first, a batch per clock and pass; each is then acted
+//! on in its own write transaction after reading it again under `FOR UPDATE SKIP LOCKED`
+//! (PostgreSQL; SQLite has one writer), still in the status and still overdue. An order another
+//! instance holds is skipped, one a person moved meanwhile is no longer due, and the step itself
+//! is a conditional update (`orders::service::apply`), so each order is acted on once however
+//! many instances run.
+
+use crate::error::AppResult;
+use crate::orders::service;
+use crate::orders::sla::{Clock, Due};
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use entity::region;
+use entity::service_order;
+use sea_orm::sea_query::{LockBehavior, LockType};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+const BATCH: u64 = 100;
+
+/// Runs `clock` over the orders overdue at `now`; returns how many it acted on.
+pub async fn run(state: &AppState, clock: Clock, now: DateTime<Utc>) -> AppResult<usize> {
+    let due = clock.due(&state.config.orders, now);
+    let mut acted = 0;
+    for id in candidates(state, clock, due).await? {
+        if act(state, clock, id, due, now).await? {
+            acted += 1;
+        }
+    }
+    Ok(acted)
+}
+
+async fn candidates(state: &AppState, clock: Clock, due: Due) -> AppResult<Vec<i64>> {
+    let mut q = service_order::Entity::find()
+        .select_only()
+        .column(service_order::Column::Id)
+        .filter(service_order::Column::Status.eq(due.status))
+        .filter(due.since.lt(due.before))
+        .order_by_asc(service_order::Column::Id)
+        .limit(BATCH);
+    if clock == Clock::Dispatch {
+        // Orders already at the top of the tree have nowhere to go: leave them out, or they
+        // would fill every batch and starve the rest.
+        q = q
+            .inner_join(region::Entity)
+            .filter(region::Column::ParentId.is_not_null());
+    }
+    Ok(q.into_tuple().all(&state.db).await?)
+}
+
+/// Acts on one order in its own transaction, if it is still due and not locked by another
+/// instance. A step that lost its race (or an escalation at the top of the tree) is skipped.
+async fn act(state: &AppState, clock: Clock, id: i64, due: Due, now: DateTime<Utc>) -> AppResult<bool> {
+    let txn = crate::db::begin_write(&state.db).await?;
+    let locked = service_order::Entity::find_by_id(id)
+        .filter(service_order::Column::Status.eq(due.status))
+        .filter(due.since.lt(due.before))
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .one(&txn)
+        .await?;
+    let Some(order) = locked else {
+        txn.rollback().await?;
+        return Ok(false);
+    };
+    let step = match clock.step(&txn, &order, now).await {
+        Ok(step) => step,
+        Err(e) => {
+            tracing::warn!(order_id = id, error = %e, "SLA step could not be prepared");
+            txn.rollback().await?;
+            return Ok(false);
+        }
+    };
+    match service::apply(&txn, &state.config, &order, step).await {
+        Ok(_) => {
+            txn.commit().await?;
+            Ok(true)
+        }
+        Err(e) => {
+            tracing::debug!(order_id = id, error = %e, "SLA step skipped");
+            txn.rollback().await?;
+            Ok(false)
+        }
+    }
+}
