@@ -20,12 +20,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::auth::configure)
                 .configure(crate::users::configure)
                 .configure(crate::regions::configure)
-                .configure(crate::reports::configure)
+                .configure(crate::reports::routes::configure)
                 .configure(crate::residences::configure)
                 .configure(crate::orders::configure)
                 .configure(crate::notify::configure)
                 .configure(crate::ledger::configure)
-                .configure(crate::store::configure),
+                .configure(crate::store::routes::configure),
         );
 }
 

@@ -5,7 +5,8 @@ use crate::config::Config;
 use crate::orders::service::{self, NewOrder, Step};
 use crate::pii::Pii;
 use crate::regions::{self, NewRegion};
-use crate::store::catalogue::{self, GoodsIn, StoreIn};
+use crate::store::catalogue::{self, StoreIn};
+use crate::store::goods::{self as store_goods, GoodsIn};
 use crate::users;
 use chrono::Utc;
 use entity::member_report::{self, ReportStatus};
@@ -386,9 +387,7 @@ async fn demo_store(
                 address: "和平社区党群服务中心一楼".into(),
                 opening_hours: "周一至周六 9:00-17:00".into(),
             };
-            catalogue::open(conn, community.id, shop)
-                .await
-                .map_err(anyhow_of)?
+            catalogue::open(conn, community, shop).await.map_err(anyhow_of)?
         }
     };
     report.lines.push(String::new());
@@ -414,7 +413,7 @@ async fn demo_store(
                     stock,
                     monthly_limit: limit,
                 };
-                catalogue::shelve(conn, shop.id, new, staff)
+                store_goods::shelve(conn, shop.id, new, staff)
                     .await
                     .map_err(anyhow_of)?
             }

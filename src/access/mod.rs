@@ -7,21 +7,22 @@
 //! Domain modules never import this layer: they take the `Principal` and objects it yields.
 
 mod caller;
+mod object;
 mod region;
+mod report;
+mod store;
 
 pub use crate::auth::Principal;
 pub use region::{AdminRole, Need, RegionAccess, StaffRole};
+pub use report::{ReportAccess, UnitAccess};
+pub use store::{
+    Buyer, BuyerOrCounter, Counter, GoodsAccess, Manager, RedemptionAccess, RedemptionNeed, StoreAccess,
+    StoreNeed, Visitor,
+};
 
 use crate::error::AppError;
-use crate::state::AppState;
-use actix_web::{HttpRequest, web};
-
-/// The application state, which every extractor needs.
-fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
-    req.app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))
-}
+use actix_web::HttpRequest;
+use object::state_of;
 
 /// The numeric `{id}` path segment; anything else names nothing (404).
 fn path_id(req: &HttpRequest) -> Result<i64, AppError> {
