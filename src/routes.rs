@@ -20,12 +20,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::auth::routes::configure)
                 .configure(crate::users::routes::configure)
                 .configure(crate::regions::routes::configure)
-                .configure(crate::reports::configure)
+                .configure(crate::reports::routes::configure)
                 .configure(crate::residences::routes::configure)
                 .configure(crate::orders::configure)
                 .configure(crate::notify::configure)
                 .configure(crate::ledger::routes::configure)
-                .configure(crate::store::configure),
+                .configure(crate::store::routes::configure),
         );
 }
 

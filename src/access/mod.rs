@@ -9,12 +9,19 @@
 mod admin;
 mod caller;
 mod region;
+mod report;
 mod request;
 mod residence;
+mod store;
 mod transfer;
 
 pub use crate::auth::principal::Principal;
 pub use admin::SystemAdmin;
 pub use region::{AdminRole, Browse, Need, RegionAccess, StaffRole};
+pub use report::{ReportAccess, UnitAccess};
 pub use residence::ResidenceAccess;
+pub use store::{
+    Buyer, BuyerOrCounter, Counter, GoodsAccess, Manager, RedemptionAccess, RedemptionNeed, StoreAccess,
+    StoreNeed, Visitor,
+};
 pub use transfer::TransferAccess;

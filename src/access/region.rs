@@ -52,7 +52,7 @@ impl<N: Need + 'static> FromRequest for RegionAccess<N> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        super::request::on_object(req, payload, |state, principal, id| async move {
+        super::request::on_object(req, payload, async move |state, principal, id| {
             let region = crate::regions::tree::find(&state.db, id).await?;
             N::check(&principal, &region)?;
             Ok(RegionAccess {

@@ -6,7 +6,6 @@ use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
-use std::future::Future;
 
 /// The application state, which every extractor needs.
 pub fn state_of(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
@@ -23,22 +22,19 @@ pub fn path_id(req: &HttpRequest) -> Result<i64, AppError> {
         .ok_or_else(|| AppError::new(crate::error::ErrorCode::NotFound))
 }
 
-/// An extractor for the object named by `{id}`: the caller first (401 before anything else),
-/// then `load` finds the object and checks the caller may act on it (404 / 403).
-pub fn on_object<T, F, Fut>(
+/// An extractor for the object named by `{id}`: the caller first (401 without a login), then
+/// the id (404 when it names nothing), then `find` loads the object and checks the caller may
+/// act on it (404 / 403).
+pub fn on_object<T: 'static>(
     req: &HttpRequest,
     payload: &mut Payload,
-    load: F,
-) -> LocalBoxFuture<'static, Result<T, AppError>>
-where
-    F: FnOnce(web::Data<AppState>, Principal, i64) -> Fut + 'static,
-    Fut: Future<Output = Result<T, AppError>> + 'static,
-{
+    find: impl AsyncFnOnce(web::Data<AppState>, Principal, i64) -> Result<T, AppError> + 'static,
+) -> LocalBoxFuture<'static, Result<T, AppError>> {
     let principal = Principal::from_request(req, payload);
     let state = state_of(req);
     let id = path_id(req);
     Box::pin(async move {
         let principal = principal.await?;
-        load(state?, principal, id?).await
+        find(state?, principal, id?).await
     })
 }

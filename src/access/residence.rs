@@ -18,7 +18,7 @@ impl FromRequest for ResidenceAccess {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        super::request::on_object(req, payload, |state, principal, id| async move {
+        super::request::on_object(req, payload, async move |state, principal, id| {
             let residence = crate::residences::review::reviewable(&state.db, &principal, id).await?;
             Ok(ResidenceAccess { principal, residence })
         })

@@ -1,7 +1,8 @@
 //! The demo love supermarket: a store, stocked goods, welcome coins for the demo resident.
 
 use super::report::{SeedReport, anyhow_of};
-use crate::store::catalogue::{self, GoodsIn, StoreIn};
+use crate::store::catalogue::{self, StoreIn};
+use crate::store::goods::{self as store_goods, GoodsIn};
 use chrono::Utc;
 use entity::region;
 use entity::{goods, store, user};
@@ -42,9 +43,7 @@ pub async fn demo_store(
                 address: "和平社区党群服务中心一楼".into(),
                 opening_hours: "周一至周六 9:00-17:00".into(),
             };
-            catalogue::open(conn, community.id, shop)
-                .await
-                .map_err(anyhow_of)?
+            catalogue::open(conn, community, shop).await.map_err(anyhow_of)?
         }
     };
     report.lines.push(String::new());
@@ -70,7 +69,7 @@ pub async fn demo_store(
                     stock,
                     monthly_limit: limit,
                 };
-                catalogue::shelve(conn, shop.id, new, staff)
+                store_goods::shelve(conn, shop.id, new, staff)
                     .await
                     .map_err(anyhow_of)?
             }

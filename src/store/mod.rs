@@ -6,64 +6,17 @@
 //! Lock order, the same in every transaction that takes more than one: the redemption row (a new
 //! one with its pickup code, or the one being resolved), then goods rows by id, then the buyer's
 //! account, then the store's account.
+//!
+//! The HTTP surface is `routes`; every other file is the domain core and knows nothing of HTTP.
 
+pub mod buying;
 pub mod catalogue;
-mod handlers;
-mod pickup;
+mod codes;
+pub mod goods;
+pub mod listing;
+pub mod pickup;
 pub mod redemptions;
-mod settlement;
-
-use crate::auth::Principal;
-use crate::error::{AppError, AppResult, ErrorCode};
-use entity::role_grant::Role;
-use entity::{region, store};
-use sea_orm::{ConnectionTrait, EntityTrait};
-
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(catalogue::create_store)
-        .service(catalogue::list_stores)
-        .service(catalogue::get_store)
-        .service(catalogue::update_store)
-        .service(catalogue::create_goods)
-        .service(catalogue::list_goods)
-        .service(catalogue::update_goods)
-        .service(catalogue::add_stock)
-        .service(catalogue::stock_history)
-        .service(handlers::redeem)
-        .service(handlers::cancel)
-        .service(handlers::my_redemptions)
-        .service(handlers::get_redemption)
-        .service(handlers::store_redemptions)
-        .service(handlers::pick_up)
-        .service(settlement::settlement);
-}
-
-/// Who may hand goods over and see a store's redemptions.
-pub const COUNTER_ROLES: &[Role] = &[Role::Clerk, Role::Staff];
-
-/// A store and the community it belongs to.
-pub struct Located {
-    pub store: store::Model,
-    pub community: region::Model,
-}
-
-pub async fn locate(conn: &impl ConnectionTrait, store_id: i64) -> AppResult<Located> {
-    let store = store::Entity::find_by_id(store_id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let community = crate::regions::find(conn, store.community_id).await?;
-    Ok(Located { store, community })
-}
-
-impl Located {
-    /// The caller runs the store's counter (a clerk of its community, or staff).
-    pub fn counter(&self, p: &Principal) -> AppResult<()> {
-        p.authorize(&self.community, COUNTER_ROLES)
-    }
-
-    /// The caller manages the store (staff of its community).
-    pub fn manager(&self, p: &Principal) -> AppResult<()> {
-        p.authorize(&self.community, &[Role::Staff])
-    }
-}
+pub mod routes;
+pub mod settlement;
+pub mod view;
+pub mod visibility;

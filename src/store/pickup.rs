@@ -1,132 +1,127 @@
-//! Pickup codes: six digits the buyer reads out, or a QR payload signed by the server that the
-//! clerk scans. The digits are unique among the store's open redemptions; the QR payload names
-//! the redemption itself and cannot be forged without the server's key.
+//! The clerk hands goods over against the code the buyer presents (six digits or the signed QR
+//! payload). Typed codes count against the store's allowance of wrong guesses.
 
-use crate::config::Config;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
-use rand::Rng;
-use secrecy::ExposeSecret;
-use sha2::Sha256;
+use super::codes::{self, Presented};
+use super::redemptions;
+use super::view::{self, RedemptionOut};
+use super::visibility::Located;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::state::AppState;
+use chrono::Utc;
+use entity::redemption::{self, RedemptionStatus};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
 
-const PREFIX: &str = "LINLI1";
-const SIG_BYTES: usize = 16;
-
-/// What the clerk presented.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Presented {
-    /// Six digits, to look up among the store's open redemptions.
-    Code(String),
-    /// A genuine QR payload: the redemption it names, at the store it names.
-    Signed { store_id: i64, redemption_id: i64 },
+/// 核销取货
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PickupIn {
+    /// 兑换人出示的 6 位取货码，或扫描取货二维码得到的内容
+    #[validate(length(min = 1, max = 200, message = "请输入取货码"))]
+    #[schema(example = "042917", min_length = 1, max_length = 200)]
+    pub code: String,
 }
 
-pub fn random_code() -> String {
-    format!("{:06}", rand::rng().random_range(0..1_000_000))
-}
+/// How long after a pickup the same code still answers "already picked up" rather than "wrong".
+const RECENT_PICKUP_MINS: i64 = 30;
 
-fn mac(config: &Config) -> Hmac<Sha256> {
-    // A key of its own, derived from the signing secret.
-    let mut derive = <Hmac<Sha256> as Mac>::new_from_slice(config.jwt_secret.expose_secret().as_bytes())
-        .expect("any key length");
-    derive.update(b"linli/redemption-qr");
-    let key = derive.finalize().into_bytes();
-    <Hmac<Sha256> as Mac>::new_from_slice(&key).expect("any key length")
-}
-
-fn signed_part(store_id: i64, redemption_id: i64, code: &str) -> String {
-    format!("{PREFIX}:{store_id}:{redemption_id}:{code}")
-}
-
-/// The QR payload of a redemption.
-pub fn qr_payload(config: &Config, store_id: i64, redemption_id: i64, code: &str) -> String {
-    let body = signed_part(store_id, redemption_id, code);
-    let mut m = mac(config);
-    m.update(body.as_bytes());
-    let sig = m.finalize().into_bytes();
-    format!("{body}:{}", URL_SAFE_NO_PAD.encode(&sig[..SIG_BYTES]))
-}
-
-/// Reads what the clerk typed or scanned; `None` when it is neither six digits nor a genuine
-/// QR payload.
-pub fn parse(config: &Config, input: &str) -> Option<Presented> {
-    let input = input.trim();
-    if input.len() == 6 && input.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(Presented::Code(input.to_owned()));
+fn status_zh(s: RedemptionStatus) -> &'static str {
+    match s {
+        RedemptionStatus::Pending => "待取货",
+        RedemptionStatus::Fulfilled => "已取货",
+        RedemptionStatus::Cancelled => "已取消",
+        RedemptionStatus::Expired => "已过期",
     }
-    let (body, sig) = input.rsplit_once(':')?;
-    let mut parts = body.split(':');
-    let (prefix, store, id, code) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    if prefix != PREFIX || parts.next().is_some() || code.len() != 6 {
-        return None;
-    }
-    let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
-    if sig.len() != SIG_BYTES {
-        return None;
-    }
-    let mut m = mac(config);
-    m.update(body.as_bytes());
-    m.verify_truncated_left(&sig).ok()?;
-    Some(Presented::Signed {
-        store_id: store.parse().ok()?,
-        redemption_id: id.parse().ok()?,
-    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config(secret: &str) -> Config {
-        Config::from_lookup(|k| match k {
-            "JWT_SECRET" => Some(secret.to_owned()),
-            "APP_ENV" => Some("dev".to_owned()),
-            _ => None,
-        })
-        .unwrap()
+/// The store's open redemption with this code, or one picked up with it a moment ago (a double
+/// tap after a pickup is not a guess: the caller then says what happened).
+async fn by_code(state: &AppState, store_id: i64, code: &str) -> AppResult<redemption::Model> {
+    let by_code = redemption::Entity::find()
+        .filter(redemption::Column::StoreId.eq(store_id))
+        .filter(redemption::Column::PickupCode.eq(code));
+    let open = by_code
+        .clone()
+        .filter(redemption::Column::Status.eq(RedemptionStatus::Pending))
+        .one(&state.db)
+        .await?;
+    match open {
+        Some(r) => Ok(r),
+        None => by_code
+            .filter(
+                redemption::Column::ResolvedAt.gt(Utc::now() - chrono::Duration::minutes(RECENT_PICKUP_MINS)),
+            )
+            .order_by_desc(redemption::Column::ResolvedAt)
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| AppError::new(ErrorCode::PickupCodeInvalid)),
     }
+}
 
-    #[test]
-    fn codes_are_six_digits() {
-        for _ in 0..1000 {
-            let c = random_code();
-            assert_eq!(c.len(), 6);
-            assert!(c.bytes().all(|b| b.is_ascii_digit()));
+/// The redemption the presented code names at this store.
+async fn presented(state: &AppState, store_id: i64, input: &str) -> AppResult<redemption::Model> {
+    let rules = &state.config.store;
+    let guard = format!("pickup:{store_id}");
+    // Typed codes take a slot of the store's allowance before they are looked up, so parallel
+    // guesses cannot outrun it; a code that names a real redemption gives its slot back.
+    let count_guess = async || {
+        crate::ratelimit::hit(
+            &state.kv,
+            &guard,
+            rules.wrong_codes_per_window,
+            rules.wrong_code_window,
+        )
+        .await
+    };
+    match codes::parse(&state.config, input) {
+        None => {
+            count_guess().await?;
+            Err(AppError::new(ErrorCode::PickupCodeInvalid))
+        }
+        // A genuine QR payload cannot be guessed: no allowance needed.
+        Some(Presented::Signed {
+            store_id: named,
+            redemption_id,
+        }) => {
+            if named != store_id {
+                return Err(AppError::new(ErrorCode::NotFound).with_detail("该二维码不属于本超市"));
+            }
+            redemption::Entity::find_by_id(redemption_id)
+                .one(&state.db)
+                .await?
+                .ok_or_else(|| AppError::new(ErrorCode::NotFound))
+        }
+        Some(Presented::Code(code)) => {
+            count_guess().await?;
+            let found = by_code(state, store_id, &code).await?;
+            // Losing a refund only costs the store one slot of its allowance: not worth failing a pickup.
+            if let Err(e) = crate::ratelimit::refund(&state.kv, &guard).await {
+                tracing::warn!(store_id, error = %e, "pickup allowance not refunded");
+            }
+            Ok(found)
         }
     }
+}
 
-    #[test]
-    fn qr_payloads_verify_and_resist_tampering() {
-        let c = config("a-secret-of-at-least-thirty-two-chars!!");
-        let qr = qr_payload(&c, 7, 42, "123456");
-        assert_eq!(
-            parse(&c, &qr),
-            Some(Presented::Signed {
-                store_id: 7,
-                redemption_id: 42
-            })
-        );
-        assert_eq!(parse(&c, " 654321 "), Some(Presented::Code("654321".into())));
-        // Another store, another redemption, another code, another key: all refused.
-        for forged in [
-            qr.replacen(":7:", ":8:", 1),
-            qr.replacen(":42:", ":43:", 1),
-            qr.replacen("123456", "123457", 1),
-        ] {
-            assert_eq!(parse(&c, &forged), None, "{forged}");
-        }
-        let other = config("another-secret-of-at-least-thirty-two!!");
-        assert_eq!(parse(&other, &qr), None);
-        for junk in [
-            "",
-            "12345",
-            "1234567",
-            "abcdef",
-            "LINLI1:7:42:123456",
-            "LINLI1:7:42:123456:",
-        ] {
-            assert_eq!(parse(&c, junk), None, "{junk}");
-        }
+/// Hands over the redemption `code` names: the held coins are posted to the store. Answers the
+/// counter's view of it.
+pub async fn hand_over(state: &AppState, at: &Located, clerk: i64, code: &str) -> AppResult<RedemptionOut> {
+    let found = presented(state, at.store.id, code).await?;
+    if found.status != RedemptionStatus::Pending {
+        return Err(AppError::new(ErrorCode::RedemptionNotPending)
+            .with_detail(format!("该兑换{}", status_zh(found.status))));
     }
+    let txn = crate::db::begin_write(&state.db).await?;
+    let done =
+        redemptions::settle(&txn, &found, RedemptionStatus::Fulfilled, Some(clerk), Utc::now()).await?;
+    txn.commit().await?;
+    tracing::info!(
+        redemption_id = found.id,
+        store_id = at.store.id,
+        by = clerk,
+        "picked up"
+    );
+    view::for_counter(&state.db, &state.config, done, &at.store).await
 }

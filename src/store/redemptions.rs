@@ -6,7 +6,7 @@
 //!   expired (void the hold, return the stock). The status change is conditional on `pending`,
 //!   so of a pickup, a cancel and the clock racing for one redemption exactly one acts.
 
-use super::pickup;
+use super::codes;
 use crate::calendar;
 use crate::config::Config;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -120,7 +120,7 @@ async fn insert_with_code(
     mut row: redemption::ActiveModel,
 ) -> AppResult<redemption::Model> {
     for _ in 0..CODE_ATTEMPTS {
-        row.pickup_code = Set(pickup::random_code());
+        row.pickup_code = Set(codes::random_code());
         let sp = txn.begin().await?;
         match row.clone().insert(&sp).await {
             Ok(r) => {

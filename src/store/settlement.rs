@@ -1,32 +1,17 @@
 //! Monthly settlement of a store: what it handed out and the coins it received, checked against
 //! the ledger.
 
-use super::locate;
 use crate::api::Id;
-use crate::auth::Principal;
 use crate::db::{count_i64, sum_i64};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::extract::{ApiQuery, PathId};
 use crate::ledger::{self, Asset, Owner};
-use crate::state::AppState;
-use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use entity::redemption::{self, RedemptionStatus};
-use entity::{goods, redemption_line, transfer};
+use entity::{goods, redemption_line, store, transfer};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
-
-#[derive(Debug, Deserialize, IntoParams, Validate)]
-#[into_params(parameter_in = Query)]
-pub struct SettlementQuery {
-    /// 结算月份 `YYYY-MM`（北京时间，1900 到 9999 年），默认本月
-    #[param(pattern = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$")]
-    #[validate(custom(function = "crate::calendar::valid_month"))]
-    pub month: Option<String>,
-}
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// 某商品本月交付情况
 #[derive(Debug, Serialize, ToSchema)]
@@ -73,73 +58,56 @@ pub struct SettlementOut {
     pub reconciled: bool,
 }
 
-/// 超市月度结算
-///
-/// 账本收到的绿币、超市自身记录的兑换与发出商品，以及两者是否一致（店员与工作者）。
-#[utoipa::path(
-    tag = "爱心超市",
-    params(("id" = String, Path, description = "爱心超市 id"), SettlementQuery),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "月度结算", body = SettlementOut),
-        (status = 400, description = "`VALIDATION_FAILED`：月份格式应为 YYYY-MM（1900 到 9999 年）"),
-        (status = 403, description = "需要店员或社区工作者角色"),
-        (status = 404, description = "不存在或不在你的管辖范围"),
-    )
-)]
-#[get("/stores/{id}/settlement")]
-pub async fn settlement(
-    state: web::Data<AppState>,
-    p: Principal,
-    id: PathId,
-    q: ApiQuery<SettlementQuery>,
-) -> AppResult<web::Json<SettlementOut>> {
-    let at = locate(&state.db, *id).await?;
-    at.counter(&p)?;
-    let month = q
-        .month
-        .clone()
-        .unwrap_or_else(|| crate::calendar::month_of(Utc::now()));
-    let (from, to) = crate::calendar::month_bounds(&month)
-        .ok_or_else(|| AppError::new(ErrorCode::InvalidQuery).with_detail("月份格式应为 YYYY-MM"))?;
-    let db = &state.db;
-    let store_id = at.store.id;
+/// Coins posted to the store's account in `[from, to)`.
+async fn received(
+    conn: &impl ConnectionTrait,
+    account: Option<&entity::account::Model>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<i64> {
+    let Some(a) = account else { return Ok(0) };
+    Ok(transfer::Entity::find()
+        .select_only()
+        .column_as(ledger::sum_amount(), "total")
+        .filter(transfer::Column::CreditAccountId.eq(a.id))
+        .filter(transfer::Column::Phase.eq("post"))
+        .filter(transfer::Column::CreatedAt.gte(from))
+        .filter(transfer::Column::CreatedAt.lt(to))
+        .into_tuple::<Option<i64>>()
+        .one(conn)
+        .await?
+        .flatten()
+        .unwrap_or(0))
+}
 
-    let account = ledger::find_account(db, Owner::Store(store_id), Asset::Coin).await?;
-    let coins_received = match &account {
-        Some(a) => transfer::Entity::find()
-            .select_only()
-            .column_as(ledger::sum_amount(), "total")
-            .filter(transfer::Column::CreditAccountId.eq(a.id))
-            .filter(transfer::Column::Phase.eq("post"))
-            .filter(transfer::Column::CreatedAt.gte(from))
-            .filter(transfer::Column::CreatedAt.lt(to))
-            .into_tuple::<Option<i64>>()
-            .one(db)
-            .await?
-            .flatten()
-            .unwrap_or(0),
-        None => 0,
-    };
-
-    let in_month = || {
-        redemption::Entity::find()
-            .filter(redemption::Column::StoreId.eq(store_id))
-            .filter(redemption::Column::ResolvedAt.gte(from))
-            .filter(redemption::Column::ResolvedAt.lt(to))
-    };
-    let by_status: Vec<(RedemptionStatus, i64, Option<i64>)> = in_month()
+/// How many redemptions of the store were resolved in `[from, to)`, and their coins, by outcome.
+async fn resolved(
+    conn: &impl ConnectionTrait,
+    store_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Vec<(RedemptionStatus, i64, Option<i64>)>> {
+    Ok(redemption::Entity::find()
+        .filter(redemption::Column::StoreId.eq(store_id))
+        .filter(redemption::Column::ResolvedAt.gte(from))
+        .filter(redemption::Column::ResolvedAt.lt(to))
         .select_only()
         .column(redemption::Column::Status)
         .column_as(count_i64(Expr::col(redemption::Column::Id)), "n")
         .column_as(sum_i64(Expr::col(redemption::Column::TotalCoins)), "coins")
         .group_by(redemption::Column::Status)
         .into_tuple()
-        .all(db)
-        .await?;
-    let of = |s: RedemptionStatus| by_status.iter().find(|r| r.0 == s);
-    let fulfilled = of(RedemptionStatus::Fulfilled);
+        .all(conn)
+        .await?)
+}
 
+/// The goods handed over in `[from, to)`, with the coins they were redeemed for.
+async fn handed_out(
+    conn: &impl ConnectionTrait,
+    store_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Vec<SettledGoods>> {
     let handed: Vec<(i64, Option<i64>, Option<i64>)> = redemption_line::Entity::find()
         .select_only()
         .column(redemption_line::Column::GoodsId)
@@ -165,13 +133,13 @@ pub async fn settlement(
         )
         .group_by(redemption_line::Column::GoodsId)
         .into_tuple()
-        .all(db)
+        .all(conn)
         .await?;
     let names = goods::Entity::find()
         .filter(goods::Column::Id.is_in(handed.iter().map(|h| h.0)))
-        .all(db)
+        .all(conn)
         .await?;
-    let goods: Vec<SettledGoods> = handed
+    Ok(handed
         .into_iter()
         .map(|(goods_id, quantity, coins)| SettledGoods {
             goods_id: Id(goods_id),
@@ -183,23 +151,42 @@ pub async fn settlement(
             quantity: quantity.unwrap_or(0),
             coins: coins.unwrap_or(0),
         })
-        .collect();
+        .collect())
+}
 
-    let pending_now: i64 = redemption::Entity::find()
+/// How many of the store's redemptions await pickup now.
+async fn pending_now(conn: &impl ConnectionTrait, store_id: i64) -> AppResult<i64> {
+    Ok(redemption::Entity::find()
         .filter(redemption::Column::StoreId.eq(store_id))
         .filter(redemption::Column::Status.eq(RedemptionStatus::Pending))
         .select_only()
         .column_as(count_i64(Expr::col(redemption::Column::Id)), "n")
         .into_tuple::<i64>()
-        .one(db)
+        .one(conn)
         .await?
-        .unwrap_or(0);
+        .unwrap_or(0))
+}
 
+/// The store's settlement for `month` (`YYYY-MM`, UTC+8; this month when none).
+pub async fn month(
+    conn: &impl ConnectionTrait,
+    store: store::Model,
+    month: Option<String>,
+) -> AppResult<SettlementOut> {
+    let month = month.unwrap_or_else(|| crate::calendar::month_of(Utc::now()));
+    let (from, to) = crate::calendar::month_bounds(&month)
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidQuery).with_detail("月份格式应为 YYYY-MM"))?;
+    let account = ledger::find_account(conn, Owner::Store(store.id), Asset::Coin).await?;
+    let coins_received = received(conn, account.as_ref(), from, to).await?;
+    let by_status = resolved(conn, store.id, from, to).await?;
+    let of = |s: RedemptionStatus| by_status.iter().find(|r| r.0 == s);
+    let fulfilled = of(RedemptionStatus::Fulfilled);
+    let goods = handed_out(conn, store.id, from, to).await?;
     let fulfilled_coins = fulfilled.and_then(|f| f.2).unwrap_or(0);
     let goods_coins: i64 = goods.iter().map(|g| g.coins).sum();
-    Ok(web::Json(SettlementOut {
-        store_id: Id(store_id),
-        store_name: at.store.name,
+    Ok(SettlementOut {
+        store_id: Id(store.id),
+        store_name: store.name,
         month,
         from,
         to,
@@ -210,9 +197,9 @@ pub async fn settlement(
         goods,
         cancelled: of(RedemptionStatus::Cancelled).map_or(0, |c| c.1),
         expired: of(RedemptionStatus::Expired).map_or(0, |c| c.1),
-        pending_now,
+        pending_now: pending_now(conn, store.id).await?,
         held_now: account.as_ref().map_or(0, |a| a.credits_pending),
         balance: account.as_ref().map_or(0, ledger::balance),
         reconciled: coins_received == fulfilled_coins && goods_coins == fulfilled_coins,
-    }))
+    })
 }

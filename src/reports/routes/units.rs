@@ -1,0 +1,101 @@
+//! Units reported to a community.
+
+use crate::access::{RegionAccess, StaffRole, UnitAccess};
+use crate::api::{Page, PageQuery};
+use crate::error::AppResult;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::reports::members::ReportOut;
+use crate::reports::units::{self, UnitIn, UnitOut};
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, post, web};
+
+/// 单位报到
+///
+/// 登记一个驻区单位向本社区报到。
+#[utoipa::path(
+    tag = "双报到",
+    params(("id" = String, Path, description = "社区 id")),
+    request_body = UnitIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "已登记", body = UnitOut),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+        (status = 409, description = "`UNIT_NAME_TAKEN`"),
+        (status = 422, description = "`REGION_KIND_INVALID`：须为社区"),
+    )
+)]
+#[post("/regions/{id}/units")]
+pub async fn create(
+    state: web::Data<AppState>,
+    access: RegionAccess<StaffRole>,
+    body: ApiJson<UnitIn>,
+) -> AppResult<HttpResponse> {
+    let (region, actor) = (&access.region, access.principal.id());
+    let created = units::create(&state.db, &state.pii, region, actor, body.0).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// 驻区单位列表
+///
+/// 报到到该区域内各社区的单位，按时间倒序。
+#[utoipa::path(
+    tag = "双报到",
+    params(("id" = String, Path, description = "区域 id"), PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "驻区单位", body = Page<UnitOut>),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+    )
+)]
+#[get("/regions/{id}/units")]
+pub async fn list(
+    state: web::Data<AppState>,
+    access: RegionAccess<StaffRole>,
+    q: ApiQuery<PageQuery>,
+) -> AppResult<web::Json<Page<UnitOut>>> {
+    Ok(web::Json(
+        units::in_region(&state.db, &state.pii, &access.region, &q).await?,
+    ))
+}
+
+/// 驻区单位详情
+///
+/// 单位管理员与所在社区工作者可见。
+#[utoipa::path(
+    tag = "双报到",
+    params(("id" = String, Path, description = "单位 id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "驻区单位", body = UnitOut),
+        (status = 404, description = "不存在或不可见"),
+    )
+)]
+#[get("/units/{id}")]
+pub async fn get(state: web::Data<AppState>, access: UnitAccess) -> AppResult<web::Json<UnitOut>> {
+    Ok(web::Json(UnitOut::new(access.unit, &state.pii)))
+}
+
+/// 单位党员报到记录
+///
+/// 在该单位工作的党员的报到；单位管理员与所在社区工作者可见。
+#[utoipa::path(
+    tag = "双报到",
+    params(("id" = String, Path, description = "单位 id"), PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "本单位党员的报到记录", body = Page<ReportOut>),
+        (status = 404, description = "不存在或不可见"),
+    )
+)]
+#[get("/units/{id}/reports")]
+pub async fn reports(
+    state: web::Data<AppState>,
+    access: UnitAccess,
+    q: ApiQuery<PageQuery>,
+) -> AppResult<web::Json<Page<ReportOut>>> {
+    Ok(web::Json(
+        units::reports(&state.db, &state.pii, &access.unit, &q).await?,
+    ))
+}
