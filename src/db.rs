@@ -81,6 +81,41 @@ pub async fn backoff(attempt: usize) {
     tokio::time::sleep(Duration::from_millis(ms)).await;
 }
 
+/// Runs `work` in a write transaction, again (up to [`WRITE_ATTEMPTS`]) when the database aborts
+/// it for concurrency ([`is_transient`]). Answers the still-open transaction with the result, so
+/// the caller can add its own writes before committing; on failure the transaction is rolled back.
+pub async fn attempt_write<T>(
+    db: &DatabaseConnection,
+    work: impl AsyncFn(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<(DatabaseTransaction, T)> {
+    let mut attempt = 0;
+    loop {
+        let txn = begin_write(db).await?;
+        match work(&txn).await {
+            Ok(value) => return Ok((txn, value)),
+            Err(e) => {
+                txn.rollback().await?;
+                if !is_transient(&e) || attempt + 1 >= WRITE_ATTEMPTS {
+                    return Err(e);
+                }
+                tracing::warn!(attempt, error = %e, "transaction aborted by the database, trying again");
+                backoff(attempt).await;
+                attempt += 1;
+            }
+        }
+    }
+}
+
+/// [`attempt_write`], committed.
+pub async fn write<T>(
+    db: &DatabaseConnection,
+    work: impl AsyncFn(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<T> {
+    let (txn, value) = attempt_write(db, work).await?;
+    txn.commit().await?;
+    Ok(value)
+}
+
 /// Works through due rows one by one, each in its own write transaction: `due(after)` lists the
 /// next ids above `after`, in order; `step` acts on one. A step refused with `gone` (another
 /// instance or a person got there first) or failing otherwise is rolled back and skipped, so one

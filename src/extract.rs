@@ -1,6 +1,9 @@
 //! Request extractors that answer problem+json on every kind of bad input.
 
 mod fields;
+pub mod idempotency;
+
+pub use idempotency::{IdempotencyKey, OptionalIdempotencyKey};
 
 use crate::error::{AppError, ErrorCode, FieldError};
 use actix_web::dev::Payload;

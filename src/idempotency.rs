@@ -1,50 +1,63 @@
-//! `Idempotency-Key` for point-moving calls. The key, the caller and a hash of the request are
-//! recorded first; the effect and the recorded answer then commit in one transaction. The same
-//! key and body replay the first answer byte for byte; another body answers 422; a duplicate
-//! arriving while the first still runs waits briefly for its answer, then answers 409.
+//! Exactly-once effects for requests the client may retry (point moves, redemptions, orders).
+//!
+//! The caller's key and a hash of the request are recorded first; the effect and its recorded
+//! answer then commit in one transaction. The same key and request replay the first answer byte
+//! for byte; the same key with another request answers 422; a duplicate arriving while the first
+//! still runs waits briefly for its answer, then answers 409. This module knows no HTTP: the
+//! header and the response live in [`crate::extract::idempotency`].
 
-use crate::error::{AppError, AppResult, ErrorCode, FieldError, PROBLEM_JSON};
-use crate::state::AppState;
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use crate::error::{AppError, AppResult, ErrorCode};
 use chrono::Utc;
-use entity::idempotency_key as key_row;
+use entity::idempotency_key::{self as key_row, KeyStatus};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, Set, SqlErr,
+};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
+/// The header that carries the key.
 pub const HEADER: &str = "Idempotency-Key";
 /// An in-flight key older than this belongs to a request that died: another may take it over.
 const ABANDONED_AFTER: i64 = 60;
 const WAIT_STEP: Duration = Duration::from_millis(20);
 const WAIT_STEPS: usize = 150;
 
-/// The `Idempotency-Key` header; handlers check it first, before any lookup can answer 404.
-pub fn required_key(req: &HttpRequest) -> AppResult<String> {
-    match req.headers().get(HEADER).map(|v| v.to_str()) {
-        None => Err(AppError::new(ErrorCode::IdempotencyKeyRequired)),
-        Some(Ok(k)) if !k.is_empty() && k.len() <= 64 && k.bytes().all(|b| b.is_ascii_graphic()) => {
-            Ok(k.to_owned())
-        }
-        Some(_) => Err(AppError::validation(vec![FieldError {
-            field: HEADER.into(),
-            message: "须为 1 到 64 个可见 ASCII 字符".into(),
-        }])),
+/// One caller's key for one request: what `run` records and compares.
+#[derive(Debug, Clone)]
+pub struct Key {
+    actor: i64,
+    key: String,
+    request_hash: String,
+}
+
+impl Key {
+    /// `operation` names what is asked (method and path, ids included); `input` is the parsed
+    /// request, so the same request sent with other whitespace or field order hashes the same.
+    pub fn new(actor: i64, key: String, operation: &str, input: &impl Serialize) -> AppResult<Key> {
+        let body = serde_json::to_vec(input).map_err(AppError::internal)?;
+        let mut hasher = Sha256::new();
+        hasher.update(operation);
+        hasher.update(b"\n");
+        hasher.update(&body);
+        let request_hash = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Key {
+            actor,
+            key,
+            request_hash,
+        })
     }
 }
 
-fn answer(status: i32, body: String) -> HttpResponse {
-    let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
-    let ct = if status.is_success() {
-        "application/json"
-    } else {
-        PROBLEM_JSON
-    };
-    HttpResponse::build(status)
-        .content_type(ct)
-        .insert_header(("Idempotent-Replayed", "true"))
-        .body(body)
+/// A recorded or fresh answer: its status, its JSON text (a problem for 4xx), and whether it
+/// replays an earlier request's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub replayed: bool,
 }
 
 /// This attempt's hold on a key: the row and the `updated_at` it wrote. Another request that
@@ -56,49 +69,48 @@ struct Claim {
 
 enum Begun {
     Fresh(Claim),
-    Replay(HttpResponse),
+    Replay(Answer),
 }
 
-async fn begin(state: &AppState, actor: i64, key: &str, hash: &str) -> AppResult<Begun> {
+async fn begin(db: &DatabaseConnection, k: &Key) -> AppResult<Begun> {
     for _ in 0..WAIT_STEPS {
         let now = Utc::now();
         let row = key_row::ActiveModel {
-            actor_id: Set(actor),
-            key: Set(key.to_owned()),
-            request_hash: Set(hash.to_owned()),
-            status: Set("in_flight".into()),
+            actor_id: Set(k.actor),
+            key: Set(k.key.clone()),
+            request_hash: Set(k.request_hash.clone()),
+            status: Set(KeyStatus::InFlight),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
         };
-        match row.insert(&state.db).await {
-            Ok(r) => {
-                return Ok(Begun::Fresh(Claim { id: r.id, stamp: now }));
-            }
+        match row.insert(db).await {
+            Ok(r) => return Ok(Begun::Fresh(Claim { id: r.id, stamp: now })),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {}
             Err(e) => return Err(e.into()),
         }
         let found = key_row::Entity::find()
-            .filter(key_row::Column::ActorId.eq(actor))
-            .filter(key_row::Column::Key.eq(key))
-            .one(&state.db)
+            .filter(key_row::Column::ActorId.eq(k.actor))
+            .filter(key_row::Column::Key.eq(&k.key))
+            .one(db)
             .await?;
         let Some(found) = found else { continue };
-        if found.request_hash != hash {
+        if found.request_hash != k.request_hash {
             return Err(AppError::new(ErrorCode::IdempotencyKeyReused));
         }
-        if found.status == "done" {
-            return Ok(Begun::Replay(answer(
-                found.response_status.unwrap_or(200),
-                found.response_body.unwrap_or_default(),
-            )));
+        if found.status == KeyStatus::Done {
+            return Ok(Begun::Replay(Answer {
+                status: found.response_status.map_or(200, |s| s as u16),
+                body: found.response_body.unwrap_or_default(),
+                replayed: true,
+            }));
         }
         if (now - found.updated_at).num_seconds() > ABANDONED_AFTER {
             let taken = key_row::Entity::update_many()
                 .col_expr(key_row::Column::UpdatedAt, Expr::value(now))
                 .filter(key_row::Column::Id.eq(found.id))
                 .filter(key_row::Column::UpdatedAt.eq(found.updated_at))
-                .exec(&state.db)
+                .exec(db)
                 .await?
                 .rows_affected;
             if taken == 1 {
@@ -115,19 +127,14 @@ async fn begin(state: &AppState, actor: i64, key: &str, hash: &str) -> AppResult
 
 /// Records the answer, if the key is still this attempt's; answers 409 when another request took
 /// it over meanwhile (the caller then rolls its effect back).
-async fn record(
-    conn: &impl sea_orm::ConnectionTrait,
-    claim: &Claim,
-    status: u16,
-    body: &str,
-) -> AppResult<()> {
+async fn record(conn: &impl ConnectionTrait, claim: &Claim, status: u16, body: &str) -> AppResult<()> {
     let recorded = key_row::Entity::update_many()
-        .col_expr(key_row::Column::Status, Expr::value("done"))
+        .col_expr(key_row::Column::Status, Expr::value(KeyStatus::Done))
         .col_expr(key_row::Column::ResponseStatus, Expr::value(status as i32))
         .col_expr(key_row::Column::ResponseBody, Expr::value(body))
         .col_expr(key_row::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(key_row::Column::Id.eq(claim.id))
-        .filter(key_row::Column::Status.eq("in_flight"))
+        .filter(key_row::Column::Status.eq(KeyStatus::InFlight))
         .filter(key_row::Column::UpdatedAt.eq(claim.stamp))
         .exec(conn)
         .await?
@@ -138,71 +145,113 @@ async fn record(
     Ok(())
 }
 
-/// Runs `effect` once per (caller, key): in a write transaction that also records its answer.
-/// An expected refusal (4xx) is recorded and replayed too; an unexpected failure, or a refusal
-/// that is not replayed (`ErrorCode::replayed`), frees the key.
-pub async fn run(
-    state: &AppState,
-    req: &HttpRequest,
-    actor: i64,
-    body: &[u8],
-    effect: impl AsyncFn(&DatabaseTransaction) -> AppResult<(StatusCode, serde_json::Value)>,
-) -> AppResult<HttpResponse> {
-    let key = required_key(req)?;
-    let mut hasher = Sha256::new();
-    hasher.update(req.method().as_str());
-    hasher.update(b" ");
-    hasher.update(req.path());
-    hasher.update(b"\n");
-    hasher.update(body);
-    let hash: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    let claim = match begin(state, actor, &key, &hash).await? {
+/// Runs `effect` once per (caller, key), in a write transaction that also records its answer
+/// (`status` with the effect's value as JSON). An expected refusal (4xx) is recorded and replayed
+/// too; an unexpected failure, or a refusal that is not replayed (`ErrorCode::replayed`), frees
+/// the key. Without a key, the effect simply runs in a write transaction. Either way a
+/// transaction the database aborted for concurrency is run again ([`crate::db::write`]).
+///
+/// The HTTP side: `crate::extract::IdempotencyKey` reads the header and binds it to the parsed
+/// request; an [`Answer`] is a `Responder`.
+pub async fn once<T: Serialize>(
+    db: &DatabaseConnection,
+    key: Option<&Key>,
+    status: u16,
+    effect: impl AsyncFn(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<Answer> {
+    let fresh = |value: &T| -> AppResult<Answer> {
+        Ok(Answer {
+            status,
+            body: serde_json::to_string(value).map_err(AppError::internal)?,
+            replayed: false,
+        })
+    };
+    let Some(key) = key else {
+        return fresh(&crate::db::write(db, effect).await?);
+    };
+    let claim = match begin(db, key).await? {
         Begun::Fresh(claim) => claim,
-        Begun::Replay(res) => return Ok(res),
+        Begun::Replay(answer) => return Ok(answer),
     };
-    let mut attempt = 0;
-    let (txn, outcome) = loop {
-        let txn = crate::db::begin_write(&state.db).await?;
-        match effect(&txn).await {
-            Err(e) if crate::db::is_transient(&e) && attempt + 1 < crate::db::WRITE_ATTEMPTS => {
-                txn.rollback().await?;
-                tracing::warn!(attempt, error = %e, "transaction aborted by the database, trying again");
-                crate::db::backoff(attempt).await;
-                attempt += 1;
-            }
-            outcome => break (txn, outcome),
-        }
-    };
-    match outcome {
-        Ok((status, value)) => {
-            let text = serde_json::to_string(&value).map_err(AppError::internal)?;
-            if let Err(e) = record(&txn, &claim, status.as_u16(), &text).await {
+    match crate::db::attempt_write(db, effect).await {
+        Ok((txn, value)) => {
+            let answer = fresh(&value)?;
+            if let Err(e) = record(&txn, &claim, answer.status, &answer.body).await {
                 txn.rollback().await?;
                 return Err(e);
             }
             txn.commit().await?;
-            Ok(HttpResponse::build(status)
-                .content_type("application/json")
-                .body(text))
+            Ok(answer)
         }
         Err(err) => {
-            txn.rollback().await?;
-            if err.code.replayed() {
-                let text = serde_json::to_string(&err.problem()).map_err(AppError::internal)?;
-                match record(&state.db, &claim, err.code.status().as_u16(), &text).await {
-                    // Taken over meanwhile: the request that took it records its own answer.
-                    Ok(()) => {}
-                    Err(e) if e.code == ErrorCode::IdempotencyKeyInFlight => {}
-                    Err(e) => return Err(e),
-                }
-            } else {
-                key_row::Entity::delete_many()
-                    .filter(key_row::Column::Id.eq(claim.id))
-                    .filter(key_row::Column::UpdatedAt.eq(claim.stamp))
-                    .exec(&state.db)
-                    .await?;
-            }
+            release(db, &claim, &err).await?;
             Err(err)
         }
+    }
+}
+
+/// After a failed effect: records a replayable refusal as the key's answer, or frees the key.
+async fn release(db: &DatabaseConnection, claim: &Claim, err: &AppError) -> AppResult<()> {
+    if err.code.replayed() {
+        let text = serde_json::to_string(&err.problem()).map_err(AppError::internal)?;
+        match record(db, claim, err.code.status().as_u16(), &text).await {
+            // Taken over meanwhile: the request that took it records its own answer.
+            Err(e) if e.code == ErrorCode::IdempotencyKeyInFlight => Ok(()),
+            other => other,
+        }
+    } else {
+        key_row::Entity::delete_many()
+            .filter(key_row::Column::Id.eq(claim.id))
+            .filter(key_row::Column::UpdatedAt.eq(claim.stamp))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The HTTP-level form still used by handlers that read raw bytes; they move to [`once`].
+pub async fn run(
+    state: &crate::state::AppState,
+    req: &actix_web::HttpRequest,
+    actor: i64,
+    body: &[u8],
+    effect: impl AsyncFn(&DatabaseTransaction) -> AppResult<(actix_web::http::StatusCode, serde_json::Value)>,
+) -> AppResult<actix_web::HttpResponse> {
+    let key = required_key(req)?;
+    let operation = format!("{} {}", req.method(), req.path());
+    let input: serde_json::Value = serde_json::from_slice(body).map_err(AppError::internal)?;
+    let key = Key::new(actor, key, &operation, &input)?;
+    // Every caller of this form answers 201.
+    let answer = once(&state.db, Some(&key), 201, async |txn| Ok(effect(txn).await?.1)).await?;
+    Ok(crate::extract::idempotency::respond(answer))
+}
+
+/// The `Idempotency-Key` header of a handler that still reads raw bytes.
+pub fn required_key(req: &actix_web::HttpRequest) -> AppResult<String> {
+    crate::extract::idempotency::header_key(req)?
+        .ok_or_else(|| AppError::new(ErrorCode::IdempotencyKeyRequired))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct In {
+        to: i64,
+        amount: i64,
+    }
+
+    #[test]
+    fn the_same_request_hashes_alike_and_another_differs() {
+        let a = Key::new(1, "k".into(), "POST /api/v1/transfers", &In { to: 2, amount: 5 }).unwrap();
+        let b = Key::new(1, "k".into(), "POST /api/v1/transfers", &In { to: 2, amount: 5 }).unwrap();
+        let other_amount =
+            Key::new(1, "k".into(), "POST /api/v1/transfers", &In { to: 2, amount: 6 }).unwrap();
+        let other_path = Key::new(1, "k".into(), "POST /api/v1/orders", &In { to: 2, amount: 5 }).unwrap();
+        assert_eq!(a.request_hash, b.request_hash);
+        assert_ne!(a.request_hash, other_amount.request_hash);
+        assert_ne!(a.request_hash, other_path.request_hash);
+        assert_eq!(a.request_hash.len(), 64);
     }
 }

@@ -11,12 +11,23 @@ pub struct Model {
     pub key: String,
     /// SHA-256 of the method, path and body.
     pub request_hash: String,
-    /// `in_flight` or `done`.
-    pub status: String,
+    pub status: KeyStatus,
     pub response_status: Option<i32>,
     pub response_body: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+}
+
+/// Whether the keyed request still runs or its answer is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(16))",
+    rename_all = "snake_case"
+)]
+pub enum KeyStatus {
+    InFlight,
+    Done,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

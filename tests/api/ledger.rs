@@ -650,7 +650,7 @@ async fn attempt_in_flight(app: &TestApp, w: &World, key: &str, age: Duration) -
         actor_id: Set(w.member_a.user_id.parse().unwrap()),
         key: Set(key.into()),
         request_hash: Set(hash),
-        status: Set("in_flight".into()),
+        status: Set(entity::idempotency_key::KeyStatus::InFlight),
         created_at: Set(then),
         updated_at: Set(then),
         ..Default::default()
