@@ -2,15 +2,16 @@
 
 use super::redemptions::{self, Full, Want};
 use super::view::{self, RedemptionOut, View};
-use super::visibility::{Located, Party, locate};
+use super::visibility::{Party, locate};
 use crate::api::Id;
 use crate::auth::principal::Principal;
 use crate::config::Config;
 use crate::error::{AppError, AppResult, ErrorCode, FieldError};
+use crate::idempotency::{self, Answer, Key};
 use chrono::Utc;
 use entity::redemption::{self, RedemptionStatus};
 use entity::store;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use utoipa::ToSchema;
@@ -27,7 +28,7 @@ pub struct WantIn {
 }
 
 /// 兑换
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedeemIn {
     pub store_id: Id,
@@ -59,36 +60,31 @@ fn wants(b: &RedeemIn) -> AppResult<Vec<Want>> {
         .collect())
 }
 
-/// A redemption the caller may place: the store (which they belong to) and the goods wanted.
-pub struct Order {
-    pub at: Located,
-    pub wants: Vec<Want>,
-}
-
-/// Checks a redemption before it runs: refusals here are not tied to an idempotency key.
-pub async fn prepare(conn: &impl ConnectionTrait, p: &Principal, b: &RedeemIn) -> AppResult<Order> {
-    let wants = wants(b)?;
-    let at = locate(conn, b.store_id.0).await?;
-    at.customer(p)?;
-    Ok(Order { at, wants })
-}
-
-/// Places the redemption in the caller's transaction; the buyer's view of it.
-pub async fn place(
-    txn: &DatabaseTransaction,
+/// Places a redemption once per idempotency key, in one transaction: stock reserved, coins held
+/// until pickup. Refusals that need no transaction (a goods asked for twice, a store the caller
+/// may not use) come first and are not tied to the key.
+pub async fn redeem(
+    db: &DatabaseConnection,
     config: &Config,
-    buyer: i64,
-    order: &Order,
-) -> AppResult<RedemptionOut> {
-    let store = &order.at.store;
-    let full = redemptions::redeem(txn, config, buyer, store.id, &order.wants, Utc::now()).await?;
-    tracing::info!(
-        redemption_id = full.redemption.id,
-        store_id = store.id,
-        coins = full.redemption.total_coins,
-        "redeemed"
-    );
-    Ok(view::render(config, full, store, View::Buyer))
+    p: &Principal,
+    key: &Key,
+    b: &RedeemIn,
+) -> AppResult<Answer> {
+    let wants = wants(b)?;
+    let at = locate(db, b.store_id.0).await?;
+    at.customer(p)?;
+    let store = &at.store;
+    idempotency::once(db, Some(key), 201, async |txn| {
+        let full = redemptions::redeem(txn, config, p.id(), store.id, &wants, Utc::now()).await?;
+        tracing::info!(
+            redemption_id = full.redemption.id,
+            store_id = store.id,
+            coins = full.redemption.total_coins,
+            "redeemed"
+        );
+        Ok(view::render(config, full, store, View::Buyer))
+    })
+    .await
 }
 
 /// The buyer cancels before pickup: coins unfrozen, goods back on the shelf.

@@ -2,14 +2,14 @@
 
 use crate::access::{Buyer, BuyerOrCounter, Principal, RedemptionAccess};
 use crate::api::Page;
-use crate::error::{AppError, AppResult};
-use crate::extract::{ApiQuery, decode_body};
+use crate::error::AppResult;
+use crate::extract::{ApiJson, ApiQuery, IdempotencyKey};
+use crate::idempotency::Answer;
 use crate::state::AppState;
 use crate::store::buying::{self, RedeemIn};
 use crate::store::listing::{self, RedemptionQuery};
 use crate::store::view::RedemptionOut;
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{get, post, web};
 
 /// 绿币兑换
 ///
@@ -31,21 +31,12 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 #[post("/redemptions")]
 pub async fn redeem(
     state: web::Data<AppState>,
-    req: HttpRequest,
     p: Principal,
-    body: web::Bytes,
-) -> AppResult<HttpResponse> {
-    crate::idempotency::required_key(&req)?;
-    let b: RedeemIn = decode_body(&req, &body)?;
-    let order = buying::prepare(&state.db, &p, &b).await?;
-    crate::idempotency::run(&state, &req, p.id(), &body, async |txn| {
-        let out = buying::place(txn, &state.config, p.id(), &order).await?;
-        Ok((
-            StatusCode::CREATED,
-            serde_json::to_value(out).map_err(AppError::internal)?,
-        ))
-    })
-    .await
+    key: IdempotencyKey,
+    body: ApiJson<RedeemIn>,
+) -> AppResult<Answer> {
+    let key = key.bind(p.id(), &body.0)?;
+    buying::redeem(&state.db, &state.config, &p, &key, &body.0).await
 }
 
 /// 取消兑换
