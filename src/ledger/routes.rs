@@ -9,10 +9,11 @@ use super::transfers::{self, DonationIn, GrantIn, ReverseIn, TransferOut};
 use crate::access::{AdminRole, Principal, RegionAccess, StaffRole, SystemAdmin, TransferAccess};
 use crate::api::Page;
 use crate::error::{AppError, AppResult};
-use crate::extract::{ApiQuery, decode_body};
+use crate::extract::{ApiJson, ApiQuery, IdempotencyKey};
+use crate::idempotency::{Answer, Key};
 use crate::state::AppState;
-use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{get, post, web};
+use serde::Serialize;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(accounts)
@@ -125,11 +126,10 @@ pub async fn grants(
     Ok(web::Json(grants_below(&state.db, &access.region, &q).await?))
 }
 
-fn created(t: TransferOut) -> AppResult<(StatusCode, serde_json::Value)> {
-    Ok((
-        StatusCode::CREATED,
-        serde_json::to_value(t).map_err(AppError::internal)?,
-    ))
+/// The key of `actor` for this request. The input is hashed as a JSON value (fields by name),
+/// as it was when the raw body was hashed, so keys recorded before keep matching.
+fn bind(key: IdempotencyKey, actor: i64, input: &impl Serialize) -> AppResult<Key> {
+    key.bind(actor, &serde_json::to_value(input).map_err(AppError::internal)?)
 }
 
 /// 转赠时长或绿币
@@ -151,16 +151,12 @@ fn created(t: TransferOut) -> AppResult<(StatusCode, serde_json::Value)> {
 #[post("/transfers")]
 pub async fn donate(
     state: web::Data<AppState>,
-    req: HttpRequest,
     p: Principal,
-    body: web::Bytes,
-) -> AppResult<HttpResponse> {
-    crate::idempotency::required_key(&req)?;
-    let donation = transfers::donation(&state, p.id(), decode_body(&req, &body)?).await?;
-    crate::idempotency::run(&state, &req, p.id(), &body, async |txn| {
-        created(donation.post(txn).await?)
-    })
-    .await
+    key: IdempotencyKey,
+    input: ApiJson<DonationIn>,
+) -> AppResult<Answer> {
+    let key = bind(key, p.id(), &input.0)?;
+    transfers::donate(&state, &key, p.id(), input.0).await
 }
 
 /// 手动发放时长或绿币
@@ -181,17 +177,12 @@ pub async fn donate(
 #[post("/regions/{id}/grants")]
 pub async fn grant(
     state: web::Data<AppState>,
-    req: HttpRequest,
     access: RegionAccess<StaffRole>,
-    body: web::Bytes,
-) -> AppResult<HttpResponse> {
-    crate::idempotency::required_key(&req)?;
-    let input: GrantIn = decode_body(&req, &body)?;
-    let grant = transfers::grant(&state, &access.principal, &access.region, input).await?;
-    crate::idempotency::run(&state, &req, access.principal.id(), &body, async |txn| {
-        created(grant.post(txn).await?)
-    })
-    .await
+    key: IdempotencyKey,
+    input: ApiJson<GrantIn>,
+) -> AppResult<Answer> {
+    let key = bind(key, access.principal.id(), &input.0)?;
+    transfers::grant(&state, &key, &access.principal, &access.region, input.0).await
 }
 
 /// 冲正转账
@@ -212,16 +203,11 @@ pub async fn grant(
 #[post("/transfers/{id}/reverse")]
 pub async fn reverse(
     state: web::Data<AppState>,
-    req: HttpRequest,
     access: TransferAccess,
-    body: web::Bytes,
-) -> AppResult<HttpResponse> {
-    crate::idempotency::required_key(&req)?;
-    let input: ReverseIn = decode_body(&req, &body)?;
+    key: IdempotencyKey,
+    input: ApiJson<ReverseIn>,
+) -> AppResult<Answer> {
     let admin = access.principal.id();
-    let reversal = transfers::reversal(&state.db, access.transfer, admin, input).await?;
-    crate::idempotency::run(&state, &req, admin, &body, async |txn| {
-        created(reversal.post(txn).await?)
-    })
-    .await
+    let key = bind(key, admin, &input.0)?;
+    transfers::reverse(&state, &key, access.transfer, admin, input.0).await
 }

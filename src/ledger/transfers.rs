@@ -1,11 +1,13 @@
-//! Point-moving requests: donations, staff grants, reversals. Each is checked first (answers that
-//! need no transaction and are not replayed), then posted in the idempotent transaction.
+//! Point-moving requests: donations, staff grants, reversals, each once per `Idempotency-Key`.
+//! Each is checked first (refusals that need no transaction, not recorded against the key), then
+//! posted in the idempotent transaction.
 
 use super::accounts::{Owner, account, lock_accounts, sum_amount};
 use super::movement::{Movement, post};
 use crate::api::Id;
 use crate::auth::principal::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::idempotency::{Answer, Key, once};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use entity::account::{self as acct, Asset};
@@ -49,7 +51,7 @@ impl From<transfer::Model> for TransferOut {
 }
 
 /// 转赠（如给邻居老人的时间账户）
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DonationIn {
     pub to_user_id: Id,
@@ -63,13 +65,19 @@ pub struct DonationIn {
 }
 
 /// A donation that passed its checks: `from` gives to another existing user, within the cap.
-pub struct Donation {
+struct Donation {
     from: i64,
     input: DonationIn,
 }
 
+/// User `from` gives to another user, once per `key`: 201 with the transfer.
+pub async fn donate(state: &AppState, key: &Key, from: i64, input: DonationIn) -> AppResult<Answer> {
+    let donation = donation(state, from, input).await?;
+    once(&state.db, Some(key), 201, async |txn| donation.post(txn).await).await
+}
+
 /// Checks a donation from user `from`.
-pub async fn donation(state: &AppState, from: i64, input: DonationIn) -> AppResult<Donation> {
+async fn donation(state: &AppState, from: i64, input: DonationIn) -> AppResult<Donation> {
     if input.to_user_id.0 == from {
         return Err(AppError::new(ErrorCode::RecipientInvalid).with_detail("不能转给自己"));
     }
@@ -93,7 +101,7 @@ pub async fn donation(state: &AppState, from: i64, input: DonationIn) -> AppResu
 
 impl Donation {
     /// Moves the points; `INSUFFICIENT_BALANCE` beyond what the giver has available.
-    pub async fn post(&self, txn: &impl ConnectionTrait) -> AppResult<TransferOut> {
+    async fn post(&self, txn: &impl ConnectionTrait) -> AppResult<TransferOut> {
         let b = &self.input;
         let movement = Movement {
             from: Owner::User(self.from),
@@ -112,7 +120,7 @@ impl Donation {
 }
 
 /// 发放积分
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantIn {
     pub user_id: Id,
@@ -127,16 +135,28 @@ pub struct GrantIn {
 }
 
 /// A grant that passed its checks; the daily cap is counted when it is posted.
-pub struct Grant {
+struct Grant {
     staff: i64,
     community: i64,
     per_day: i64,
     input: GrantIn,
 }
 
+/// `staff` grants from `community`'s pool, once per `key`: 201 with the transfer.
+pub async fn grant(
+    state: &AppState,
+    key: &Key,
+    staff: &Principal,
+    community: &region::Model,
+    input: GrantIn,
+) -> AppResult<Answer> {
+    let grant = checked_grant(state, staff, community, input).await?;
+    once(&state.db, Some(key), 201, async |txn| grant.post(txn).await).await
+}
+
 /// Checks a grant by `staff` from `community`'s pool: not to themselves, from a community, within
 /// the per-grant cap, to someone who belongs to the community (a role there, or living there).
-pub async fn grant(
+async fn checked_grant(
     state: &AppState,
     staff: &Principal,
     community: &region::Model,
@@ -188,7 +208,7 @@ async fn granted_since(
 
 impl Grant {
     /// Moves the points from the pool, within the community's daily cap.
-    pub async fn post(&self, txn: &impl ConnectionTrait) -> AppResult<TransferOut> {
+    async fn post(&self, txn: &impl ConnectionTrait) -> AppResult<TransferOut> {
         let b = &self.input;
         let now = Utc::now();
         // Lock the pool (with the recipient, in id order): grants of one community then count
@@ -225,7 +245,7 @@ impl Grant {
 }
 
 /// 冲正原因
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReverseIn {
     #[validate(length(min = 1, max = 200, message = "原因为 1 到 200 个字"))]
@@ -234,15 +254,27 @@ pub struct ReverseIn {
 }
 
 /// A reversal that passed its checks.
-pub struct Reversal {
+struct Reversal {
     original: transfer::Model,
     actor: i64,
     reason: String,
 }
 
+/// `actor` reverses `original`, once per `key`: 201 with the reversing transfer.
+pub async fn reverse(
+    state: &AppState,
+    key: &Key,
+    original: transfer::Model,
+    actor: i64,
+    input: ReverseIn,
+) -> AppResult<Answer> {
+    let reversal = reversal(&state.db, original, actor, input).await?;
+    once(&state.db, Some(key), 201, async |txn| reversal.post(txn).await).await
+}
+
 /// Checks that `original` may be reversed by `actor`: a posted single-phase transfer, not reversed
 /// yet (a racing reversal is still stopped by the unique index when posting).
-pub async fn reversal(
+async fn reversal(
     conn: &impl ConnectionTrait,
     original: transfer::Model,
     actor: i64,
@@ -276,7 +308,7 @@ async fn owner_of(conn: &impl ConnectionTrait, account_id: i64) -> AppResult<Own
 impl Reversal {
     /// The opposite movement, referring to the original; `INSUFFICIENT_BALANCE` when the
     /// receiver no longer has it.
-    pub async fn post(&self, txn: &impl ConnectionTrait) -> AppResult<TransferOut> {
+    async fn post(&self, txn: &impl ConnectionTrait) -> AppResult<TransferOut> {
         let original = &self.original;
         let movement = Movement {
             from: owner_of(txn, original.credit_account_id).await?,
