@@ -22,8 +22,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::regions::configure)
                 .configure(crate::reports::configure)
                 .configure(crate::residences::configure)
-                .configure(crate::orders::configure)
-                .configure(crate::notify::configure)
+                .configure(crate::orders::routes::configure)
+                .configure(crate::notify::routes::configure)
                 .configure(crate::ledger::configure)
                 .configure(crate::store::configure),
         );

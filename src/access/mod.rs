@@ -7,10 +7,14 @@
 //! Domain modules never import this layer: they take the `Principal` and objects it yields.
 
 mod caller;
+mod order;
 mod region;
+mod service_item;
 
 pub use crate::auth::Principal;
+pub use order::{ClaimAccess, OrderAccess};
 pub use region::{AdminRole, Need, RegionAccess, StaffRole};
+pub use service_item::ServiceItemAccess;
 
 use crate::error::AppError;
 use crate::state::AppState;
