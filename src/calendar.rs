@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
 
-fn china() -> FixedOffset {
+/// China's clock, UTC+8 all year.
+pub fn china() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8")
 }
 

@@ -22,8 +22,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::regions::routes::configure)
                 .configure(crate::reports::routes::configure)
                 .configure(crate::residences::routes::configure)
-                .configure(crate::orders::configure)
-                .configure(crate::notify::configure)
+                .configure(crate::orders::routes::configure)
+                .configure(crate::notify::routes::configure)
                 .configure(crate::ledger::routes::configure)
                 .configure(crate::store::routes::configure),
         );

@@ -11,7 +11,7 @@ pub struct Model {
     pub order_id: i64,
     /// None for the system (SLA clocks).
     pub actor_id: Option<i64>,
-    pub action: String,
+    pub action: Action,
     pub from_status: Option<OrderStatus>,
     pub to_status: OrderStatus,
     pub from_region_id: Option<i64>,
@@ -21,6 +21,49 @@ pub struct Model {
     pub minutes: Option<i32>,
     pub credited_minutes: Option<i32>,
     pub created_at: DateTimeUtc,
+}
+
+/// What happened to the order, as written in the timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(24))",
+    rename_all = "snake_case"
+)]
+pub enum Action {
+    /// 群众点单: the order is placed.
+    Submit,
+    /// 派单：指派给党员或驻区单位
+    Assign,
+    /// 派单：发布到抢单池
+    Publish,
+    Accept,
+    Decline,
+    /// 抢单
+    Claim,
+    Start,
+    Complete,
+    /// 评单
+    Confirm,
+    Cancel,
+    Reject,
+    /// 吹哨报到: the owning region moves up; a published order comes back for the new owner to dispatch.
+    Escalate,
+    /// SLA: claimed but not started in time, back to the pool.
+    ReleaseToPool,
+    /// SLA: claimed but not started in time, back to the dispatcher.
+    ReturnToDispatcher,
+    /// SLA: completed but not confirmed in time.
+    AutoClose,
+    /// 评单 with a low rating or 不满意: the order waits for staff (回访) and pays nothing yet.
+    Dispute,
+    /// 回访 → 退回重办: the same member serves again.
+    Redo,
+    /// 回访 → 退回重新派单.
+    Redispatch,
+    /// 回访 → 结单, with the minutes kept or lowered.
+    ReviewClose,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,18 +8,22 @@
 
 mod admin;
 mod caller;
+mod order;
 mod region;
 mod report;
 mod request;
 mod residence;
+mod service_item;
 mod store;
 mod transfer;
 
 pub use crate::auth::principal::Principal;
 pub use admin::SystemAdmin;
+pub use order::{ClaimAccess, OrderAccess};
 pub use region::{AdminRole, Browse, Need, RegionAccess, StaffRole};
 pub use report::{ReportAccess, UnitAccess};
 pub use residence::ResidenceAccess;
+pub use service_item::ServiceItemAccess;
 pub use store::{
     Buyer, BuyerOrCounter, Counter, GoodsAccess, Manager, RedemptionAccess, RedemptionNeed, StoreAccess,
     StoreNeed, Visitor,

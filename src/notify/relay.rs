@@ -5,11 +5,12 @@
 //! `failed` ("delivery unknown") rather than risk a second message. Console events are harmless
 //! twice and are requeued.
 
-use super::{CONSOLE, WECHAT, region_channel};
+use super::notice::region_channel;
 use crate::error::AppResult;
 use crate::state::AppState;
 use crate::wechat::SendOutcome;
 use chrono::{DateTime, Utc};
+use entity::outbox::{Channel, Status};
 use entity::{outbox, subscription_credit, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -19,7 +20,7 @@ const MAX_ATTEMPTS: i32 = 6;
 
 async fn claim(state: &AppState, id: i64) -> AppResult<Option<outbox::Model>> {
     let claimed = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("sending"))
+        .col_expr(outbox::Column::Status, Expr::value(Status::Sending))
         .col_expr(
             outbox::Column::Attempts,
             Expr::col(outbox::Column::Attempts).add(1),
@@ -27,7 +28,7 @@ async fn claim(state: &AppState, id: i64) -> AppResult<Option<outbox::Model>> {
         // While sending, `available_at` holds when the row was claimed.
         .col_expr(outbox::Column::AvailableAt, Expr::value(Utc::now()))
         .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::Status.eq("pending"))
+        .filter(outbox::Column::Status.eq(Status::Pending))
         .exec(&state.db)
         .await?
         .rows_affected;
@@ -37,7 +38,12 @@ async fn claim(state: &AppState, id: i64) -> AppResult<Option<outbox::Model>> {
     Ok(outbox::Entity::find_by_id(id).one(&state.db).await?)
 }
 
-async fn finish(state: &AppState, row: &outbox::Model, status: &str, error: Option<String>) -> AppResult<()> {
+async fn finish(
+    state: &AppState,
+    row: &outbox::Model,
+    status: Status,
+    error: Option<String>,
+) -> AppResult<()> {
     let now = Utc::now();
     let mut update = outbox::Entity::update_many()
         .col_expr(outbox::Column::Status, Expr::value(status))
@@ -46,10 +52,10 @@ async fn finish(state: &AppState, row: &outbox::Model, status: &str, error: Opti
             Expr::value(error.map(|e| e.chars().take(200).collect::<String>())),
         )
         .filter(outbox::Column::Id.eq(row.id));
-    if status == "sent" {
+    if status == Status::Sent {
         update = update.col_expr(outbox::Column::SentAt, Expr::value(now));
     }
-    if status == "pending" {
+    if status == Status::Pending {
         // Back off: 2, 4, 8 … seconds.
         let wait = chrono::Duration::seconds(1 << row.attempts.clamp(1, 10));
         update = update.col_expr(outbox::Column::AvailableAt, Expr::value(now + wait));
@@ -61,9 +67,9 @@ async fn finish(state: &AppState, row: &outbox::Model, status: &str, error: Opti
 /// Tries again later, or gives up after enough attempts.
 async fn retry(state: &AppState, row: &outbox::Model, why: String) -> AppResult<()> {
     let status = if row.attempts >= MAX_ATTEMPTS {
-        "failed"
+        Status::Failed
     } else {
-        "pending"
+        Status::Pending
     };
     finish(state, row, status, Some(why)).await
 }
@@ -76,7 +82,7 @@ async fn deliver_console(state: &AppState, row: &outbox::Model) -> AppResult<()>
             return retry(state, row, e.to_string()).await;
         }
     }
-    finish(state, row, "sent", None).await
+    finish(state, row, Status::Sent, None).await
 }
 
 async fn credit(state: &AppState, user_id: i64, template: &str, delta: i32) -> AppResult<bool> {
@@ -96,22 +102,28 @@ async fn credit(state: &AppState, user_id: i64, template: &str, delta: i32) -> A
 
 async fn deliver_wechat(state: &AppState, row: &outbox::Model) -> AppResult<()> {
     let (Some(user_id), Some(template)) = (row.recipient_id, row.template_id.as_deref()) else {
-        return finish(state, row, "skipped", Some("no recipient".into())).await;
+        return finish(state, row, Status::Skipped, Some("no recipient".into())).await;
     };
     let openid = user::Entity::find_by_id(user_id)
         .one(&state.db)
         .await?
         .and_then(|u| u.openid);
     let Some(openid) = openid else {
-        return finish(state, row, "skipped", Some("recipient has no openid".into())).await;
+        return finish(
+            state,
+            row,
+            Status::Skipped,
+            Some("recipient has no openid".into()),
+        )
+        .await;
     };
     // One accepted subscription, one message: never send without a credit.
     if !credit(state, user_id, template, -1).await? {
-        return finish(state, row, "skipped", Some("no subscription credit".into())).await;
+        return finish(state, row, Status::Skipped, Some("no subscription credit".into())).await;
     }
     let payload: serde_json::Value = serde_json::from_str(&row.payload).unwrap_or_default();
     match state.wechat.send_subscribe(&openid, template, &payload).await {
-        SendOutcome::Sent => finish(state, row, "sent", None).await,
+        SendOutcome::Sent => finish(state, row, Status::Sent, None).await,
         SendOutcome::Refused(43101) => {
             // WeChat says the user has nothing left: our count was stale.
             subscription_credit::Entity::update_many()
@@ -123,18 +135,26 @@ async fn deliver_wechat(state: &AppState, row: &outbox::Model) -> AppResult<()> 
             finish(
                 state,
                 row,
-                "skipped",
+                Status::Skipped,
                 Some("43101: user has no subscription".into()),
             )
             .await
         }
-        SendOutcome::Refused(code) => finish(state, row, "failed", Some(format!("errcode {code}"))).await,
+        SendOutcome::Refused(code) => {
+            finish(state, row, Status::Failed, Some(format!("errcode {code}"))).await
+        }
         SendOutcome::Retry(why) => {
             credit(state, user_id, template, 1).await?;
             retry(state, row, why).await
         }
         SendOutcome::Unknown(why) => {
-            finish(state, row, "failed", Some(format!("delivery unknown: {why}"))).await
+            finish(
+                state,
+                row,
+                Status::Failed,
+                Some(format!("delivery unknown: {why}")),
+            )
+            .await
         }
     }
 }
@@ -143,9 +163,9 @@ async fn deliver_wechat(state: &AppState, row: &outbox::Model) -> AppResult<()> 
 /// safe to publish twice (a console refetches), so they go back to the queue after a minute.
 async fn requeue_console(state: &AppState, now: DateTime<Utc>) -> AppResult<()> {
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value("pending"))
-        .filter(outbox::Column::Channel.eq(CONSOLE))
-        .filter(outbox::Column::Status.eq("sending"))
+        .col_expr(outbox::Column::Status, Expr::value(Status::Pending))
+        .filter(outbox::Column::Channel.eq(Channel::Console))
+        .filter(outbox::Column::Status.eq(Status::Sending))
         .filter(outbox::Column::AvailableAt.lt(now - chrono::Duration::seconds(60)))
         .exec(&state.db)
         .await?;
@@ -160,7 +180,7 @@ pub async fn drain(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
         let due: Vec<i64> = outbox::Entity::find()
             .select_only()
             .column(outbox::Column::Id)
-            .filter(outbox::Column::Status.eq("pending"))
+            .filter(outbox::Column::Status.eq(Status::Pending))
             .filter(outbox::Column::AvailableAt.lte(now))
             .order_by_asc(outbox::Column::Id)
             .limit(BATCH)
@@ -174,10 +194,9 @@ pub async fn drain(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
             let Some(row) = claim(state, id).await? else {
                 continue;
             };
-            match row.channel.as_str() {
-                CONSOLE => deliver_console(state, &row).await?,
-                WECHAT => deliver_wechat(state, &row).await?,
-                other => finish(state, &row, "failed", Some(format!("unknown channel {other}"))).await?,
+            match row.channel {
+                Channel::Console => deliver_console(state, &row).await?,
+                Channel::Wechat => deliver_wechat(state, &row).await?,
             }
             handled += 1;
         }

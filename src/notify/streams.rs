@@ -7,9 +7,12 @@ use crate::auth::principal::revoked_key;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::kv::Kv;
 use crate::state::AppState;
+use chrono::Utc;
 use entity::region;
 use entity::role_grant::Role;
+use futures_util::Stream;
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// One open stream counted against its user's cap, in the KV store so every instance sees it.
 /// The count is a lease: each live stream renews it, and it lapses if an instance dies with
@@ -106,4 +109,91 @@ pub async fn still_allowed(
         return Ok(Some(Ending::Forbidden));
     }
     Ok(None)
+}
+
+/// A console's stream and what it re-checks.
+struct Watch {
+    state: AppState,
+    principal: Principal,
+    region: region::Model,
+    sub: crate::kv::Subscription,
+    slot: Slot,
+    every: Duration,
+    next_check: Instant,
+    done: bool,
+}
+
+impl Watch {
+    /// The next chunk: an event, a keep-alive after a passed check, or the stream's last event.
+    async fn next(&mut self) -> Option<String> {
+        if self.done {
+            return None;
+        }
+        let left = seconds_left(&self.principal, Utc::now());
+        let deadline = self.next_check.min(Instant::now() + Duration::from_secs(left));
+        // A busy channel must not postpone the checks.
+        if Instant::now() < deadline
+            && let Ok(msg) = tokio::time::timeout_at(deadline, self.sub.recv()).await
+        {
+            return msg.map(|m| format!("event: order\ndata: {m}\n\n"));
+        }
+        self.next_check = Instant::now() + self.every;
+        match still_allowed(&self.state, &self.principal, &self.region).await {
+            Ok(Some(ending)) => {
+                self.done = true;
+                tracing::info!(
+                    user_id = self.principal.id(),
+                    reason = ending.as_str(),
+                    "event stream ended"
+                );
+                Some(format!(
+                    "event: end\ndata: {{\"reason\":\"{}\"}}\n\n",
+                    ending.as_str()
+                ))
+            }
+            Ok(None) => {
+                self.slot.renew().await;
+                Some(KEEP_ALIVE.into())
+            }
+            Err(e) => {
+                // Storage hiccup: try again at the next tick rather than drop a working console.
+                tracing::warn!(error = %e, "event stream check failed");
+                Some(KEEP_ALIVE.into())
+            }
+        }
+    }
+}
+
+const KEEP_ALIVE: &str = ": keep-alive\n\n";
+
+/// Opens a staff member's stream of the region's order events, counted against their cap: the
+/// server-sent-event chunks, starting with a comment that says it is connected.
+pub async fn open(
+    state: &AppState,
+    principal: Principal,
+    region: region::Model,
+) -> AppResult<impl Stream<Item = String> + use<>> {
+    let cfg = &state.config.notify;
+    let every = cfg.stream_check_every;
+    let slot = Slot::take(&state.kv, principal.id(), cfg.max_streams_per_user, every).await?;
+    let sub = state
+        .kv
+        .subscribe(&super::notice::region_channel(region.id))
+        .await?;
+    let watch = Watch {
+        state: state.clone(),
+        principal,
+        region,
+        sub,
+        slot,
+        every,
+        next_check: Instant::now() + every,
+        done: false,
+    };
+    let hello = futures_util::stream::once(async { ": connected\n\n".to_owned() });
+    let events = futures_util::stream::unfold(watch, |mut w| async move {
+        let chunk = w.next().await?;
+        Some((chunk, w))
+    });
+    Ok(futures_util::StreamExt::chain(hello, events))
 }

@@ -1,16 +1,15 @@
-//! 服务项目 catalogue per community.
+//! 服务项目: each community's catalogue of services residents may order.
 
-use crate::access::{Principal, RegionAccess, StaffRole};
 use crate::api::Id;
+use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::extract::{ApiJson, PathId};
-use crate::state::AppState;
-use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use entity::region::RegionKind;
+use entity::region::{self, RegionKind};
 use entity::role_grant::Role;
 use entity::service_item;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -78,34 +77,18 @@ fn name_taken(e: sea_orm::DbErr) -> AppError {
     }
 }
 
-/// 新增服务项目
-///
-/// 加入社区的服务项目目录。
-#[utoipa::path(
-    tag = "服务项目",
-    params(("id" = String, Path, description = "社区 id")),
-    request_body = ServiceItemIn,
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "已创建", body = ServiceItemOut),
-        (status = 403, description = "需要社区工作者角色"),
-        (status = 409, description = "`SERVICE_ITEM_NAME_TAKEN`"),
-        (status = 422, description = "`REGION_KIND_INVALID`：须为社区"),
-    )
-)]
-#[post("/regions/{id}/service-items")]
+/// Adds an item to a community's catalogue.
 pub async fn create(
-    state: web::Data<AppState>,
-    access: RegionAccess<StaffRole>,
-    body: ApiJson<ServiceItemIn>,
-) -> AppResult<HttpResponse> {
-    if access.region.kind != RegionKind::Community {
+    conn: &impl ConnectionTrait,
+    community: &region::Model,
+    b: ServiceItemIn,
+) -> AppResult<ServiceItemOut> {
+    if community.kind != RegionKind::Community {
         return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("服务项目属于社区"));
     }
-    let b = body.0;
     let now = Utc::now();
     let item = service_item::ActiveModel {
-        community_id: Set(access.region.id),
+        community_id: Set(community.id),
         name: Set(b.name),
         category: Set(b.category),
         description: Set(b.description),
@@ -116,31 +99,20 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&state.db)
+    .insert(conn)
     .await
     .map_err(name_taken)?;
-    Ok(HttpResponse::Created().json(ServiceItemOut::from(item)))
+    Ok(item.into())
 }
 
-/// 服务项目目录
-///
-/// 区域所在社区的目录：居民看到启用的项目，工作者看到全部。
-#[utoipa::path(
-    tag = "服务项目",
-    params(("id" = String, Path, description = "社区或其下级区域 id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "服务项目", body = Vec<ServiceItemOut>),
-        (status = 404, description = "不存在或不在你的社区"),
-    )
-)]
-#[get("/regions/{id}/service-items")]
-pub async fn list(
-    state: web::Data<AppState>,
-    p: Principal,
-    id: PathId,
-) -> AppResult<web::Json<Vec<ServiceItemOut>>> {
-    let community = crate::regions::community_seen_by(&state.db, &p, id.into_inner()).await?;
+/// The catalogue of the community the region `id` lies in: staff see every item, others the
+/// active ones.
+pub async fn catalogue(
+    conn: &impl ConnectionTrait,
+    p: &Principal,
+    id: i64,
+) -> AppResult<Vec<ServiceItemOut>> {
+    let community = crate::regions::community_seen_by(conn, p, id).await?;
     let staff = p.covers(&community.path, &[Role::Staff]);
     let mut q = service_item::Entity::find()
         .filter(service_item::Column::CommunityId.eq(community.id))
@@ -149,9 +121,14 @@ pub async fn list(
     if !staff {
         q = q.filter(service_item::Column::Active.eq(true));
     }
-    Ok(web::Json(
-        q.all(&state.db).await?.into_iter().map(Into::into).collect(),
-    ))
+    Ok(q.all(conn).await?.into_iter().map(Into::into).collect())
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: i64) -> AppResult<service_item::Model> {
+    service_item::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
 }
 
 /// 修改服务项目
@@ -177,34 +154,12 @@ pub struct ServiceItemPatch {
     pub active: Option<bool>,
 }
 
-/// 修改服务项目
-///
-/// 修改或停用服务项目。
-#[utoipa::path(
-    tag = "服务项目",
-    params(("id" = String, Path, description = "服务项目 id")),
-    request_body = ServiceItemPatch,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "已更新", body = ServiceItemOut),
-        (status = 403, description = "需要社区工作者角色"),
-        (status = 404, description = "不存在或不在你的管辖范围"),
-    )
-)]
-#[patch("/service-items/{id}")]
+/// Changes the fields the patch names.
 pub async fn update(
-    state: web::Data<AppState>,
-    p: Principal,
-    id: PathId,
-    body: ApiJson<ServiceItemPatch>,
-) -> AppResult<web::Json<ServiceItemOut>> {
-    let item = service_item::Entity::find_by_id(id.into_inner())
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let community = crate::regions::find(&state.db, item.community_id).await?;
-    p.authorize(&community, &[Role::Staff])?;
-    let b = body.0;
+    conn: &impl ConnectionTrait,
+    item: service_item::Model,
+    b: ServiceItemPatch,
+) -> AppResult<ServiceItemOut> {
     let mut a: service_item::ActiveModel = item.into();
     if let Some(v) = b.name {
         a.name = Set(v);
@@ -225,5 +180,5 @@ pub async fn update(
         a.active = Set(v);
     }
     a.updated_at = Set(Utc::now());
-    Ok(web::Json(a.update(&state.db).await.map_err(name_taken)?.into()))
+    Ok(a.update(conn).await.map_err(name_taken)?.into())
 }

@@ -1,15 +1,15 @@
 //! 回访: staff settle an order its resident was not satisfied with, by sending it back (退回重办)
 //! or closing it with the minutes kept or lowered; a reason always goes into the timeline.
 
+use super::lifecycle::act;
 use super::service::{self, Step};
 use super::state::{self, Action};
-use super::{OrderOut, visible};
+use super::view::OrderOut;
+use super::visibility::Standing;
 use crate::auth::Principal;
 use crate::config::OrderRules;
 use crate::error::{AppError, AppResult, ErrorCode, FieldError};
-use crate::extract::ApiJson;
 use crate::state::AppState;
-use actix_web::{post, web};
 use chrono::{DateTime, Utc};
 use entity::service_order;
 use sea_orm::{ConnectionTrait, Set};
@@ -107,43 +107,17 @@ pub async fn review_step(
     Ok(step)
 }
 
-/// 回访处理（退回重办或结单）
-///
-/// 订单所在区域的社区工作者处理回访中的订单：`redo` 退回原党员重办（`redispatch` 为 true 时退回重新派单），
-/// 此前的完成不结算；`close` 结单并结算一次，分钟数可保持或调低，不可调高。
-#[utoipa::path(
-    tag = "订单",
-    params(("id" = String, Path, description = "订单 id")),
-    request_body = ReviewIn,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "已处理：claimed（原党员重办）、submitted（重新派单）或 closed（结单）", body = OrderOut),
-        (status = 400, description = "`VALIDATION_FAILED`：原因缺失，或分钟数 / redispatch 与处理方式不符"),
-        (status = 403, description = "需要负责该订单区域的社区工作者"),
-        (status = 404, description = "不存在或与你无关"),
-        (status = 409, description = "`ORDER_INVALID_TRANSITION`（不在回访中，如已处理过）或 `ORDER_CHANGED`"),
-        (status = 422, description = "`REVIEW_MINUTES_RAISED`：分钟数超过原计入的分钟数"),
-    )
-)]
-#[post("/orders/{id}/review")]
+/// 回访处理 by the staff owning the order.
 pub async fn review(
-    state: web::Data<AppState>,
-    p: Principal,
-    id: crate::extract::PathId,
-    body: ApiJson<ReviewIn>,
-) -> AppResult<web::Json<OrderOut>> {
-    let (order, standing) = visible(&state.db, &p, id.into_inner()).await?;
+    state: &AppState,
+    p: &Principal,
+    order: &service_order::Model,
+    standing: &Standing,
+    input: ReviewIn,
+) -> AppResult<OrderOut> {
     if !standing.dispatcher {
         return Err(AppError::new(ErrorCode::Forbidden).with_detail("只有负责该区域的社区工作者可以回访处理"));
     }
-    let step = review_step(
-        &state.db,
-        &state.config.orders,
-        &order,
-        p.id(),
-        body.0,
-        Utc::now(),
-    )
-    .await?;
-    super::actions::run(&state, &p, &order, step).await
+    let step = review_step(&state.db, &state.config.orders, order, p.id(), input, Utc::now()).await?;
+    act(state, p, order, step).await
 }

@@ -4,6 +4,7 @@ use super::state::{self, Action};
 use crate::auth::Principal;
 use crate::config::{Config, OrderRules};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::notify::OrderChange;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use entity::region::RegionKind;
@@ -254,7 +255,7 @@ pub async fn apply(
     order_event::ActiveModel {
         order_id: Set(order.id),
         actor_id: Set(step.actor),
-        action: Set(step.action.as_str().to_owned()),
+        action: Set(step.action),
         from_status: Set(Some(order.status)),
         to_status: Set(to),
         from_region_id: Set(step.region_move.map(|m| m.0)),
@@ -272,15 +273,15 @@ pub async fn apply(
         record_award(conn, &cfg.orders, &updated, step.at).await?;
         crate::ledger::awards::post_for_order(conn, updated.id, step.at).await?;
     }
-    crate::notify::enqueue(
-        conn,
-        &cfg.notify,
-        Some(order),
-        &updated,
-        Some((action, step.actor)),
-        step.at,
-    )
-    .await?;
+    let change = OrderChange {
+        before: Some(order),
+        after: &updated,
+        action,
+        actor: step.actor,
+        status_label: state::label(updated.status),
+        at: step.at,
+    };
+    crate::notify::enqueue(conn, &cfg.notify, change).await?;
     Ok(updated)
 }
 
@@ -431,7 +432,7 @@ pub async fn insert(
     order_event::ActiveModel {
         order_id: Set(order.id),
         actor_id: Set(Some(resident)),
-        action: Set("submit".into()),
+        action: Set(Action::Submit),
         from_status: Set(None),
         to_status: Set(OrderStatus::Submitted),
         created_at: Set(now),
@@ -439,7 +440,15 @@ pub async fn insert(
     }
     .insert(conn)
     .await?;
-    crate::notify::enqueue(conn, &cfg.notify, None, &order, None, now).await?;
+    let change = OrderChange {
+        before: None,
+        after: &order,
+        action: Action::Submit,
+        actor: Some(resident),
+        status_label: state::label(order.status),
+        at: now,
+    };
+    crate::notify::enqueue(conn, &cfg.notify, change).await?;
     Ok(order)
 }
 

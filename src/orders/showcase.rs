@@ -1,12 +1,10 @@
 //! 晒单 and 评单 statistics: public, redacted views of finished work.
 
+use super::scope::placed_in;
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::extract::{ApiQuery, PathId};
 use crate::pii::{mask_name, redact_digits};
-use crate::state::AppState;
-use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use entity::role_grant::Role;
 use entity::service_order::{self, OrderStatus};
@@ -41,33 +39,18 @@ pub struct ShowcaseOut {
     pub closed_at: Option<DateTime<Utc>>,
 }
 
-/// 晒单
-///
-/// 区域内已完成服务的公开展示，按时间倒序。
-#[utoipa::path(
-    tag = "晒单",
-    params(("id" = String, Path, description = "区域 id"), PageQuery),
-    responses(
-        (status = 200, description = "晒单列表（无需登录）", body = Page<ShowcaseOut>),
-        (status = 404, description = "区域不存在"),
-    )
-)]
-#[get("/regions/{id}/showcase")]
-pub async fn showcase(
-    state: web::Data<AppState>,
-    id: PathId,
-    q: ApiQuery<PageQuery>,
-) -> AppResult<web::Json<Page<ShowcaseOut>>> {
-    let root = crate::regions::find(&state.db, id.into_inner()).await?;
+/// 晒单: one page of the closed orders placed in region `id` or below, redacted for the public.
+pub async fn showcase(conn: &impl ConnectionTrait, id: i64, q: &PageQuery) -> AppResult<Page<ShowcaseOut>> {
+    let root = crate::regions::find(conn, id).await?;
     let mut query = service_order::Entity::find()
-        .filter(super::placed_in(&root))
+        .filter(placed_in(&root))
         .filter(service_order::Column::Status.eq(OrderStatus::Closed))
         .order_by_desc(service_order::Column::Id)
         .limit(q.limit() + 1);
     if let Some(before) = q.before_id()? {
         query = query.filter(service_order::Column::Id.lt(before));
     }
-    let mut rows = query.all(&state.db).await?;
+    let mut rows = query.all(conn).await?;
     let next_cursor = cut(&mut rows, q.limit(), |o| o.id);
     let people: Vec<i64> = rows
         .iter()
@@ -76,15 +59,15 @@ pub async fn showcase(
         .collect();
     let users = user::Entity::find()
         .filter(user::Column::Id.is_in(people))
-        .all(&state.db)
+        .all(conn)
         .await?;
     let items = service_item::Entity::find()
         .filter(service_item::Column::Id.is_in(rows.iter().filter_map(|o| o.service_item_id)))
-        .all(&state.db)
+        .all(conn)
         .await?;
     let regions = region::Entity::find()
         .filter(region::Column::Id.is_in(rows.iter().map(|o| o.origin_region_id)))
-        .all(&state.db)
+        .all(conn)
         .await?;
     let name = |id: i64| {
         users
@@ -117,10 +100,10 @@ pub async fn showcase(
             }
         })
         .collect();
-    Ok(web::Json(Page {
+    Ok(Page {
         items: out,
         next_cursor,
-    }))
+    })
 }
 
 /// 评单统计（一名党员或一个单位）
@@ -204,30 +187,16 @@ fn average(rated: i64, sum: Option<i64>) -> Option<f64> {
     (rated > 0).then(|| (sum.unwrap_or(0) as f64 * 100.0 / rated as f64).round() / 100.0)
 }
 
-/// 评单统计
-///
-/// 区域内已完成服务的评分：先是汇总，再按党员（或单位）高分在前分页列出，均由数据库计算。
-/// 除该区域的社区工作者外，党员姓名打码。
-#[utoipa::path(
-    tag = "晒单",
-    params(("id" = String, Path, description = "区域 id"), RatingsQuery),
-    security((), ("bearer" = [])),
-    responses(
-        (status = 200, description = "评单统计（无需登录；未登录时党员姓名打码）", body = RatingStatsOut),
-        (status = 400, description = "`VALIDATION_FAILED`：游标或每页条数无效"),
-        (status = 404, description = "区域不存在"),
-    )
-)]
-#[get("/regions/{id}/ratings")]
+/// 评单统计 of region `id`; member names in full only for the region's staff.
 pub async fn ratings(
-    state: web::Data<AppState>,
-    p: Option<Principal>,
-    id: PathId,
-    q: ApiQuery<RatingsQuery>,
-) -> AppResult<web::Json<RatingStatsOut>> {
-    let root = crate::regions::find(&state.db, id.into_inner()).await?;
+    conn: &impl ConnectionTrait,
+    p: Option<&Principal>,
+    id: i64,
+    q: &RatingsQuery,
+) -> AppResult<RatingStatsOut> {
+    let root = crate::regions::find(conn, id).await?;
     let full_names = p.is_some_and(|p| p.covers(&root.path, &[Role::Staff]));
-    Ok(web::Json(rating_stats(&state.db, &root, &q, full_names).await?))
+    rating_stats(conn, &root, q, full_names).await
 }
 
 /// The ratings of closed orders placed under `root`: the summary and one page of the ranking.
@@ -252,7 +221,7 @@ pub async fn rating_stats(
     let closed = || {
         service_order::Entity::find()
             .select_only()
-            .filter(super::placed_in(root))
+            .filter(placed_in(root))
             .filter(service_order::Column::Status.eq(OrderStatus::Closed))
             .column_as(service_order::Column::Id.count(), "orders")
             .column_as(service_order::Column::Rating.count(), "rated")

@@ -3,86 +3,8 @@
 
 use entity::service_order::OrderStatus::{self, *};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    /// 派单：指派给党员或驻区单位
-    Assign,
-    /// 派单：发布到抢单池
-    Publish,
-    Accept,
-    Decline,
-    /// 抢单
-    Claim,
-    Start,
-    Complete,
-    /// 评单
-    Confirm,
-    Cancel,
-    Reject,
-    /// 吹哨报到: the owning region moves up; a published order comes back for the new owner to dispatch.
-    Escalate,
-    /// SLA: claimed but not started in time, back to the pool.
-    ReleaseToPool,
-    /// SLA: claimed but not started in time, back to the dispatcher.
-    ReturnToDispatcher,
-    /// SLA: completed but not confirmed in time.
-    AutoClose,
-    /// 评单 with a low rating or 不满意: the order waits for staff (回访) and pays nothing yet.
-    Dispute,
-    /// 回访 → 退回重办: the same member serves again.
-    Redo,
-    /// 回访 → 退回重新派单.
-    Redispatch,
-    /// 回访 → 结单, with the minutes kept or lowered.
-    ReviewClose,
-}
-
-impl Action {
-    pub const ALL: [Action; 18] = [
-        Action::Assign,
-        Action::Publish,
-        Action::Accept,
-        Action::Decline,
-        Action::Claim,
-        Action::Start,
-        Action::Complete,
-        Action::Confirm,
-        Action::Cancel,
-        Action::Reject,
-        Action::Escalate,
-        Action::ReleaseToPool,
-        Action::ReturnToDispatcher,
-        Action::AutoClose,
-        Action::Dispute,
-        Action::Redo,
-        Action::Redispatch,
-        Action::ReviewClose,
-    ];
-
-    /// The name written in the timeline.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Assign => "assign",
-            Action::Publish => "publish",
-            Action::Accept => "accept",
-            Action::Decline => "decline",
-            Action::Claim => "claim",
-            Action::Start => "start",
-            Action::Complete => "complete",
-            Action::Confirm => "confirm",
-            Action::Cancel => "cancel",
-            Action::Reject => "reject",
-            Action::Escalate => "escalate",
-            Action::ReleaseToPool => "release_to_pool",
-            Action::ReturnToDispatcher => "return_to_dispatcher",
-            Action::AutoClose => "auto_close",
-            Action::Dispute => "dispute",
-            Action::Redo => "redo",
-            Action::Redispatch => "redispatch",
-            Action::ReviewClose => "review_close",
-        }
-    }
-}
+/// What may happen to an order; stored in its timeline.
+pub use entity::order_event::Action;
 
 /// Where `action` takes an order in `from`, or `None` when it may not happen there.
 pub fn next(from: OrderStatus, action: Action) -> Option<OrderStatus> {
@@ -141,7 +63,7 @@ pub fn dissatisfied(rating: i16, satisfied: Option<bool>) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use sea_orm::Iterable;
+    use sea_orm::{ActiveEnum, Iterable};
 
     #[test]
     fn the_happy_paths() {
@@ -172,7 +94,7 @@ mod tests {
             assert_eq!(next(s, Action::Cancel).is_some(), cancellable, "{s:?}");
             if is_terminal(s) {
                 assert!(
-                    Action::ALL.iter().all(|a| next(s, *a).is_none()),
+                    Action::iter().all(|a| next(s, a).is_none()),
                     "{s:?} has a way out"
                 );
             }
@@ -220,14 +142,14 @@ mod tests {
 
     #[test]
     fn every_action_and_status_has_a_name() {
-        let names: std::collections::HashSet<_> = Action::ALL.iter().map(|a| a.as_str()).collect();
-        assert_eq!(names.len(), Action::ALL.len());
+        let names: std::collections::HashSet<_> = Action::iter().map(|a| a.to_value()).collect();
+        assert_eq!(names.len(), Action::iter().count());
         let labels: std::collections::HashSet<_> = OrderStatus::iter().map(label).collect();
         assert_eq!(labels.len(), OrderStatus::iter().count());
     }
 
     fn action() -> impl Strategy<Value = Action> {
-        prop::sample::select(Action::ALL.to_vec())
+        prop::sample::select(Action::iter().collect::<Vec<_>>())
     }
 
     proptest! {

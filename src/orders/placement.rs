@@ -1,0 +1,85 @@
+//! 群众点单: what a resident sends to place an order.
+
+use super::service::{self, NewOrder};
+use super::view::{OrderOut, one_out};
+use crate::api::{Id, valid_phone};
+use crate::auth::Principal;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use validator::Validate;
+
+/// 下单
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOrderIn {
+    /// 下单区域：自己居住的社区、网格或楼栋
+    pub region_id: Id,
+    /// 服务项目（可选）
+    pub service_item_id: Option<Id>,
+    #[validate(length(min = 1, max = 60, message = "标题为 1 到 60 个字"))]
+    #[schema(example = "厨房下水道堵了", min_length = 1, max_length = 60)]
+    pub title: String,
+    #[validate(length(max = 1000, message = "描述最多 1000 个字"))]
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub description: String,
+    #[validate(length(min = 1, max = 200, message = "地址为 1 到 200 个字"))]
+    #[schema(example = "3 号楼 2 单元 502", min_length = 1, max_length = 200)]
+    pub address: String,
+    /// 联系电话（加密保存）
+    #[validate(custom(function = "valid_phone"))]
+    #[schema(pattern = "^1[0-9]{10}$")]
+    pub contact_phone: Option<String>,
+    /// 希望服务的时间
+    pub preferred_time: Option<DateTime<Utc>>,
+    /// 照片地址（https://），最多 9 张
+    #[validate(length(max = 9, message = "最多 9 张照片"))]
+    #[serde(default)]
+    #[schema(max_items = 9, value_type = Vec<crate::media::Reference>)]
+    pub photos: Vec<String>,
+}
+
+/// Every photo reference is one the public may safely be shown (see [`crate::media`]).
+pub fn check_photos(field: &str, photos: &[String]) -> AppResult<()> {
+    let errors: Vec<FieldError> = photos
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            crate::media::reference_problem(p).map(|message| FieldError {
+                field: format!("{field}[{i}]"),
+                message: message.into(),
+            })
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(errors))
+    }
+}
+
+/// Places the order; with a key, a retry answers the first order. Returns it as the resident
+/// sees it, and whether this call created it.
+pub async fn place(
+    state: &AppState,
+    p: &Principal,
+    key: Option<String>,
+    b: PlaceOrderIn,
+) -> AppResult<(OrderOut, bool)> {
+    check_photos("photos", &b.photos)?;
+    let new = NewOrder {
+        region_id: b.region_id.0,
+        service_item_id: b.service_item_id.map(|i| i.0),
+        title: b.title,
+        description: b.description,
+        address: b.address,
+        contact_phone: b.contact_phone,
+        preferred_time: b.preferred_time,
+        photos: b.photos,
+    };
+    let (order, created) = service::place(state, p, key, new).await?;
+    Ok((one_out(state, p.id(), order).await?, created))
+}

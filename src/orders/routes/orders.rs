@@ -1,0 +1,139 @@
+//! Placing, reading and listing orders.
+
+use crate::access::{OrderAccess, Principal, RegionAccess, StaffRole};
+use crate::api::{Page, PageQuery};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::orders::listing::{self, ListQuery, StatusCount};
+use crate::orders::placement::{self, PlaceOrderIn};
+use crate::orders::view::{self, OrderDetailOut, OrderOut};
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+
+/// The `Idempotency-Key` header, if sent: 1–64 visible ASCII characters.
+pub fn idempotency_key(req: &HttpRequest) -> AppResult<Option<String>> {
+    let Some(v) = req.headers().get(IDEMPOTENCY_HEADER) else {
+        return Ok(None);
+    };
+    match v.to_str() {
+        Ok(k) if !k.is_empty() && k.len() <= 64 && k.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(k.to_owned()))
+        }
+        _ => Err(AppError::validation(vec![FieldError {
+            field: IDEMPOTENCY_HEADER.into(),
+            message: "须为 1 到 64 个可见 ASCII 字符".into(),
+        }])),
+    }
+}
+
+/// 下单（群众点单）
+///
+/// 在自己居住的区域下单。请带 `Idempotency-Key`，重试时返回第一次的订单而不会重复下单。
+#[utoipa::path(
+    tag = "订单",
+    request_body = PlaceOrderIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "幂等键：重试时带同一个值，只会生成一张订单")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "已下单（重试时返回第一次的订单，并带 `Idempotent-Replayed: true` 头）", body = OrderOut),
+        (status = 422, description = "`ORDER_REGION_INVALID` 或 `SERVICE_ITEM_UNAVAILABLE`"),
+        (status = 429, description = "`RATE_LIMITED`：下单过于频繁"),
+    )
+)]
+#[post("/orders")]
+pub async fn place(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    p: Principal,
+    body: ApiJson<PlaceOrderIn>,
+) -> AppResult<HttpResponse> {
+    let key = idempotency_key(&req)?;
+    let (out, created) = placement::place(&state, &p, key, body.0).await?;
+    let mut res = HttpResponse::Created();
+    if !created {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(res.json(out))
+}
+
+/// 订单详情
+///
+/// 含处理时间线；下单居民、接单党员、上级工作者与单位管理员可见。
+#[utoipa::path(
+    tag = "订单",
+    params(("id" = String, Path, description = "订单 id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "订单及时间线", body = OrderDetailOut),
+        (status = 404, description = "不存在或与你无关"),
+    )
+)]
+#[get("/orders/{id}")]
+pub async fn get(state: web::Data<AppState>, access: OrderAccess) -> AppResult<web::Json<OrderDetailOut>> {
+    let viewer = access.principal.id();
+    Ok(web::Json(view::detail(&state, viewer, access.order).await?))
+}
+
+/// 订单列表
+///
+/// 按某一视角列出，按时间倒序，游标分页。
+#[utoipa::path(
+    tag = "订单",
+    params(ListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "订单列表", body = Page<OrderOut>),
+        (status = 422, description = "`SCOPE_TARGET_REQUIRED`：scope=region 缺少 region_id，或 scope=unit 缺少 unit_id"),
+        (status = 403, description = "不是该区域的社区工作者或该单位的管理员"),
+        (status = 404, description = "区域或单位不可见"),
+    )
+)]
+#[get("/orders")]
+pub async fn list(
+    state: web::Data<AppState>,
+    p: Principal,
+    q: ApiQuery<ListQuery>,
+) -> AppResult<web::Json<Page<OrderOut>>> {
+    Ok(web::Json(listing::list(&state, &p, &q).await?))
+}
+
+/// 抢单池
+///
+/// 当前党员可抢的已发布订单，按时间倒序。
+#[utoipa::path(
+    tag = "订单",
+    params(PageQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "可抢的订单", body = Page<OrderOut>))
+)]
+#[get("/orders/pool")]
+pub async fn pool(
+    state: web::Data<AppState>,
+    p: Principal,
+    q: ApiQuery<PageQuery>,
+) -> AppResult<web::Json<Page<OrderOut>>> {
+    Ok(web::Json(listing::pool(&state, &p, &q).await?))
+}
+
+/// 各状态订单数
+///
+/// 区域及下级的订单按状态计数（调度台）。
+#[utoipa::path(
+    tag = "订单",
+    params(("id" = String, Path, description = "区域 id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "各状态数量", body = Vec<StatusCount>),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+    )
+)]
+#[get("/regions/{id}/order-counts")]
+pub async fn counts(
+    state: web::Data<AppState>,
+    access: RegionAccess<StaffRole>,
+) -> AppResult<web::Json<Vec<StatusCount>>> {
+    Ok(web::Json(listing::counts(&state.db, &access.region).await?))
+}

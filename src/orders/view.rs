@@ -1,0 +1,215 @@
+//! Orders as the API shows them: the order, its people, its timeline.
+
+use crate::api::Id;
+use crate::error::AppResult;
+use crate::pii::{Pii, mask_phone};
+use crate::state::AppState;
+use crate::users::UserOut;
+use chrono::{DateTime, Utc};
+use entity::service_order::{self, OrderStatus};
+use entity::{order_event, user};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// 订单
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderOut {
+    pub id: Id,
+    pub status: OrderStatus,
+    /// 当前负责的区域（吹哨上报后会变为上级）
+    pub region_id: Id,
+    /// 下单所在区域
+    pub origin_region_id: Id,
+    /// 下单居民（手机号脱敏）
+    pub resident: UserOut,
+    pub service_item_id: Option<Id>,
+    pub title: String,
+    pub description: String,
+    /// 服务地址
+    pub address: String,
+    /// 联系电话：下单居民本人看到完整号码，其他人看到脱敏号码
+    pub contact_phone: Option<String>,
+    /// 希望服务的时间
+    pub preferred_time: Option<DateTime<Utc>>,
+    /// 照片引用（最多 9 张）
+    pub photos: Vec<String>,
+    /// 接单党员
+    pub assignee: Option<UserOut>,
+    /// 派给的驻区单位
+    pub unit_id: Option<Id>,
+    /// 派单方式：assign / publish / unit
+    pub dispatch_mode: Option<String>,
+    /// 抢单池限定的区域
+    pub pool_region_id: Option<Id>,
+    /// 抢单池限定的特长
+    pub pool_skill: Option<String>,
+    /// 党员申报的服务分钟数
+    pub minutes: Option<i32>,
+    /// 结单时计入时间银行的分钟数：不超过申报数、服务项目上限，以及开始到完成的实际时长加宽限；
+    /// 回访结单时可被调低
+    pub credited_minutes: Option<i32>,
+    pub completion_note: Option<String>,
+    pub completion_photos: Vec<String>,
+    /// 评分 1–5；自动结单为 null
+    pub rating: Option<i16>,
+    pub comment: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub dispatched_at: Option<DateTime<Utc>>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// 订单时间线上的一步
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventOut {
+    pub id: Id,
+    /// submit / assign / publish / accept / decline / claim / start / complete / confirm / cancel / reject /
+    /// escalate / release_to_pool / return_to_dispatcher / auto_close / dispute（不满意，转回访）/
+    /// redo（回访：退回原党员重办）/ redispatch（回访：退回重新派单）/ review_close（回访结单）
+    pub action: String,
+    /// 操作人；系统自动操作为 null
+    pub actor_id: Option<Id>,
+    pub from_status: Option<OrderStatus>,
+    pub to_status: OrderStatus,
+    /// 吹哨上报：原区域
+    pub from_region_id: Option<Id>,
+    /// 吹哨上报：新区域
+    pub to_region_id: Option<Id>,
+    /// 说明（原因、备注）
+    pub note: Option<String>,
+    /// 完成、回访结单：党员申报的分钟数
+    pub minutes: Option<i32>,
+    /// 完成、回访结单：将计入时间银行的分钟数
+    pub credited_minutes: Option<i32>,
+    pub at: DateTime<Utc>,
+}
+
+/// 订单详情（含时间线）
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderDetailOut {
+    #[serde(flatten)]
+    pub order: OrderOut,
+    pub timeline: Vec<EventOut>,
+}
+
+fn json_list(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+pub fn order_out(o: service_order::Model, viewer: i64, users: &[user::Model], pii: &Pii) -> OrderOut {
+    let person = |id: i64| {
+        users
+            .iter()
+            .find(|u| u.id == id)
+            .map_or(UserOut::gone(id), |u| UserOut::new(u, pii))
+    };
+    let phone = o
+        .contact_phone_enc
+        .as_deref()
+        .and_then(|enc| pii.decrypt(enc).ok());
+    let contact_phone = phone.map(|ph| {
+        if viewer == o.resident_id {
+            ph
+        } else {
+            mask_phone(&ph)
+        }
+    });
+    OrderOut {
+        id: Id(o.id),
+        status: o.status,
+        region_id: Id(o.region_id),
+        origin_region_id: Id(o.origin_region_id),
+        resident: person(o.resident_id),
+        service_item_id: o.service_item_id.map(Id),
+        title: o.title,
+        description: o.description,
+        address: o.address,
+        contact_phone,
+        preferred_time: o.preferred_time,
+        photos: json_list(&o.photos),
+        assignee: o.assignee_id.map(person),
+        unit_id: o.unit_id.map(Id),
+        dispatch_mode: o.dispatch_mode,
+        pool_region_id: o.pool_region_id.map(Id),
+        pool_skill: o.pool_skill,
+        minutes: o.minutes,
+        credited_minutes: o.credited_minutes,
+        completion_note: o.completion_note,
+        completion_photos: json_list(&o.completion_photos),
+        rating: o.rating,
+        comment: o.comment,
+        created_at: o.created_at,
+        updated_at: o.updated_at,
+        dispatched_at: o.dispatched_at,
+        claimed_at: o.claimed_at,
+        started_at: o.started_at,
+        completed_at: o.completed_at,
+        closed_at: o.closed_at,
+    }
+}
+
+/// Orders as the API shows them, with their people read in one query.
+pub async fn orders_out(
+    conn: &impl ConnectionTrait,
+    pii: &Pii,
+    viewer: i64,
+    rows: Vec<service_order::Model>,
+) -> AppResult<Vec<OrderOut>> {
+    let ids: Vec<i64> = rows
+        .iter()
+        .flat_map(|o| [Some(o.resident_id), o.assignee_id])
+        .flatten()
+        .collect();
+    let users = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|o| order_out(o, viewer, &users, pii))
+        .collect())
+}
+
+pub async fn timeline(conn: &impl ConnectionTrait, order_id: i64) -> AppResult<Vec<EventOut>> {
+    let events = order_event::Entity::find()
+        .filter(order_event::Column::OrderId.eq(order_id))
+        .order_by_asc(order_event::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(events
+        .into_iter()
+        .map(|e| EventOut {
+            id: Id(e.id),
+            action: e.action.to_value(),
+            actor_id: e.actor_id.map(Id),
+            from_status: e.from_status,
+            to_status: e.to_status,
+            from_region_id: e.from_region_id.map(Id),
+            to_region_id: e.to_region_id.map(Id),
+            note: e.note,
+            minutes: e.minutes,
+            credited_minutes: e.credited_minutes,
+            at: e.created_at,
+        })
+        .collect())
+}
+
+/// One order as `viewer` sees it.
+pub async fn one_out(state: &AppState, viewer: i64, order: service_order::Model) -> AppResult<OrderOut> {
+    Ok(orders_out(&state.db, &state.pii, viewer, vec![order])
+        .await?
+        .remove(0))
+}
+
+/// The order with its timeline (订单详情).
+pub async fn detail(state: &AppState, viewer: i64, order: service_order::Model) -> AppResult<OrderDetailOut> {
+    let timeline = timeline(&state.db, order.id).await?;
+    Ok(OrderDetailOut {
+        order: one_out(state, viewer, order).await?,
+        timeline,
+    })
+}
