@@ -209,29 +209,6 @@ async fn release(db: &DatabaseConnection, claim: &Claim, err: &AppError) -> AppR
     }
 }
 
-/// The HTTP-level form still used by handlers that read raw bytes; they move to [`once`].
-pub async fn run(
-    state: &crate::state::AppState,
-    req: &actix_web::HttpRequest,
-    actor: i64,
-    body: &[u8],
-    effect: impl AsyncFn(&DatabaseTransaction) -> AppResult<(actix_web::http::StatusCode, serde_json::Value)>,
-) -> AppResult<actix_web::HttpResponse> {
-    let key = required_key(req)?;
-    let operation = format!("{} {}", req.method(), req.path());
-    let input: serde_json::Value = serde_json::from_slice(body).map_err(AppError::internal)?;
-    let key = Key::new(actor, key, &operation, &input)?;
-    // Every caller of this form answers 201.
-    let answer = once(&state.db, Some(&key), 201, async |txn| Ok(effect(txn).await?.1)).await?;
-    Ok(crate::extract::idempotency::respond(answer))
-}
-
-/// The `Idempotency-Key` header of a handler that still reads raw bytes.
-pub fn required_key(req: &actix_web::HttpRequest) -> AppResult<String> {
-    crate::extract::idempotency::header_key(req)?
-        .ok_or_else(|| AppError::new(ErrorCode::IdempotencyKeyRequired))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -97,7 +97,7 @@ fn state_edge_rules(doc: &mut utoipa::openapi::OpenApi) {
                 if matches!(param.parameter_in, ParameterIn::Path) {
                     param.schema = Some(crate::api::id_schema().into());
                 } else if param.name == crate::idempotency::HEADER {
-                    // What `idempotency::required_key` accepts.
+                    // What `extract::idempotency::header_key` accepts.
                     param.schema = Some(
                         utoipa::openapi::ObjectBuilder::new()
                             .schema_type(utoipa::openapi::Type::String)

@@ -53,29 +53,12 @@ pub async fn healthz() -> web::Json<HealthOut> {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<ReadyOut>, AppError> {
-    let (db, kv) = tokio::join!(
-        tokio::time::timeout(CHECK_TIMEOUT, state.db.ping()),
-        tokio::time::timeout(CHECK_TIMEOUT, state.kv.ping()),
-    );
-    let mut failed = Vec::new();
-    match db {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => failed.push(("database", e.to_string())),
-        Err(_) => failed.push(("database", "timed out".to_owned())),
-    }
-    match kv {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => failed.push(("kv", e.to_string())),
-        Err(_) => failed.push(("kv", "timed out".to_owned())),
-    }
+    let failed = unreachable(&state).await;
     if !failed.is_empty() {
-        for (component, cause) in &failed {
-            tracing::warn!(component, cause, "readiness check failed");
-        }
         let mut err = AppError::validation(
             failed
                 .iter()
-                .map(|(c, _)| FieldError {
+                .map(|c| FieldError {
                     field: (*c).to_owned(),
                     message: "不可达".to_owned(),
                 })
@@ -90,6 +73,34 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<ReadyOut>, A
         database: crate::db::backend_name(&state.db),
         kv: state.kv.backend(),
     }))
+}
+
+/// The stores that do not answer a ping in time (each cause is logged).
+async fn unreachable(state: &AppState) -> Vec<&'static str> {
+    let (db, kv) = tokio::join!(
+        tokio::time::timeout(CHECK_TIMEOUT, state.db.ping()),
+        tokio::time::timeout(CHECK_TIMEOUT, state.kv.ping()),
+    );
+    let causes = [
+        (
+            "database",
+            db.map_err(|_| "timed out".to_owned())
+                .and_then(|r| r.map_err(|e| e.to_string())),
+        ),
+        (
+            "kv",
+            kv.map_err(|_| "timed out".to_owned())
+                .and_then(|r| r.map_err(|e| e.to_string())),
+        ),
+    ];
+    causes
+        .into_iter()
+        .filter_map(|(component, result)| {
+            let cause = result.err()?;
+            tracing::warn!(component, cause, "readiness check failed");
+            Some(component)
+        })
+        .collect()
 }
 
 /// 监控指标

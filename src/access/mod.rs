@@ -20,7 +20,7 @@ mod transfer;
 pub use crate::auth::principal::Principal;
 pub use admin::SystemAdmin;
 pub use order::{ClaimAccess, OrderAccess};
-pub use region::{AdminRole, Browse, Need, RegionAccess, StaffRole};
+pub use region::{AdminRole, Browse, CommunityAccess, Need, RegionAccess, StaffRole};
 pub use report::{ReportAccess, UnitAccess};
 pub use residence::ResidenceAccess;
 pub use service_item::ServiceItemAccess;

@@ -63,3 +63,22 @@ impl<N: Need + 'static> FromRequest for RegionAccess<N> {
         })
     }
 }
+
+/// The community of the `{id}` region, for a caller who belongs to it or oversees it (404
+/// otherwise): its shared things (service items, stores) are shown to them.
+pub struct CommunityAccess {
+    pub principal: Principal,
+    pub community: region::Model,
+}
+
+impl FromRequest for CommunityAccess {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        super::request::on_object(req, payload, async move |state, principal, id| {
+            let community = crate::regions::tree::community_seen_by(&state.db, &principal, id).await?;
+            Ok(CommunityAccess { principal, community })
+        })
+    }
+}

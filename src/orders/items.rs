@@ -110,9 +110,8 @@ pub async fn create(
 pub async fn catalogue(
     conn: &impl ConnectionTrait,
     p: &Principal,
-    id: i64,
+    community: &region::Model,
 ) -> AppResult<Vec<ServiceItemOut>> {
-    let community = crate::regions::community_seen_by(conn, p, id).await?;
     let staff = p.covers(&community.path, &[Role::Staff]);
     let mut q = service_item::Entity::find()
         .filter(service_item::Column::CommunityId.eq(community.id))

@@ -190,11 +190,10 @@ pub async fn submit(
     db: &DatabaseConnection,
     pii: &Pii,
     p: &Principal,
-    community_id: i64,
+    community: region::Model,
     body: ReportIn,
 ) -> AppResult<ReportOut> {
     check_skills(&body.skills)?;
-    let community = crate::regions::find(db, community_id).await?;
     if community.kind != RegionKind::Community {
         return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("须向社区报到"));
     }

@@ -113,8 +113,11 @@ pub async fn open(
 }
 
 /// The stores of the community `region_id` lies in: residents see the open ones, staff all.
-pub async fn list(conn: &impl ConnectionTrait, p: &Principal, region_id: i64) -> AppResult<Vec<StoreOut>> {
-    let community = crate::regions::community_seen_by(conn, p, region_id).await?;
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    p: &Principal,
+    community: &region::Model,
+) -> AppResult<Vec<StoreOut>> {
     let mut q = store::Entity::find()
         .filter(store::Column::CommunityId.eq(community.id))
         .order_by_asc(store::Column::Id);

@@ -714,11 +714,9 @@ async fn an_attempt_whose_key_was_taken_over_leaves_nothing() {
     let w = world::build(&app).await;
     let member: i64 = w.member_a.user_id.parse().unwrap();
     let community: i64 = w.comm_a.parse().unwrap();
-    let req = actix_web::test::TestRequest::post()
-        .uri("/api/v1/anything")
-        .insert_header(("Idempotency-Key", "slow"))
-        .to_http_request();
-    let res = linli::idempotency::run(&app.state, &req, member, b"{}", async |txn| {
+    let key =
+        linli::idempotency::Key::new(member, "slow".into(), "POST /api/v1/anything", &json!({})).unwrap();
+    let res = linli::idempotency::once(&app.state.db, Some(&key), 201, async |txn| {
         linli::ledger::post(
             txn,
             Movement {
@@ -744,7 +742,7 @@ async fn an_attempt_whose_key_was_taken_over_leaves_nothing() {
             .filter(entity::idempotency_key::Column::Key.eq("slow"))
             .exec(txn)
             .await?;
-        Ok((actix_web::http::StatusCode::CREATED, json!({})))
+        Ok(json!({}))
     })
     .await;
     let err = res.expect_err("the attempt that lost its key does not answer");
@@ -765,20 +763,18 @@ async fn a_refusal_for_a_change_at_the_same_moment_is_not_replayed() {
     let actor: i64 = w.member_a.user_id.parse().unwrap();
     let runs = AtomicUsize::new(0);
     let call = async |key: &str, refusal: ErrorCode| {
-        let req = actix_web::test::TestRequest::post()
-            .uri("/api/v1/anything")
-            .insert_header(("Idempotency-Key", key))
-            .to_http_request();
-        linli::idempotency::run(&app.state, &req, actor, b"{}", async |_| {
+        let key =
+            linli::idempotency::Key::new(actor, key.into(), "POST /api/v1/anything", &json!({})).unwrap();
+        linli::idempotency::once(&app.state.db, Some(&key), 201, async |_| {
             // The first run is refused; a run after that succeeds.
             if runs.fetch_add(1, Ordering::SeqCst).is_multiple_of(2) {
                 Err(AppError::new(refusal))
             } else {
-                Ok((actix_web::http::StatusCode::CREATED, json!({})))
+                Ok(json!({}))
             }
         })
         .await
-        .map(|res| res.status().as_u16())
+        .map(|answer| answer.status)
         .unwrap_or_else(|e| e.code.status().as_u16())
     };
     // Changed meanwhile: the retry with the same key runs again, and goes through.

@@ -7,6 +7,7 @@ mod friction;
 mod helpers;
 mod jwt;
 mod kv;
+mod layout;
 mod ledger;
 mod ledger_model;
 mod lookup;

@@ -1,8 +1,8 @@
 //! 服务项目 routes: a community's catalogue.
 
-use crate::access::{Principal, RegionAccess, ServiceItemAccess, StaffRole};
+use crate::access::{CommunityAccess, RegionAccess, ServiceItemAccess, StaffRole};
 use crate::error::AppResult;
-use crate::extract::{ApiJson, PathId};
+use crate::extract::ApiJson;
 use crate::orders::items::{self, ServiceItemIn, ServiceItemOut, ServiceItemPatch};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, patch, post, web};
@@ -47,10 +47,11 @@ pub async fn create(
 #[get("/regions/{id}/service-items")]
 pub async fn list(
     state: web::Data<AppState>,
-    p: Principal,
-    id: PathId,
+    at: CommunityAccess,
 ) -> AppResult<web::Json<Vec<ServiceItemOut>>> {
-    Ok(web::Json(items::catalogue(&state.db, &p, id.into_inner()).await?))
+    Ok(web::Json(
+        items::catalogue(&state.db, &at.principal, &at.community).await?,
+    ))
 }
 
 /// 修改服务项目

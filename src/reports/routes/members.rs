@@ -1,9 +1,9 @@
 //! Members' reports: submit, review, list, count.
 
-use crate::access::{Principal, RegionAccess, ReportAccess, StaffRole};
+use crate::access::{Browse, Principal, RegionAccess, ReportAccess, StaffRole};
 use crate::api::Page;
 use crate::error::AppResult;
-use crate::extract::{ApiJson, ApiQuery, PathId};
+use crate::extract::{ApiJson, ApiQuery};
 use crate::reports::members::{self, ReportIn, ReportOut, ReportQuery};
 use crate::reports::stats::ReportStatsOut;
 use crate::state::AppState;
@@ -31,11 +31,10 @@ use validator::Validate;
 #[post("/regions/{id}/reports")]
 pub async fn submit(
     state: web::Data<AppState>,
-    p: Principal,
-    id: PathId,
+    at: RegionAccess<Browse>,
     body: ApiJson<ReportIn>,
 ) -> AppResult<HttpResponse> {
-    let created = members::submit(&state.db, &state.pii, &p, *id, body.0).await?;
+    let created = members::submit(&state.db, &state.pii, &at.principal, at.region, body.0).await?;
     Ok(HttpResponse::Created().json(created))
 }
 

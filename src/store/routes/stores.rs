@@ -1,8 +1,8 @@
 //! Opening, listing and running stores.
 
-use crate::access::{Manager, Principal, RegionAccess, StaffRole, StoreAccess, Visitor};
+use crate::access::{CommunityAccess, Manager, RegionAccess, StaffRole, StoreAccess, Visitor};
 use crate::error::AppResult;
-use crate::extract::{ApiJson, PathId};
+use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::store::catalogue::{self, StoreIn, StoreOut, StorePatch};
 use actix_web::{HttpResponse, get, patch, post, web};
@@ -48,10 +48,11 @@ pub async fn create_store(
 #[get("/regions/{id}/stores")]
 pub async fn list_stores(
     state: web::Data<AppState>,
-    p: Principal,
-    id: PathId,
+    at: CommunityAccess,
 ) -> AppResult<web::Json<Vec<StoreOut>>> {
-    Ok(web::Json(catalogue::list(&state.db, &p, *id).await?))
+    Ok(web::Json(
+        catalogue::list(&state.db, &at.principal, &at.community).await?,
+    ))
 }
 
 /// 爱心超市详情
