@@ -120,9 +120,9 @@ impl Serialize for ErrorCode {
 impl ErrorCode {
     /// Whether a call made with an `Idempotency-Key` and refused with this code answers the same
     /// refusal when retried with that key. A refusal because something changed at the same moment
-    /// is not kept: the retry runs afresh.
+    /// is not kept, nor one for calling too often: the retry runs afresh.
     pub fn replayed(self) -> bool {
-        self.status().is_client_error() && self != ErrorCode::GoodsChanged
+        self.status().is_client_error() && !matches!(self, ErrorCode::GoodsChanged | ErrorCode::RateLimited)
     }
 
     /// Best code for a bare status produced outside our handlers.

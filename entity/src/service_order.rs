@@ -24,8 +24,8 @@ pub struct Model {
     pub assignee_id: Option<i64>,
     pub unit_id: Option<i64>,
     pub dispatcher_id: Option<i64>,
-    /// How it was last dispatched: `assign`, `publish` or `unit`.
-    pub dispatch_mode: Option<String>,
+    /// How it was last dispatched.
+    pub dispatch_mode: Option<DispatchMode>,
     /// A published order limited to this region's members.
     pub pool_region_id: Option<i64>,
     /// A published order limited to members with this skill.
@@ -48,6 +48,35 @@ pub struct Model {
     pub started_at: Option<DateTimeUtc>,
     pub completed_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
+}
+
+/// 派单方式
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(8))",
+    rename_all = "snake_case"
+)]
+pub enum DispatchMode {
+    /// 指派给某位党员（需 member_id）
+    Assign,
+    /// 发布到抢单池（可限定网格 pool_region_id 与特长 skill）
+    Publish,
+    /// 派给驻区单位（需 unit_id），由单位管理员安排党员
+    Unit,
 }
 
 /// 订单状态：submitted 已提交 / assigned 已指派 / published 待抢单 / claimed 已接单 / in_service 服务中 /

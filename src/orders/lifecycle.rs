@@ -40,17 +40,7 @@ fn invalid(detail: &str) -> AppError {
     AppError::new(ErrorCode::AssigneeInvalid).with_detail(detail.to_owned())
 }
 
-/// 派单方式
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum DispatchMode {
-    /// 指派给某位党员（需 member_id）
-    Assign,
-    /// 发布到抢单池（可限定网格 pool_region_id 与特长 skill）
-    Publish,
-    /// 派给驻区单位（需 unit_id），由单位管理员安排党员
-    Unit,
-}
+pub use entity::service_order::DispatchMode;
 
 /// 派单
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -92,15 +82,7 @@ pub async fn dispatch_step(
     now: DateTime<Utc>,
 ) -> AppResult<Step> {
     let owner = crate::regions::find(conn, order.region_id).await?;
-    let mut step = Step::dispatch(
-        match b.mode {
-            DispatchMode::Assign => "assign",
-            DispatchMode::Publish => "publish",
-            DispatchMode::Unit => "unit",
-        },
-        dispatcher,
-        now,
-    );
+    let mut step = Step::dispatch(b.mode, dispatcher, now);
     match b.mode {
         DispatchMode::Assign => {
             let member = b.member_id.ok_or_else(|| invalid("缺少 member_id"))?.0;

@@ -1,18 +1,19 @@
 //! 群众点单: what a resident sends to place an order.
 
 use super::service::{self, NewOrder};
-use super::view::{OrderOut, one_out};
+use super::view::orders_out;
 use crate::api::{Id, valid_phone};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::idempotency::{self, Answer, Key};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 /// 下单
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlaceOrderIn {
     /// 下单区域：自己居住的社区、网格或楼栋
@@ -61,14 +62,9 @@ pub fn check_photos(field: &str, photos: &[String]) -> AppResult<()> {
     }
 }
 
-/// Places the order; with a key, a retry answers the first order. Returns it as the resident
-/// sees it, and whether this call created it.
-pub async fn place(
-    state: &AppState,
-    p: &Principal,
-    key: Option<String>,
-    b: PlaceOrderIn,
-) -> AppResult<(OrderOut, bool)> {
+/// Places the order once per key: a retry with the same key and request answers the first
+/// order again (replayed); without a key every call places one. The order as the resident sees it.
+pub async fn place(state: &AppState, p: &Principal, key: Option<&Key>, b: PlaceOrderIn) -> AppResult<Answer> {
     check_photos("photos", &b.photos)?;
     let new = NewOrder {
         region_id: b.region_id.0,
@@ -80,6 +76,9 @@ pub async fn place(
         preferred_time: b.preferred_time,
         photos: b.photos,
     };
-    let (order, created) = service::place(state, p, key, new).await?;
-    Ok((one_out(state, p.id(), order).await?, created))
+    idempotency::once(&state.db, key, 201, async |txn| {
+        let order = service::place(txn, state, p, new.clone()).await?;
+        Ok(orders_out(txn, &state.pii, p.id(), vec![order]).await?.remove(0))
+    })
+    .await
 }

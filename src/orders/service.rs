@@ -8,11 +8,12 @@ use crate::notify::OrderChange;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use entity::region::RegionKind;
+use entity::service_order::DispatchMode;
 use entity::service_order::{self, OrderStatus};
 use entity::{award_claim, order_event, service_item};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
-    Set, SqlErr,
+    Set,
 };
 
 /// One step of an order's life: what happens, who does it, and the fields it sets.
@@ -52,8 +53,8 @@ impl Step {
     }
 
     /// 派单 by `dispatcher`: `mode` is `assign`, `publish` or `unit`; the target is set by the caller.
-    pub fn dispatch(mode: &str, dispatcher: i64, at: DateTime<Utc>) -> Step {
-        let action = if mode == "publish" {
+    pub fn dispatch(mode: DispatchMode, dispatcher: i64, at: DateTime<Utc>) -> Step {
+        let action = if mode == DispatchMode::Publish {
             Action::Publish
         } else {
             Action::Assign
@@ -61,7 +62,7 @@ impl Step {
         let mut step = Step::new(action, Some(dispatcher), at);
         step.set.dispatcher_id = Set(Some(dispatcher));
         step.set.dispatched_at = Set(Some(at));
-        step.set.dispatch_mode = Set(Some(mode.to_owned()));
+        step.set.dispatch_mode = Set(Some(mode));
         step
     }
 
@@ -326,6 +327,7 @@ async fn record_award(
     Ok(())
 }
 
+#[derive(Clone)]
 pub struct NewOrder {
     pub region_id: i64,
     pub service_item_id: Option<i64>,
@@ -337,36 +339,25 @@ pub struct NewOrder {
     pub photos: Vec<String>,
 }
 
-/// Places an order for the caller where they live. With a key, a retry returns the first order.
-/// Returns the order and whether this call created it.
+/// Places an order for the caller where they live, in the caller's transaction; retries with
+/// a key are [`crate::idempotency`]'s business.
 pub async fn place(
+    conn: &impl ConnectionTrait,
     state: &AppState,
     p: &Principal,
-    key: Option<String>,
     new: NewOrder,
-) -> AppResult<(service_order::Model, bool)> {
-    let by_key = |key: String| {
-        service_order::Entity::find()
-            .filter(service_order::Column::ResidentId.eq(p.id()))
-            .filter(service_order::Column::ClientKey.eq(key))
-            .one(&state.db)
-    };
-    if let Some(k) = &key
-        && let Some(first) = by_key(k.clone()).await?
-    {
-        return Ok((first, false));
-    }
-    let target = crate::regions::find(&state.db, new.region_id).await?;
+) -> AppResult<service_order::Model> {
+    let target = crate::regions::find(conn, new.region_id).await?;
     let placeable = matches!(
         target.kind,
         RegionKind::Community | RegionKind::Grid | RegionKind::Building
     );
-    if !placeable || !crate::residences::may_order_at(&state.db, p, &target).await? {
+    if !placeable || !crate::residences::may_order_at(conn, p, &target).await? {
         return Err(AppError::new(ErrorCode::OrderRegionInvalid));
     }
     if let Some(item_id) = new.service_item_id {
-        let item = service_item::Entity::find_by_id(item_id).one(&state.db).await?;
-        let community = crate::regions::community_of(&state.db, &target).await?;
+        let item = service_item::Entity::find_by_id(item_id).one(conn).await?;
+        let community = crate::regions::community_of(conn, &target).await?;
         let usable = item.is_some_and(|i| i.active && community.is_some_and(|c| c.id == i.community_id));
         if !usable {
             return Err(AppError::new(ErrorCode::ServiceItemUnavailable));
@@ -380,23 +371,7 @@ pub async fn place(
         std::time::Duration::from_secs(3600),
     )
     .await?;
-    let now = Utc::now();
-    let txn = crate::db::begin_write(&state.db).await?;
-    let order = match insert(&txn, &state.config, &state.pii, p.id(), new, key.clone(), now).await {
-        Ok(o) => o,
-        // The same key raced in: the other request created the order; answer with it.
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            txn.rollback().await?;
-            let k = key.ok_or_else(|| AppError::internal(e))?;
-            let first = by_key(k)
-                .await?
-                .ok_or_else(|| AppError::new(ErrorCode::Conflict))?;
-            return Ok((first, false));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    txn.commit().await?;
-    Ok((order, true))
+    Ok(insert(conn, &state.config, &state.pii, p.id(), new, None, Utc::now()).await?)
 }
 
 /// Writes a submitted order with its first timeline event and notifications (checks done by the caller).

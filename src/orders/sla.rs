@@ -82,7 +82,7 @@ impl Clock {
 /// A published order goes back to the pool; one assigned (to a member or a unit) goes back to
 /// its dispatcher, undispatched.
 fn release(order: &service_order::Model, now: DateTime<Utc>) -> Step {
-    let back_to_pool = order.dispatch_mode.as_deref() == Some("publish");
+    let back_to_pool = order.dispatch_mode == Some(entity::service_order::DispatchMode::Publish);
     let action = if back_to_pool {
         Action::ReleaseToPool
     } else {

@@ -133,7 +133,7 @@ pub fn order_out(o: service_order::Model, viewer: i64, users: &[user::Model], pi
         photos: json_list(&o.photos),
         assignee: o.assignee_id.map(person),
         unit_id: o.unit_id.map(Id),
-        dispatch_mode: o.dispatch_mode,
+        dispatch_mode: o.dispatch_mode.map(|m| m.to_value()),
         pool_region_id: o.pool_region_id.map(Id),
         pool_skill: o.pool_skill,
         minutes: o.minutes,

@@ -6,6 +6,7 @@ use crate::orders::service::{self, NewOrder, Step};
 use crate::pii::Pii;
 use chrono::Utc;
 use entity::region;
+use entity::service_order::DispatchMode;
 use entity::{service_item, service_order, user};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
@@ -117,7 +118,15 @@ pub async fn demo_order(
     if stop == 0 {
         return Ok((o, true));
     }
-    let mut dispatch = Step::dispatch(if stop == 1 { "publish" } else { "assign" }, staff, began);
+    let mut dispatch = Step::dispatch(
+        if stop == 1 {
+            DispatchMode::Publish
+        } else {
+            DispatchMode::Assign
+        },
+        staff,
+        began,
+    );
     if stop > 1 {
         dispatch.set.assignee_id = Set(Some(member));
     }

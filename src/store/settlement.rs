@@ -70,7 +70,7 @@ async fn received(
         .select_only()
         .column_as(ledger::sum_amount(), "total")
         .filter(transfer::Column::CreditAccountId.eq(a.id))
-        .filter(transfer::Column::Phase.eq("post"))
+        .filter(transfer::Column::Phase.eq(entity::transfer::Phase::Post))
         .filter(transfer::Column::CreatedAt.gte(from))
         .filter(transfer::Column::CreatedAt.lt(to))
         .into_tuple::<Option<i64>>()

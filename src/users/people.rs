@@ -225,7 +225,7 @@ async fn is_blank(conn: &impl ConnectionTrait, id: i64) -> AppResult<bool> {
         .count(conn)
         .await?;
     let accounts = account::Entity::find()
-        .filter(account::Column::OwnerKind.eq("user"))
+        .filter(account::Column::OwnerKind.eq(entity::account::OwnerKind::User))
         .filter(account::Column::OwnerId.eq(id))
         .count(conn)
         .await?;

@@ -2,31 +2,14 @@
 
 use crate::access::{OrderAccess, Principal, RegionAccess, StaffRole};
 use crate::api::{Page, PageQuery};
-use crate::error::{AppError, AppResult, FieldError};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::error::AppResult;
+use crate::extract::{ApiJson, ApiQuery, OptionalIdempotencyKey};
+use crate::idempotency::Answer;
 use crate::orders::listing::{self, ListQuery, StatusCount};
 use crate::orders::placement::{self, PlaceOrderIn};
 use crate::orders::view::{self, OrderDetailOut, OrderOut};
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
-
-pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
-
-/// The `Idempotency-Key` header, if sent: 1–64 visible ASCII characters.
-pub fn idempotency_key(req: &HttpRequest) -> AppResult<Option<String>> {
-    let Some(v) = req.headers().get(IDEMPOTENCY_HEADER) else {
-        return Ok(None);
-    };
-    match v.to_str() {
-        Ok(k) if !k.is_empty() && k.len() <= 64 && k.bytes().all(|b| b.is_ascii_graphic()) => {
-            Ok(Some(k.to_owned()))
-        }
-        _ => Err(AppError::validation(vec![FieldError {
-            field: IDEMPOTENCY_HEADER.into(),
-            message: "须为 1 到 64 个可见 ASCII 字符".into(),
-        }])),
-    }
-}
+use actix_web::{get, post, web};
 
 /// 下单（群众点单）
 ///
@@ -45,17 +28,12 @@ pub fn idempotency_key(req: &HttpRequest) -> AppResult<Option<String>> {
 #[post("/orders")]
 pub async fn place(
     state: web::Data<AppState>,
-    req: HttpRequest,
     p: Principal,
+    key: OptionalIdempotencyKey,
     body: ApiJson<PlaceOrderIn>,
-) -> AppResult<HttpResponse> {
-    let key = idempotency_key(&req)?;
-    let (out, created) = placement::place(&state, &p, key, body.0).await?;
-    let mut res = HttpResponse::Created();
-    if !created {
-        res.insert_header(("Idempotent-Replayed", "true"));
-    }
-    Ok(res.json(out))
+) -> AppResult<Answer> {
+    let key = key.bind(p.id(), &body.0)?;
+    placement::place(&state, &p, key.as_ref(), body.0).await
 }
 
 /// 订单详情
