@@ -30,13 +30,10 @@ type Json = AppResult<web::Json<OrderOut>>;
 )]
 #[post("/orders/{id}/dispatch")]
 pub async fn dispatch(state: web::Data<AppState>, access: OrderAccess, body: ApiJson<DispatchIn>) -> Json {
-    let OrderAccess {
-        principal,
-        order,
-        standing,
-    } = access;
-    let out = lifecycle::dispatch(&state, &principal, &order, &standing, body.0);
-    Ok(web::Json(out.await?))
+    let a = &access;
+    Ok(web::Json(
+        lifecycle::dispatch(&state, &a.principal, &a.order, &a.standing, body.0).await?,
+    ))
 }
 
 /// 接受指派
@@ -56,13 +53,10 @@ pub async fn dispatch(state: web::Data<AppState>, access: OrderAccess, body: Api
 )]
 #[post("/orders/{id}/accept")]
 pub async fn accept(state: web::Data<AppState>, access: OrderAccess, body: ApiJson<AcceptIn>) -> Json {
-    let OrderAccess {
-        principal,
-        order,
-        standing,
-    } = access;
-    let out = lifecycle::accept(&state, &principal, &order, &standing, body.0);
-    Ok(web::Json(out.await?))
+    let a = &access;
+    Ok(web::Json(
+        lifecycle::accept(&state, &a.principal, &a.order, &a.standing, body.0).await?,
+    ))
 }
 
 /// 退回指派
@@ -81,13 +75,10 @@ pub async fn accept(state: web::Data<AppState>, access: OrderAccess, body: ApiJs
 )]
 #[post("/orders/{id}/decline")]
 pub async fn decline(state: web::Data<AppState>, access: OrderAccess, body: ApiJson<ReasonIn>) -> Json {
-    let OrderAccess {
-        principal,
-        order,
-        standing,
-    } = access;
-    let out = lifecycle::decline(&state, &principal, &order, &standing, body.0.reason);
-    Ok(web::Json(out.await?))
+    let a = &access;
+    Ok(web::Json(
+        lifecycle::decline(&state, &a.principal, &a.order, &a.standing, body.0.reason).await?,
+    ))
 }
 
 /// 抢单
@@ -125,13 +116,10 @@ pub async fn claim(state: web::Data<AppState>, access: ClaimAccess) -> Json {
 )]
 #[post("/orders/{id}/start")]
 pub async fn start(state: web::Data<AppState>, access: OrderAccess) -> Json {
-    let OrderAccess {
-        principal,
-        order,
-        standing,
-    } = access;
-    let out = lifecycle::start(&state, &principal, &order, &standing);
-    Ok(web::Json(out.await?))
+    let a = &access;
+    Ok(web::Json(
+        lifecycle::start(&state, &a.principal, &a.order, &a.standing).await?,
+    ))
 }
 
 /// 完成服务
@@ -150,13 +138,10 @@ pub async fn start(state: web::Data<AppState>, access: OrderAccess) -> Json {
 )]
 #[post("/orders/{id}/complete")]
 pub async fn complete(state: web::Data<AppState>, access: OrderAccess, body: ApiJson<CompleteIn>) -> Json {
-    let OrderAccess {
-        principal,
-        order,
-        standing,
-    } = access;
-    let out = lifecycle::complete(&state, &principal, &order, &standing, body.0);
-    Ok(web::Json(out.await?))
+    let a = &access;
+    Ok(web::Json(
+        lifecycle::complete(&state, &a.principal, &a.order, &a.standing, body.0).await?,
+    ))
 }
 
 /// 确认并评价（评单）
@@ -176,13 +161,10 @@ pub async fn complete(state: web::Data<AppState>, access: OrderAccess, body: Api
 )]
 #[post("/orders/{id}/confirm")]
 pub async fn confirm(state: web::Data<AppState>, access: OrderAccess, body: ApiJson<ConfirmIn>) -> Json {
-    let OrderAccess {
-        principal,
-        order,
-        standing,
-    } = access;
-    let out = lifecycle::confirm(&state, &principal, &order, &standing, body.0);
-    Ok(web::Json(out.await?))
+    let a = &access;
+    Ok(web::Json(
+        lifecycle::confirm(&state, &a.principal, &a.order, &a.standing, body.0).await?,
+    ))
 }
 
 /// 取消订单
@@ -201,13 +183,10 @@ pub async fn confirm(state: web::Data<AppState>, access: OrderAccess, body: ApiJ
 )]
 #[post("/orders/{id}/cancel")]
 pub async fn cancel(state: web::Data<AppState>, access: OrderAccess, body: ApiJson<CancelIn>) -> Json {
-    let OrderAccess {
-        principal,
-        order,
-        standing,
-    } = access;
-    let out = lifecycle::cancel(&state, &principal, &order, &standing, body.0.reason);
-    Ok(web::Json(out.await?))
+    let a = &access;
+    Ok(web::Json(
+        lifecycle::cancel(&state, &a.principal, &a.order, &a.standing, body.0.reason).await?,
+    ))
 }
 
 /// 驳回订单
@@ -226,13 +205,10 @@ pub async fn cancel(state: web::Data<AppState>, access: OrderAccess, body: ApiJs
 )]
 #[post("/orders/{id}/reject")]
 pub async fn reject(state: web::Data<AppState>, access: OrderAccess, body: ApiJson<ReasonIn>) -> Json {
-    let OrderAccess {
-        principal,
-        order,
-        standing,
-    } = access;
-    let out = lifecycle::reject(&state, &principal, &order, &standing, body.0.reason);
-    Ok(web::Json(out.await?))
+    let a = &access;
+    Ok(web::Json(
+        lifecycle::reject(&state, &a.principal, &a.order, &a.standing, body.0.reason).await?,
+    ))
 }
 
 /// 上报（吹哨报到）
@@ -252,13 +228,10 @@ pub async fn reject(state: web::Data<AppState>, access: OrderAccess, body: ApiJs
 )]
 #[post("/orders/{id}/escalate")]
 pub async fn escalate(state: web::Data<AppState>, access: OrderAccess, body: ApiJson<ReasonIn>) -> Json {
-    let OrderAccess {
-        principal,
-        order,
-        standing,
-    } = access;
-    let out = lifecycle::escalate(&state, &principal, &order, &standing, body.0.reason);
-    Ok(web::Json(out.await?))
+    let a = &access;
+    Ok(web::Json(
+        lifecycle::escalate(&state, &a.principal, &a.order, &a.standing, body.0.reason).await?,
+    ))
 }
 
 /// 回访处理（退回重办或结单）
@@ -281,11 +254,8 @@ pub async fn escalate(state: web::Data<AppState>, access: OrderAccess, body: Api
 )]
 #[post("/orders/{id}/review")]
 pub async fn review(state: web::Data<AppState>, access: OrderAccess, body: ApiJson<ReviewIn>) -> Json {
-    let OrderAccess {
-        principal,
-        order,
-        standing,
-    } = access;
-    let out = reviews::review(&state, &principal, &order, &standing, body.0);
-    Ok(web::Json(out.await?))
+    let a = &access;
+    Ok(web::Json(
+        reviews::review(&state, &a.principal, &a.order, &a.standing, body.0).await?,
+    ))
 }
