@@ -3,6 +3,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod calendar;
 pub mod client_ip;
 pub mod config;

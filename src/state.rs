@@ -1,7 +1,9 @@
+use crate::auth::principal::CallerCache;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::kv::Kv;
 use crate::pii::Pii;
+use crate::regions::cache::RegionCache;
 use crate::wechat::WechatClient;
 use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
@@ -18,6 +20,9 @@ pub struct AppState {
     pub wechat: WechatClient,
     /// Lookup hashes of `BOOTSTRAP_ADMIN_PHONES`: who is a system admin, decided per request.
     pub admin_hashes: Arc<std::collections::HashSet<String>>,
+    /// Recent callers and the region tree, held in process (see [`crate::cache`]).
+    pub callers: CallerCache,
+    pub regions: Arc<RegionCache>,
 }
 
 impl AppState {
@@ -48,6 +53,8 @@ impl AppState {
             db,
             kv,
             config: Arc::new(config),
+            callers: CallerCache::default(),
+            regions: Arc::default(),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The caller: a verified, unrevoked access token and the user's current grants.
 
-use crate::auth::principal::{self, Principal};
+use crate::auth::callers;
+use crate::auth::principal::Principal;
 use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 use actix_web::dev::Payload;
@@ -19,17 +20,14 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 async fn load(state: web::Data<AppState>, token: Option<String>) -> Result<Principal, AppError> {
     let token = token.ok_or_else(|| AppError::new(ErrorCode::Unauthorized).with_detail("缺少访问令牌"))?;
     let (user_id, claims) = state.tokens.verify_access(&token)?;
-    if state
-        .kv
-        .get(&principal::revoked_key(&claims.jti))
-        .await?
-        .is_some()
-    {
-        return Err(AppError::new(ErrorCode::Unauthorized).with_detail("令牌已注销"));
-    }
-    let mut p = principal::load_user(&state, user_id, claims.jti, claims.exp).await?;
-    p.auth_time = claims.auth_time.unwrap_or(0);
-    Ok(p)
+    callers::authenticate(
+        &state,
+        user_id,
+        claims.jti,
+        claims.exp,
+        claims.auth_time.unwrap_or(0),
+    )
+    .await
 }
 
 impl FromRequest for Principal {

@@ -5,6 +5,7 @@
 //! find or create the person, live in `users::session`.
 
 pub mod attempts;
+pub mod callers;
 pub mod password;
 pub mod principal;
 pub mod routes;

@@ -2,11 +2,12 @@
 //! that produce a [`Principal`] live in [`crate::access`].
 
 use crate::error::{AppError, ErrorCode};
-use crate::state::AppState;
 use entity::region;
 use entity::role_grant::{self, Role};
 use entity::user;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::collections::HashSet;
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct Grant {
@@ -121,40 +122,23 @@ pub fn revoked_key(jti: &str) -> String {
     format!("auth:revoked:{jti}")
 }
 
-/// Another user with their grants, to check what they belong to (404 when there is none).
-pub async fn load_for(state: &AppState, user_id: i64) -> Result<Principal, AppError> {
-    match load_user(state, user_id, String::new(), 0).await {
-        Err(e) if e.code == ErrorCode::Unauthorized => Err(AppError::new(ErrorCode::UserNotFound)),
-        other => other,
-    }
-}
-
-/// The same caller, with their user row and grants read again (after they changed).
-pub async fn reload(state: &AppState, p: Principal) -> Result<Principal, AppError> {
-    let mut fresh = load_user(state, p.user.id, p.jti, p.token_exp).await?;
-    fresh.auth_time = p.auth_time;
-    Ok(fresh)
-}
-
+/// A user with their grants, read from the database (401 when there is no such user).
+/// `admin_hashes`: lookup hashes of `BOOTSTRAP_ADMIN_PHONES`.
 pub async fn load_user(
-    state: &AppState,
+    db: &impl ConnectionTrait,
+    admin_hashes: &HashSet<String>,
     user_id: i64,
-    jti: String,
-    token_exp: i64,
 ) -> Result<Principal, AppError> {
     let mut user = user::Entity::find_by_id(user_id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::Unauthorized).with_detail("用户不存在"))?;
     // Taking a phone off BOOTSTRAP_ADMIN_PHONES takes effect at the next request, not the next login.
-    user.is_system_admin = user
-        .phone_hash
-        .as_ref()
-        .is_some_and(|h| state.admin_hashes.contains(h));
+    user.is_system_admin = user.phone_hash.as_ref().is_some_and(|h| admin_hashes.contains(h));
     let rows = role_grant::Entity::find()
         .filter(role_grant::Column::UserId.eq(user_id))
         .find_also_related(region::Entity)
-        .all(&state.db)
+        .all(db)
         .await?;
     let grants = rows
         .into_iter()
@@ -170,11 +154,35 @@ pub async fn load_user(
         .collect();
     Ok(Principal {
         user,
-        jti,
-        token_exp,
+        jti: String::new(),
+        token_exp: 0,
         auth_time: 0,
         grants,
     })
+}
+
+/// A caller's user row and grants as read under the stamps of [`crate::cache`].
+pub struct Held {
+    pub user: user::Model,
+    pub grants: Vec<Grant>,
+    pub user_stamp: Option<String>,
+    pub regions_stamp: Option<String>,
+}
+
+/// Copies of recent callers, each for at most [`crate::cache::LIFETIME`]; used by
+/// `auth::callers`.
+#[derive(Clone)]
+pub struct CallerCache(pub moka::sync::Cache<i64, Arc<Held>>);
+
+impl Default for CallerCache {
+    fn default() -> Self {
+        CallerCache(
+            moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(crate::cache::LIFETIME)
+                .build(),
+        )
+    }
 }
 
 #[cfg(test)]

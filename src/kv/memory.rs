@@ -65,6 +65,14 @@ impl MemoryKv {
         self.store().live(key, Instant::now()).map(|e| e.value.clone())
     }
 
+    pub fn mget(&self, keys: &[&str]) -> Vec<Option<String>> {
+        let now = Instant::now();
+        let mut store = self.store();
+        keys.iter()
+            .map(|k| store.live(k, now).map(|e| e.value.clone()))
+            .collect()
+    }
+
     pub fn set(&self, key: &str, value: &str, ttl: Option<Duration>) {
         let now = Instant::now();
         let entry = Entry {

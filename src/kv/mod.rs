@@ -47,6 +47,14 @@ impl Kv {
         }
     }
 
+    /// Several keys in one round trip, in the order asked.
+    pub async fn mget(&self, keys: &[&str]) -> Result<Vec<Option<String>>, KvError> {
+        match self {
+            Kv::Memory(m) => Ok(m.mget(keys)),
+            Kv::Redis(r) => r.mget(keys).await,
+        }
+    }
+
     /// Sets `key`, replacing any value; `ttl: None` keeps it until deleted.
     pub async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), KvError> {
         match self {

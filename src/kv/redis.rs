@@ -91,6 +91,14 @@ impl RedisKv {
         Ok(self.conn.clone().get(self.key(key)).await?)
     }
 
+    pub async fn mget(&self, keys: &[&str]) -> Result<Vec<Option<String>>, KvError> {
+        let mut cmd = redis::cmd("MGET");
+        for k in keys {
+            cmd.arg(self.key(k));
+        }
+        Ok(cmd.query_async(&mut self.conn.clone()).await?)
+    }
+
     pub async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), KvError> {
         let mut cmd = redis::cmd("SET");
         cmd.arg(self.key(key)).arg(value);

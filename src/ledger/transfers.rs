@@ -177,7 +177,7 @@ async fn checked_grant(
     if input.amount > per_grant {
         return Err(AppError::new(ErrorCode::GrantLimitExceeded).with_detail(format!("单笔最多 {per_grant}")));
     }
-    let grantee = crate::auth::principal::load_for(state, input.user_id.0).await?;
+    let grantee = crate::auth::callers::load_for(state, input.user_id.0).await?;
     if !grantee.belongs_to(community) {
         return Err(AppError::new(ErrorCode::RecipientInvalid).with_detail("不是本社区的居民或党员"));
     }

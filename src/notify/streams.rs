@@ -100,7 +100,7 @@ pub async fn still_allowed(
     if state.kv.get(&revoked_key(&p.jti)).await?.is_some() {
         return Ok(Some(Ending::LoggedOut));
     }
-    let fresh = match crate::auth::principal::reload(state, p.clone()).await {
+    let fresh = match crate::auth::callers::reload(state, p.clone()).await {
         Ok(fresh) => fresh,
         Err(e) if e.code == ErrorCode::Unauthorized => return Ok(Some(Ending::Forbidden)),
         Err(e) => return Err(e),

@@ -171,6 +171,7 @@ pub async fn grant(
         crate::residences::declaration::confirm_by_grant(&txn, grantee.id, &target, p.id()).await?;
     }
     txn.commit().await?;
+    crate::cache::touch(&state.kv, &crate::cache::user(grantee.id)).await;
     tracing::info!(grant_id = g.id, by = p.id(), user_id = grantee.id, region_id = target.id, role = ?g.role, "role granted");
     Ok(GrantOut {
         id: Id(g.id),
@@ -184,12 +185,8 @@ pub async fn grant(
 }
 
 /// Revokes grant `grant_id` on `target`; whoever may grant that role there may revoke it.
-pub async fn revoke(
-    db: &DatabaseConnection,
-    p: &Principal,
-    target: &region::Model,
-    grant_id: i64,
-) -> AppResult<()> {
+pub async fn revoke(state: &AppState, p: &Principal, target: &region::Model, grant_id: i64) -> AppResult<()> {
+    let db = &state.db;
     let g = role_grant::Entity::find_by_id(grant_id)
         .filter(role_grant::Column::RegionId.eq(target.id))
         .one(db)
@@ -201,6 +198,7 @@ pub async fn revoke(
     };
     authorize(db, p, target, g.role).await?;
     role_grant::Entity::delete_by_id(g.id).exec(db).await?;
+    crate::cache::touch(&state.kv, &crate::cache::user(g.user_id)).await;
     tracing::info!(grant_id = g.id, by = p.id(), "role revoked");
     Ok(())
 }

@@ -4,6 +4,7 @@ use super::tree::{self, NewRegion};
 use crate::api::Id;
 use crate::auth::principal::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::state::AppState;
 use entity::region::{self, RegionKind};
 use entity::role_grant::Role;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
@@ -83,11 +84,8 @@ pub async fn create(
 }
 
 /// Renames the node (siblings' names stay unique) or sets its party organisation.
-pub async fn update(
-    db: &DatabaseConnection,
-    node: region::Model,
-    body: UpdateRegionIn,
-) -> AppResult<region::Model> {
+pub async fn update(state: &AppState, node: region::Model, body: UpdateRegionIn) -> AppResult<region::Model> {
+    let db = &state.db;
     if let Some(name) = &body.name
         && name != &node.name
         && tree::sibling_named(db, node.parent_id, name).await?.is_some()
@@ -102,20 +100,22 @@ pub async fn update(
         a.party_org = Set((!org.is_empty()).then_some(org));
     }
     a.updated_at = Set(chrono::Utc::now());
-    a.update(db).await.map_err(|e| match e.sql_err() {
+    let updated = a.update(db).await.map_err(|e| match e.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::RegionNameTaken),
-        _ => e.into(),
-    })
+        _ => AppError::from(e),
+    })?;
+    tree_changed(state).await;
+    Ok(updated)
 }
 
 /// Moves node `node_id` under `parent_id`; the caller administers the old parent and the new one.
 pub async fn relocate(
-    db: &DatabaseConnection,
+    state: &AppState,
     p: &Principal,
     node_id: i64,
     parent_id: i64,
 ) -> AppResult<region::Model> {
-    let txn = crate::db::begin_write(db).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
     let node = tree::find_for_update(&txn, node_id).await?;
     // Moving a node out from under its parent is the parent's admins' call too.
     if let Some(old_parent) = node.parent_id {
@@ -126,5 +126,13 @@ pub async fn relocate(
     p.authorize(&new_parent, &[Role::Admin])?;
     let moved = tree::move_under(&txn, &node, &new_parent).await?;
     txn.commit().await?;
+    tree_changed(state).await;
     Ok(moved)
+}
+
+/// Names or paths changed: copies of the tree, and callers' grants (which carry paths), go stale
+/// on every instance.
+async fn tree_changed(state: &AppState) {
+    state.regions.forget();
+    crate::cache::touch(&state.kv, crate::cache::REGIONS).await;
 }

@@ -5,11 +5,13 @@
 //! `tree` is the core other domains use (through the re-exports below); `manage` and `grants`
 //! hold the rules of the `/regions` routes: who may create, move, grant and revoke.
 
+pub mod cache;
 pub mod grants;
 pub mod manage;
 pub mod routes;
 pub mod tree;
 
+pub use cache::RegionCache;
 pub use tree::{
     NewRegion, RegionOut, child_kind, community_of, community_seen_by, ensure, ensure_grant, find, subtree,
 };

@@ -142,7 +142,7 @@ pub async fn update(
     body: ApiJson<UpdateRegionIn>,
 ) -> AppResult<web::Json<RegionOut>> {
     Ok(web::Json(
-        manage::update(&state.db, access.region, body.0).await?.into(),
+        manage::update(&state, access.region, body.0).await?.into(),
     ))
 }
 
@@ -170,7 +170,7 @@ pub async fn move_region(
 ) -> AppResult<web::Json<RegionOut>> {
     let (node, parent) = (access.region.id, body.0.parent_id.0);
     Ok(web::Json(
-        manage::relocate(&state.db, &access.principal, node, parent)
+        manage::relocate(&state, &access.principal, node, parent)
             .await?
             .into(),
     ))
@@ -247,6 +247,6 @@ pub async fn revoke(
     path: web::Path<(Id, Id)>,
 ) -> AppResult<HttpResponse> {
     let (_, Id(grant_id)) = path.into_inner();
-    grants::revoke(&state.db, &access.principal, &access.region, grant_id).await?;
+    grants::revoke(&state, &access.principal, &access.region, grant_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

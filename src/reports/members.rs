@@ -4,6 +4,7 @@ use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::principal::Principal;
 use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use crate::pii::Pii;
+use crate::state::AppState;
 use crate::users::UserOut;
 use chrono::{DateTime, Utc};
 use entity::member_report::{self, ReportStatus};
@@ -285,16 +286,17 @@ pub async fn mine(conn: &impl ConnectionTrait, pii: &Pii, p: &Principal) -> AppR
 
 /// Reviews the report (see `review`) in a transaction of its own; the report as it now is.
 pub async fn decide(
-    db: &DatabaseConnection,
-    pii: &Pii,
+    state: &AppState,
     report: &member_report::Model,
     reviewer: i64,
     to: ReportStatus,
     note: Option<String>,
 ) -> AppResult<ReportOut> {
+    let (db, pii) = (&state.db, &state.pii);
     let txn = crate::db::begin_write(db).await?;
     review(&txn, report, reviewer, to, note).await?;
     txn.commit().await?;
+    crate::cache::touch(&state.kv, &crate::cache::user(report.user_id)).await;
     let row = member_report::Entity::find_by_id(report.id)
         .one(db)
         .await?

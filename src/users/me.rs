@@ -5,7 +5,7 @@ use super::people::{UserOut, find_by_phone, phone_of};
 use crate::api::{Id, valid_phone};
 use crate::auth::attempts::Attempt;
 use crate::auth::password;
-use crate::auth::principal::{self, Principal};
+use crate::auth::principal::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::residences::declaration;
 use crate::state::AppState;
@@ -144,7 +144,7 @@ pub async fn set_residence(state: &AppState, p: Principal, body: &ResidenceIn) -
     let txn = crate::db::begin_write(&state.db).await?;
     declaration::declare(&txn, &p, &target, &body.address).await?;
     txn.commit().await?;
-    let p = principal::reload(state, p).await?;
+    let p = crate::auth::callers::reload(state, p).await?;
     me(state, &p).await
 }
 
@@ -181,6 +181,7 @@ pub async fn set_password(
     a.update(&txn).await?;
     let ended = crate::auth::tokens::revoke_user(&txn, user_id, now).await?;
     txn.commit().await?;
+    crate::cache::touch(&state.kv, &crate::cache::user(user_id)).await;
     tracing::info!(user_id, sessions_ended = ended, "password changed");
     Ok(())
 }
@@ -212,7 +213,7 @@ async fn within_reach(state: &AppState, p: &Principal, user_id: i64) -> AppResul
         .filter(|g| matches!(g.role, Role::Admin | Role::Staff))
         .map(|g| g.region_path.as_str())
         .collect();
-    let theirs = principal::load_for(state, user_id).await?;
+    let theirs = crate::auth::callers::load_for(state, user_id).await?;
     let home = declaration::declared_home(&state.db, user_id).await?;
     let places = theirs
         .grants

@@ -140,7 +140,9 @@ pub async fn find_or_create_by_openid(
             let mut a: user::ActiveModel = u.into();
             a.unionid = Set(unionid.map(str::to_owned));
             a.updated_at = Set(Utc::now());
-            return Ok(a.update(&state.db).await?);
+            let u = a.update(&state.db).await?;
+            crate::cache::touch(&state.kv, &crate::cache::user(u.id)).await;
+            return Ok(u);
         }
         return Ok(u);
     }
@@ -173,7 +175,9 @@ pub async fn sync_system_admin(state: &AppState, u: user::Model) -> AppResult<us
     let mut a: user::ActiveModel = u.into();
     a.is_system_admin = Set(listed);
     a.updated_at = Set(Utc::now());
-    Ok(a.update(&state.db).await?)
+    let u = a.update(&state.db).await?;
+    crate::cache::touch(&state.kv, &crate::cache::user(u.id)).await;
+    Ok(u)
 }
 
 /// Binds `phone` to `u`; returns the account that now has it. When the phone belongs to an
@@ -201,6 +205,7 @@ pub async fn bind_phone(state: &AppState, u: user::Model, phone: &str) -> AppRes
             e.into()
         }
     })?;
+    crate::cache::touch(&state.kv, &crate::cache::user(u.id)).await;
     sync_system_admin(state, u).await
 }
 
@@ -247,6 +252,7 @@ async fn adopt_openid(state: &AppState, blank: user::Model, keeper: user::Model)
     let keeper = k.update(&txn).await?;
     user::Entity::delete_by_id(blank.id).exec(&txn).await?;
     txn.commit().await?;
+    crate::cache::touch_users(&state.kv, [blank.id, keeper.id]).await;
     tracing::info!(
         from = blank.id,
         to = keeper.id,

@@ -92,7 +92,7 @@ pub async fn approve(state: web::Data<AppState>, access: ReportAccess) -> AppRes
     let (report, reviewer) = (&access.report, access.principal.id());
     let to = ReportStatus::Approved;
     Ok(web::Json(
-        members::decide(&state.db, &state.pii, report, reviewer, to, None).await?,
+        members::decide(&state, report, reviewer, to, None).await?,
     ))
 }
 
@@ -130,7 +130,7 @@ pub async fn reject(
     let (report, reviewer) = (&access.report, access.principal.id());
     let (to, note) = (ReportStatus::Rejected, Some(body.0.reason));
     Ok(web::Json(
-        members::decide(&state.db, &state.pii, report, reviewer, to, note).await?,
+        members::decide(&state, report, reviewer, to, note).await?,
     ))
 }
 
