@@ -22,7 +22,7 @@ impl FromRequest for OrderAccess {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         super::request::on_object(req, payload, async move |state, principal, id| {
-            let (order, standing) = visibility::visible(&state.db, &principal, id).await?;
+            let (order, standing) = visibility::visible(&state, &principal, id).await?;
             Ok(OrderAccess {
                 principal,
                 order,
@@ -46,7 +46,7 @@ impl FromRequest for ClaimAccess {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         super::request::on_object(req, payload, async move |state, principal, id| {
             let order = crate::orders::service::find(&state.db, id).await?;
-            visibility::claimable(&state.db, &principal, &order).await?;
+            visibility::claimable(&state, &principal, &order).await?;
             Ok(ClaimAccess { principal, order })
         })
     }

@@ -53,7 +53,7 @@ impl<N: Need + 'static> FromRequest for RegionAccess<N> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         super::request::on_object(req, payload, async move |state, principal, id| {
-            let region = crate::regions::tree::find(&state.db, id).await?;
+            let region = state.regions.find(&state.db, id).await?;
             N::check(&principal, &region)?;
             Ok(RegionAccess {
                 principal,
@@ -77,7 +77,7 @@ impl FromRequest for CommunityAccess {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         super::request::on_object(req, payload, async move |state, principal, id| {
-            let community = crate::regions::tree::community_seen_by(&state.db, &principal, id).await?;
+            let community = state.regions.community_seen_by(&state.db, &principal, id).await?;
             Ok(CommunityAccess { principal, community })
         })
     }

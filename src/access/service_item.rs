@@ -24,7 +24,7 @@ impl<N: Need + 'static> FromRequest for ServiceItemAccess<N> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         super::request::on_object(req, payload, async move |state, principal, id| {
             let item = crate::orders::items::find(&state.db, id).await?;
-            let community = crate::regions::find(&state.db, item.community_id).await?;
+            let community = state.regions.find(&state.db, item.community_id).await?;
             principal.authorize(&community, N::ROLES)?;
             Ok(ServiceItemAccess {
                 principal,

@@ -74,8 +74,8 @@ pub async fn list(state: &AppState, p: &Principal, q: &ListQuery) -> AppResult<P
         Scope::Mine => query = query.filter(service_order::Column::ResidentId.eq(p.id())),
         Scope::Assigned => query = query.filter(service_order::Column::AssigneeId.eq(p.id())),
         Scope::Region => {
-            let r =
-                crate::regions::find(&state.db, q.region_id.ok_or_else(|| missing("region_id"))?.0).await?;
+            let id = q.region_id.ok_or_else(|| missing("region_id"))?.0;
+            let r = state.regions.find(&state.db, id).await?;
             p.authorize(&r, &[Role::Staff])?;
             query = query.inner_join(region::Entity).filter(in_region(&r));
             if let Some(m) = q.member_id {
@@ -119,8 +119,10 @@ pub async fn pool(state: &AppState, p: &Principal, q: &PageQuery) -> AppResult<P
         });
     }
     // The database narrows to orders near the member's regions; the exact pool rules (grid,
-    // skill) are checked per order, over a bounded number of rows per request.
+    // skill) are checked per order in memory (skills read once, pool regions from the
+    // in-process tree), over a bounded number of rows per request.
     const SCAN: u64 = 200;
+    let skills = super::visibility::skills(&state.db, p.id()).await?;
     const MAX_BATCHES: usize = 5;
     let limit = q.limit();
     let mut before = q.before_id()?;
@@ -145,9 +147,12 @@ pub async fn pool(state: &AppState, p: &Principal, q: &PageQuery) -> AppResult<P
                 break 'scan;
             }
             before = Some(o.id);
-            if let Some(r) = r
-                && may_claim(&state.db, p, &o, &r).await?
-            {
+            let Some(r) = r else { continue };
+            let pool = match o.pool_region_id {
+                Some(id) => Some(state.regions.find(&state.db, id).await?),
+                None => None,
+            };
+            if may_claim(p, &o, &r, pool.as_ref(), &skills) {
                 out.push(o);
             }
         }

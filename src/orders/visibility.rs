@@ -4,6 +4,7 @@ use super::scope::member_near;
 use super::service;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::state::AppState;
 use entity::member_report::{self, ReportStatus};
 use entity::region;
 use entity::role_grant::Role;
@@ -33,9 +34,48 @@ impl Standing {
     }
 }
 
+/// The skills of the member's approved reports (党员报到), read once per request.
+pub async fn skills(conn: &impl ConnectionTrait, user_id: i64) -> AppResult<Vec<String>> {
+    let reports = member_report::Entity::find()
+        .filter(member_report::Column::UserId.eq(user_id))
+        .filter(member_report::Column::Status.eq(ReportStatus::Approved))
+        .all(conn)
+        .await?;
+    Ok(reports
+        .iter()
+        .flat_map(|r| serde_json::from_str::<Vec<String>>(&r.skills).unwrap_or_default())
+        .collect())
+}
+
 /// May this member claim this published order (pool limits by region and skill)?
-pub async fn may_claim(
-    conn: &impl ConnectionTrait,
+/// `owner`: the region that owns the order; `pool`: its pool region, if it names one;
+/// `skills`: the member's approved skills (needed only when the order names one).
+pub fn may_claim(
+    p: &Principal,
+    o: &service_order::Model,
+    owner: &region::Model,
+    pool: Option<&region::Model>,
+    skills: &[String],
+) -> bool {
+    if o.status != OrderStatus::Published || o.resident_id == p.id() || !member_near(p, &owner.path) {
+        return false;
+    }
+    if let Some(pool) = pool {
+        let lives_there = p.lives_in(&pool.path);
+        let member_there = p
+            .grants
+            .iter()
+            .any(|g| g.role == Role::Member && g.region_path.starts_with(&pool.path));
+        if !lives_there && !member_there {
+            return false;
+        }
+    }
+    o.pool_skill.as_ref().is_none_or(|skill| skills.contains(skill))
+}
+
+/// [`may_claim`] for one order, reading what it needs (regions from the in-process tree).
+async fn may_claim_one(
+    state: &AppState,
     p: &Principal,
     o: &service_order::Model,
     owner: &region::Model,
@@ -43,60 +83,38 @@ pub async fn may_claim(
     if o.status != OrderStatus::Published || o.resident_id == p.id() || !member_near(p, &owner.path) {
         return Ok(false);
     }
-    if let Some(pool) = o.pool_region_id {
-        let pool = crate::regions::find(conn, pool).await?;
-        let lives_there = p.lives_in(&pool.path);
-        let member_there = p
-            .grants
-            .iter()
-            .any(|g| g.role == Role::Member && g.region_path.starts_with(&pool.path));
-        if !lives_there && !member_there {
-            return Ok(false);
-        }
-    }
-    if let Some(skill) = &o.pool_skill {
-        let reports = member_report::Entity::find()
-            .filter(member_report::Column::UserId.eq(p.id()))
-            .filter(member_report::Column::Status.eq(ReportStatus::Approved))
-            .all(conn)
-            .await?;
-        let has = reports.iter().any(|r| {
-            serde_json::from_str::<Vec<String>>(&r.skills)
-                .unwrap_or_default()
-                .contains(skill)
-        });
-        if !has {
-            return Ok(false);
-        }
-    }
-    Ok(true)
+    let pool = match o.pool_region_id {
+        Some(id) => Some(state.regions.find(&state.db, id).await?),
+        None => None,
+    };
+    let skills = match o.pool_skill {
+        Some(_) => skills(&state.db, p.id()).await?,
+        None => vec![],
+    };
+    Ok(may_claim(p, o, owner, pool.as_ref(), &skills))
 }
 
-pub async fn standing(
-    conn: &impl ConnectionTrait,
-    p: &Principal,
-    o: &service_order::Model,
-) -> AppResult<Standing> {
-    let owner = crate::regions::find(conn, o.region_id).await?;
-    let origin = crate::regions::find(conn, o.origin_region_id).await?;
+pub async fn standing(state: &AppState, p: &Principal, o: &service_order::Model) -> AppResult<Standing> {
+    let owner = state.regions.find(&state.db, o.region_id).await?;
+    let origin = state.regions.find(&state.db, o.origin_region_id).await?;
     Ok(Standing {
         resident: o.resident_id == p.id(),
         assignee: o.assignee_id == Some(p.id()),
         dispatcher: p.covers(&owner.path, &[Role::Staff]),
         origin_staff: p.covers(&origin.path, &[Role::Staff]),
         unit_admin: o.unit_id.is_some_and(|u| p.unit_ids().any(|own| own == u)),
-        may_claim: may_claim(conn, p, o, &owner).await?,
+        may_claim: may_claim_one(state, p, o, &owner).await?,
     })
 }
 
 /// The order and the caller's standing, or 404 when the caller has none.
 pub async fn visible(
-    conn: &impl ConnectionTrait,
+    state: &AppState,
     p: &Principal,
     id: i64,
 ) -> AppResult<(service_order::Model, Standing)> {
-    let o = service::find(conn, id).await?;
-    let s = standing(conn, p, &o).await?;
+    let o = service::find(&state.db, id).await?;
+    let s = standing(state, p, &o).await?;
     if !s.sees() {
         return Err(AppError::new(ErrorCode::NotFound));
     }
@@ -106,12 +124,8 @@ pub async fn visible(
 /// Whether the caller may claim this order (抢单), answered as a member sees it: too late is
 /// told (409) only to members who could have seen it, their own order is refused, and an
 /// order outside their pool does not exist (404).
-pub async fn claimable(
-    conn: &impl ConnectionTrait,
-    p: &Principal,
-    order: &service_order::Model,
-) -> AppResult<()> {
-    let owner = crate::regions::find(conn, order.region_id).await?;
+pub async fn claimable(state: &AppState, p: &Principal, order: &service_order::Model) -> AppResult<()> {
+    let owner = state.regions.find(&state.db, order.region_id).await?;
     if order.status != OrderStatus::Published {
         if member_near(p, &owner.path) {
             return Err(service::refused(order.status, entity::order_event::Action::Claim));
@@ -121,7 +135,7 @@ pub async fn claimable(
     if order.resident_id == p.id() {
         return Err(AppError::new(ErrorCode::OwnOrder));
     }
-    if !may_claim(conn, p, order, &owner).await? {
+    if !may_claim_one(state, p, order, &owner).await? {
         return Err(AppError::new(ErrorCode::NotFound));
     }
     Ok(())

@@ -6,6 +6,7 @@
 //! in the same kv round trip as its revocation check and reports it here ([`RegionCache::observe`]);
 //! a copy made under another stamp, or older than [`crate::cache::LIFETIME`], is read again whole.
 
+use crate::auth::principal::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
 use entity::region;
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -99,5 +100,21 @@ impl RegionCache {
             .filter_map(|id| tree.nodes.get(&id))
             .find(|n| n.kind == region::RegionKind::Community)
             .cloned())
+    }
+
+    /// The community a region lies in, if the caller may see its shared things (else 404).
+    pub async fn community_seen_by(
+        &self,
+        conn: &impl ConnectionTrait,
+        p: &Principal,
+        region_id: i64,
+    ) -> AppResult<region::Model> {
+        let r = self.find(conn, region_id).await?;
+        let community = self
+            .community_of(conn, &r)
+            .await?
+            .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+        p.see_community(&community)?;
+        Ok(community)
     }
 }

@@ -12,6 +12,4 @@ pub mod routes;
 pub mod tree;
 
 pub use cache::RegionCache;
-pub use tree::{
-    NewRegion, RegionOut, child_kind, community_of, community_seen_by, ensure, ensure_grant, find, subtree,
-};
+pub use tree::{NewRegion, RegionOut, child_kind, community_of, ensure, ensure_grant, find, subtree};

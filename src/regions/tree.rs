@@ -1,7 +1,6 @@
 //! The tree itself: nodes, their kinds and paths, finding, creating and moving them.
 
 use crate::api::Id;
-use crate::auth::principal::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
 use chrono::{DateTime, Utc};
 use entity::region::{self, RegionKind};
@@ -88,20 +87,6 @@ pub async fn community_of(
         .filter(region::Column::Kind.eq(region::RegionKind::Community))
         .one(conn)
         .await?)
-}
-
-/// The community a region lies in, if the caller may see its shared things (else 404).
-pub async fn community_seen_by(
-    conn: &impl ConnectionTrait,
-    p: &Principal,
-    region_id: i64,
-) -> AppResult<region::Model> {
-    let r = find(conn, region_id).await?;
-    let community = community_of(conn, &r)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    p.see_community(&community)?;
-    Ok(community)
 }
 
 /// The region, locked for the rest of the transaction where the database supports row locks.

@@ -1,5 +1,6 @@
 mod auth;
 mod authz;
+mod callers;
 mod cli;
 mod contract;
 mod errors;
