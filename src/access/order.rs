@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::orders::visibility::{self, Standing};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use entity::service_order;
+use entity::{service_order, user};
 use futures_util::future::LocalBoxFuture;
 
 /// An order the caller sees (404 otherwise), with how they stand to it; each action checks
@@ -13,6 +13,8 @@ use futures_util::future::LocalBoxFuture;
 pub struct OrderAccess {
     pub principal: Principal,
     pub order: service_order::Model,
+    /// The order's resident and member, read with it.
+    pub people: Vec<user::Model>,
     pub standing: Standing,
 }
 
@@ -22,11 +24,12 @@ impl FromRequest for OrderAccess {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         super::request::on_object(req, payload, async move |state, principal, id| {
-            let (order, standing) = visibility::visible(&state, &principal, id).await?;
+            let seen = visibility::visible(&state, &principal, id).await?;
             Ok(OrderAccess {
                 principal,
-                order,
-                standing,
+                order: seen.order,
+                people: seen.people,
+                standing: seen.standing,
             })
         })
     }

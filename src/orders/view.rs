@@ -1,14 +1,18 @@
 //! Orders as the API shows them: the order, its people, its timeline.
 
 use crate::api::Id;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::pii::{Pii, mask_phone};
 use crate::state::AppState;
 use crate::users::UserOut;
 use chrono::{DateTime, Utc};
 use entity::service_order::{self, OrderStatus};
 use entity::{order_event, user};
-use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Alias, Expr};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -198,6 +202,46 @@ pub async fn timeline(conn: &impl ConnectionTrait, order_id: i64) -> AppResult<V
         .collect())
 }
 
+/// The order with its resident and member, in one statement (the order joined to both).
+pub async fn find_with_people(
+    conn: &impl ConnectionTrait,
+    id: i64,
+) -> AppResult<(service_order::Model, Vec<user::Model>)> {
+    struct Row(service_order::Model, Option<user::Model>, Option<user::Model>);
+    impl FromQueryResult for Row {
+        fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+            Ok(Row(
+                service_order::Model::from_query_result(res, pre)?,
+                user::Model::from_query_result_optional(res, "r_")?,
+                user::Model::from_query_result_optional(res, "a_")?,
+            ))
+        }
+    }
+    let mut q = service_order::Entity::find_by_id(id);
+    for (alias, person) in [
+        ("r", service_order::Column::ResidentId),
+        ("a", service_order::Column::AssigneeId),
+    ] {
+        let rel = service_order::Entity::belongs_to(user::Entity)
+            .from(person)
+            .to(user::Column::Id)
+            .into();
+        q = q.join_as(JoinType::LeftJoin, rel, Alias::new(alias));
+        for c in user::Column::iter() {
+            q = q.column_as(
+                Expr::col((Alias::new(alias), c)),
+                format!("{alias}_{}", c.as_str()),
+            );
+        }
+    }
+    let row = q
+        .into_model::<Row>()
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    Ok((row.0, [row.1, row.2].into_iter().flatten().collect()))
+}
+
 /// One order as `viewer` sees it.
 pub async fn one_out(state: &AppState, viewer: i64, order: service_order::Model) -> AppResult<OrderOut> {
     Ok(orders_out(&state.db, &state.pii, viewer, vec![order])
@@ -205,11 +249,16 @@ pub async fn one_out(state: &AppState, viewer: i64, order: service_order::Model)
         .remove(0))
 }
 
-/// The order with its timeline (订单详情).
-pub async fn detail(state: &AppState, viewer: i64, order: service_order::Model) -> AppResult<OrderDetailOut> {
+/// The order with its timeline (订单详情); `people`: its resident and member, as read with it.
+pub async fn detail(
+    state: &AppState,
+    viewer: i64,
+    order: service_order::Model,
+    people: &[user::Model],
+) -> AppResult<OrderDetailOut> {
     let timeline = timeline(&state.db, order.id).await?;
     Ok(OrderDetailOut {
-        order: one_out(state, viewer, order).await?,
+        order: order_out(order, viewer, people, &state.pii),
         timeline,
     })
 }

@@ -107,18 +107,26 @@ pub async fn standing(state: &AppState, p: &Principal, o: &service_order::Model)
     })
 }
 
-/// The order and the caller's standing, or 404 when the caller has none.
-pub async fn visible(
-    state: &AppState,
-    p: &Principal,
-    id: i64,
-) -> AppResult<(service_order::Model, Standing)> {
-    let o = service::find(&state.db, id).await?;
-    let s = standing(state, p, &o).await?;
-    if !s.sees() {
+/// The order, its resident and member, and the caller's standing; 404 when the caller has none.
+pub async fn visible(state: &AppState, p: &Principal, id: i64) -> AppResult<Visible> {
+    let (order, people) = super::view::find_with_people(&state.db, id).await?;
+    let standing = standing(state, p, &order).await?;
+    if !standing.sees() {
         return Err(AppError::new(ErrorCode::NotFound));
     }
-    Ok((o, s))
+    Ok(Visible {
+        order,
+        people,
+        standing,
+    })
+}
+
+/// An order the caller sees.
+pub struct Visible {
+    pub order: service_order::Model,
+    /// Its resident and member (as read with the order).
+    pub people: Vec<entity::user::Model>,
+    pub standing: Standing,
 }
 
 /// Whether the caller may claim this order (抢单), answered as a member sees it: too late is

@@ -51,7 +51,9 @@ pub async fn place(
 #[get("/orders/{id}")]
 pub async fn get(state: web::Data<AppState>, access: OrderAccess) -> AppResult<web::Json<OrderDetailOut>> {
     let viewer = access.principal.id();
-    Ok(web::Json(view::detail(&state, viewer, access.order).await?))
+    Ok(web::Json(
+        view::detail(&state, viewer, access.order, &access.people).await?,
+    ))
 }
 
 /// 订单列表
