@@ -8,8 +8,8 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, Select, SqliteTransactionMode, TransactionOptions, TransactionTrait, UpdateMany,
 };
 use std::path::Path;
 use std::time::Duration;
@@ -26,6 +26,9 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(5))
         .connect_timeout(Duration::from_secs(5))
+        // Not a ping on every checkout (a round trip per transaction, and per statement run
+        // outside one): only a connection idle this long is checked before it is handed out.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
@@ -150,6 +153,23 @@ pub async fn sweep<'a>(
             }
         }
     }
+}
+
+/// Runs a conditional `update` and answers the row it changed, if any: one statement with
+/// `RETURNING` on PostgreSQL; on SQLite (no `RETURNING` through sea-orm here) the update and then
+/// `reread`, both on the in-process database.
+pub async fn update_returning<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    update: UpdateMany<E>,
+    reread: Select<E>,
+) -> Result<Option<E::Model>, DbErr> {
+    if conn.support_returning() {
+        return Ok(update.exec_with_returning(conn).await?.into_iter().next());
+    }
+    if update.exec(conn).await?.rows_affected == 0 {
+        return Ok(None);
+    }
+    reread.one(conn).await
 }
 
 /// `SUM(e)` as a BIGINT: on PostgreSQL a SUM of integers may be NUMERIC, which does not read as i64.

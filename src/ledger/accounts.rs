@@ -4,7 +4,7 @@ use crate::error::{AppError, AppResult};
 use chrono::Utc;
 use entity::account::{self, Asset, OwnerKind};
 use entity::transfer;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, LockType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
@@ -127,6 +127,14 @@ pub async fn account(conn: &impl ConnectionTrait, owner: Owner, asset: Asset) ->
     if let Some(a) = find_account(conn, owner, asset).await? {
         return Ok(a);
     }
+    open(conn, owner, asset).await?;
+    find_account(conn, owner, asset)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("account vanished")))
+}
+
+/// Opens the account of (owner, asset) unless it exists.
+async fn open(conn: &impl ConnectionTrait, owner: Owner, asset: Asset) -> AppResult<()> {
     let new = account::ActiveModel {
         owner_kind: Set(owner.kind()),
         owner_id: Set(owner.id()),
@@ -147,16 +155,20 @@ pub async fn account(conn: &impl ConnectionTrait, owner: Owner, asset: Asset) ->
         ])
         .exec(conn)
         .await?;
-    find_account(conn, owner, asset)
-        .await?
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("account vanished")))
+    Ok(())
 }
 
 /// Takes the row locks of the accounts `ids` in ascending id order. Every path that changes
-/// account rows takes its locks through here before its first update, so two transactions over the
-/// same accounts (a donation each way, an award beside a grant) queue instead of deadlocking.
-/// A transaction touching several pairs locks them all in one call. SQLite needs nothing: a write
-/// transaction there already holds the database's one write lock.
+/// account rows takes its locks through here (or [`lock_owned`]) before its first update, so two
+/// transactions over the same accounts (a donation each way, an award beside a grant) queue
+/// instead of deadlocking. A transaction touching several pairs locks them all in one call.
+///
+/// The lock is `FOR NO KEY UPDATE`, the one an `UPDATE` of the totals takes anyway: it does not
+/// conflict with the `FOR KEY SHARE` a transfer insert takes on the accounts it names (foreign
+/// keys), so a transfer row written before or beside the lock never waits on it. (`FOR UPDATE`
+/// did conflict: two pickups at one store, each inserting its resolution and then locking,
+/// deadlocked on the store's account.) SQLite needs nothing: a write transaction there already
+/// holds the database's one write lock.
 pub async fn lock_accounts(conn: &impl ConnectionTrait, ids: &[i64]) -> AppResult<()> {
     if conn.get_database_backend() != DbBackend::Postgres {
         return Ok(());
@@ -170,11 +182,117 @@ pub async fn lock_accounts(conn: &impl ConnectionTrait, ids: &[i64]) -> AppResul
         .column(account::Column::Id)
         .filter(account::Column::Id.is_in(ids))
         .order_by_asc(account::Column::Id)
-        .lock_exclusive()
+        .lock(LockType::NoKeyUpdate)
         .into_tuple::<i64>()
         .all(conn)
         .await?;
     Ok(())
+}
+
+/// The accounts `ids`, locked in ascending id order ([`lock_accounts`]) and read under the lock.
+pub async fn lock_ids(conn: &impl ConnectionTrait, ids: &[i64]) -> AppResult<Vec<account::Model>> {
+    let mut q = account::Entity::find()
+        .filter(account::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(account::Column::Id);
+    if conn.get_database_backend() == DbBackend::Postgres {
+        q = q.lock(LockType::NoKeyUpdate);
+    }
+    Ok(q.all(conn).await?)
+}
+
+/// The accounts of `wanted` (owner, asset) pairs, opened on first use and locked in ascending id
+/// order ([`lock_accounts`]), read as they are once locked: in one statement when they all exist.
+/// Answers them in the order asked.
+pub async fn lock_owned(
+    conn: &impl ConnectionTrait,
+    wanted: &[(Owner, Asset)],
+) -> AppResult<Vec<account::Model>> {
+    let mut rows = select_locked(conn, wanted).await?;
+    let missing: Vec<(Owner, Asset)> = wanted
+        .iter()
+        .copied()
+        .filter(|w| !rows.iter().any(|a| is(a, *w)))
+        .collect();
+    if !missing.is_empty() {
+        // First use of an account: open it, then lock the whole set again (the rows already
+        // locked stay locked). Two transactions opening two new accounts crosswise at the same
+        // moment could still meet here; the database then aborts one and `db::write` runs it again.
+        for (owner, asset) in missing {
+            open(conn, owner, asset).await?;
+        }
+        rows = select_locked(conn, wanted).await?;
+    }
+    wanted
+        .iter()
+        .map(|w| {
+            rows.iter()
+                .find(|a| is(a, *w))
+                .cloned()
+                .ok_or_else(|| AppError::internal(anyhow::anyhow!("account vanished")))
+        })
+        .collect()
+}
+
+fn is(a: &account::Model, (owner, asset): (Owner, Asset)) -> bool {
+    a.owner_kind == owner.kind() && a.owner_id == owner.id() && a.asset == asset
+}
+
+async fn select_locked(
+    conn: &impl ConnectionTrait,
+    wanted: &[(Owner, Asset)],
+) -> AppResult<Vec<account::Model>> {
+    let mut any = sea_orm::Condition::any();
+    for (owner, asset) in wanted {
+        any = any.add(
+            sea_orm::Condition::all()
+                .add(account::Column::OwnerKind.eq(owner.kind()))
+                .add(account::Column::OwnerId.eq(owner.id()))
+                .add(account::Column::Asset.eq(*asset)),
+        );
+    }
+    let mut q = account::Entity::find()
+        .filter(any)
+        .order_by_asc(account::Column::Id);
+    if conn.get_database_backend() == DbBackend::Postgres {
+        q = q.lock(LockType::NoKeyUpdate);
+    }
+    Ok(q.all(conn).await?)
+}
+
+/// Whether `a` (as read under its lock) can be debited `amount`: see [`affordable`].
+pub fn can_afford(a: &account::Model, amount: i64) -> bool {
+    a.may_go_negative || available(a) >= amount
+}
+
+/// Adds `amount` to one debit and one credit column of two locked accounts (posted or pending
+/// totals, or moves pending to posted), in one `UPDATE` over both rows.
+pub async fn apply_totals(
+    conn: &impl ConnectionTrait,
+    debit: i64,
+    credit: i64,
+    changes: &[(account::Column, Side, i64)],
+) -> AppResult<()> {
+    let mut update = account::Entity::update_many();
+    for (column, side, amount) in changes {
+        let id = match side {
+            Side::Debit => debit,
+            Side::Credit => credit,
+        };
+        let delta = Expr::case(account::Column::Id.eq(id), Expr::val(*amount)).finally(Expr::val(0i64));
+        update = update.col_expr(*column, Expr::col(*column).add(delta));
+    }
+    update
+        .filter(account::Column::Id.is_in([debit, credit]))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Which account of a movement a total belongs to.
+#[derive(Debug, Clone, Copy)]
+pub enum Side {
+    Debit,
+    Credit,
 }
 
 /// The debited account can take `amount`: an issuing pool always, any other account only from

@@ -1,8 +1,8 @@
 //! Awards for closed orders: the durable claim written with the close is posted exactly once,
 //! pool → member, time and coins, whatever closed the order (resident, clock, or a retry).
 
-use super::accounts::{Owner, account, lock_accounts};
-use super::movement::{Movement, post};
+use super::accounts::{Owner, lock_owned};
+use super::movement::{Movement, post_locked};
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
 use entity::account::Asset;
@@ -28,34 +28,37 @@ pub async fn post_claim(
     if taken != 1 {
         return Ok(false);
     }
-    // Both assets' accounts at once, in id order (see `lock_accounts`).
-    let owed = [(Asset::Time, claim.minutes), (Asset::Coin, claim.coins)];
-    let mut ids = Vec::with_capacity(4);
-    for (asset, _) in owed.iter().filter(|(_, amount)| *amount > 0) {
-        let asset = *asset;
-        ids.push(account(conn, Owner::Pool(claim.community_id), asset).await?.id);
-        ids.push(account(conn, Owner::User(claim.member_id), asset).await?.id);
-    }
-    lock_accounts(conn, &ids).await?;
-    for (asset, amount) in owed {
-        if amount > 0 {
-            post(
-                conn,
-                Movement {
-                    from: Owner::Pool(claim.community_id),
-                    to: Owner::User(claim.member_id),
-                    asset,
-                    amount: amount.into(),
-                    kind: TransferKind::Award,
-                    reference: Some(format!("order:{}", claim.order_id)),
-                    actor: None,
-                    memo: Some("完成服务订单".into()),
-                    at,
-                    reversal_of: None,
-                },
-            )
-            .await?;
-        }
+    // Both assets' accounts locked at once, in id order (see `lock_accounts`).
+    let owed: Vec<(Asset, i64)> = [(Asset::Time, claim.minutes), (Asset::Coin, claim.coins)]
+        .into_iter()
+        .filter(|(_, amount)| *amount > 0)
+        .map(|(asset, amount)| (asset, i64::from(amount)))
+        .collect();
+    let (pool, member) = (Owner::Pool(claim.community_id), Owner::User(claim.member_id));
+    let wanted: Vec<(Owner, Asset)> = owed
+        .iter()
+        .flat_map(|(asset, _)| [(pool, *asset), (member, *asset)])
+        .collect();
+    let locked = lock_owned(conn, &wanted).await?;
+    for (pair, (asset, amount)) in locked.chunks(2).zip(owed) {
+        post_locked(
+            conn,
+            &pair[0],
+            &pair[1],
+            Movement {
+                from: pool,
+                to: member,
+                asset,
+                amount,
+                kind: TransferKind::Award,
+                reference: Some(format!("order:{}", claim.order_id)),
+                actor: None,
+                memo: Some("完成服务订单".into()),
+                at,
+                reversal_of: None,
+            },
+        )
+        .await?;
     }
     Ok(true)
 }

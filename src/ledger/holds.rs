@@ -2,13 +2,13 @@
 //! `available`; then exactly one post or void resolves it. The resolution row is unique per hold,
 //! so a post and a void racing each other cannot both land.
 
-use super::accounts::{account, affordable, lock_accounts};
+use super::accounts::{Side, apply_totals, can_afford, lock_accounts, lock_owned};
 use super::movement::Movement;
 use crate::error::{AppError, AppResult, ErrorCode};
 use chrono::{DateTime, Utc};
 use entity::account as acct;
 use entity::transfer::{self, Phase};
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::sea_query::{Query, SimpleExpr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr};
 
 /// Transfers no post or void refers to: for a hold, still open.
@@ -31,30 +31,22 @@ pub async fn hold(
     if m.amount <= 0 {
         return Err(AppError::new(ErrorCode::ValidationFailed).with_detail("金额须为正整数"));
     }
-    let from = account(conn, m.from, m.asset).await?;
-    let to = account(conn, m.to, m.asset).await?;
-    lock_accounts(conn, &[from.id, to.id]).await?;
-    let held = acct::Entity::update_many()
-        .col_expr(
-            acct::Column::DebitsPending,
-            Expr::col(acct::Column::DebitsPending).add(m.amount),
-        )
-        .filter(acct::Column::Id.eq(from.id))
-        .filter(affordable(m.amount))
-        .exec(conn)
-        .await?
-        .rows_affected;
-    if held != 1 {
+    let locked = lock_owned(conn, &[(m.from, m.asset), (m.to, m.asset)]).await?;
+    let (from, to) = (&locked[0], &locked[1]);
+    // Read under the lock: current until we commit.
+    if !can_afford(from, m.amount) {
         return Err(AppError::new(ErrorCode::InsufficientBalance));
     }
-    acct::Entity::update_many()
-        .col_expr(
-            acct::Column::CreditsPending,
-            Expr::col(acct::Column::CreditsPending).add(m.amount),
-        )
-        .filter(acct::Column::Id.eq(to.id))
-        .exec(conn)
-        .await?;
+    apply_totals(
+        conn,
+        from.id,
+        to.id,
+        &[
+            (acct::Column::DebitsPending, Side::Debit, m.amount),
+            (acct::Column::CreditsPending, Side::Credit, m.amount),
+        ],
+    )
+    .await?;
     Ok(transfer::ActiveModel {
         debit_account_id: Set(from.id),
         credit_account_id: Set(to.id),
@@ -86,7 +78,9 @@ pub async fn resolve(
         .one(conn)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    // The resolution first: its unique `pending_id` decides the race.
+    // Locks first (in id order, as every path takes them), then the resolution, whose unique
+    // `pending_id` decides a race between a post and a void; then both totals in one update.
+    lock_accounts(conn, &[hold.debit_account_id, hold.credit_account_id]).await?;
     let resolution = transfer::ActiveModel {
         debit_account_id: Set(hold.debit_account_id),
         credit_account_id: Set(hold.credit_account_id),
@@ -106,31 +100,15 @@ pub async fn resolve(
         Some(SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::HoldNotPending),
         _ => e.into(),
     })?;
-    lock_accounts(conn, &[hold.debit_account_id, hold.credit_account_id]).await?;
     let amount = hold.amount;
-    let mut debit = acct::Entity::update_many()
-        .col_expr(
-            acct::Column::DebitsPending,
-            Expr::col(acct::Column::DebitsPending).sub(amount),
-        )
-        .filter(acct::Column::Id.eq(hold.debit_account_id));
-    let mut credit = acct::Entity::update_many()
-        .col_expr(
-            acct::Column::CreditsPending,
-            Expr::col(acct::Column::CreditsPending).sub(amount),
-        )
-        .filter(acct::Column::Id.eq(hold.credit_account_id));
+    let mut changes = vec![
+        (acct::Column::DebitsPending, Side::Debit, -amount),
+        (acct::Column::CreditsPending, Side::Credit, -amount),
+    ];
     if post {
-        debit = debit.col_expr(
-            acct::Column::DebitsPosted,
-            Expr::col(acct::Column::DebitsPosted).add(amount),
-        );
-        credit = credit.col_expr(
-            acct::Column::CreditsPosted,
-            Expr::col(acct::Column::CreditsPosted).add(amount),
-        );
+        changes.push((acct::Column::DebitsPosted, Side::Debit, amount));
+        changes.push((acct::Column::CreditsPosted, Side::Credit, amount));
     }
-    debit.exec(conn).await?;
-    credit.exec(conn).await?;
+    apply_totals(conn, hold.debit_account_id, hold.credit_account_id, &changes).await?;
     Ok(resolution)
 }

@@ -1,7 +1,7 @@
 //! The points bank: a double-entry ledger of service time (时间银行, minutes) and green coins (绿币).
 //! Every movement is an immutable transfer between two accounts, written in the same transaction
-//! as the account totals it changes. A restricted account is debited by a conditional update
-//! (checked by rows affected), and the database's CHECK constraint backs it up.
+//! as the account totals it changes. A restricted account is debited only after it is read under
+//! its row lock and found able to pay, and the database's CHECK constraint backs it up.
 
 mod accounts;
 pub mod audit;

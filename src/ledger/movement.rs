@@ -1,12 +1,11 @@
 //! Single-phase movements: debit, credit and the immutable transfer row, in one transaction.
 
-use super::accounts::{Owner, account, affordable, lock_accounts};
+use super::accounts::{Owner, Side, apply_totals, can_afford, lock_owned};
 use crate::error::{AppError, AppResult, ErrorCode};
 use chrono::{DateTime, Utc};
 use entity::account::{self as acct, Asset};
 use entity::transfer::{self, Phase, TransferKind};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
 /// One single-phase movement.
 pub struct Movement {
@@ -25,34 +24,41 @@ pub struct Movement {
 
 /// Posts a movement in the caller's transaction: debit (only if the account can afford it),
 /// credit, and the transfer row. Answers `INSUFFICIENT_BALANCE` and changes nothing otherwise.
+/// Three statements when both accounts exist: lock both (reading them), update both, insert.
 pub async fn post(conn: &impl ConnectionTrait, m: Movement) -> AppResult<transfer::Model> {
     if m.amount <= 0 {
         return Err(AppError::new(ErrorCode::ValidationFailed).with_detail("金额须为正整数"));
     }
-    let from = account(conn, m.from, m.asset).await?;
-    let to = account(conn, m.to, m.asset).await?;
-    lock_accounts(conn, &[from.id, to.id]).await?;
-    let debited = acct::Entity::update_many()
-        .col_expr(
-            acct::Column::DebitsPosted,
-            Expr::col(acct::Column::DebitsPosted).add(m.amount),
-        )
-        .filter(acct::Column::Id.eq(from.id))
-        .filter(affordable(m.amount))
-        .exec(conn)
-        .await?
-        .rows_affected;
-    if debited != 1 {
+    let locked = lock_owned(conn, &[(m.from, m.asset), (m.to, m.asset)]).await?;
+    post_locked(conn, &locked[0], &locked[1], m).await
+}
+
+/// [`post`] between two accounts the caller has locked ([`super::accounts::lock_owned`]) and
+/// read under the lock, so their totals are current.
+pub async fn post_locked(
+    conn: &impl ConnectionTrait,
+    from: &acct::Model,
+    to: &acct::Model,
+    m: Movement,
+) -> AppResult<transfer::Model> {
+    if m.amount <= 0 {
+        return Err(AppError::new(ErrorCode::ValidationFailed).with_detail("金额须为正整数"));
+    }
+    // The row is locked and read after the lock: its totals cannot change before we commit. The
+    // CHECK constraint on the table backs this up.
+    if !can_afford(from, m.amount) {
         return Err(AppError::new(ErrorCode::InsufficientBalance));
     }
-    acct::Entity::update_many()
-        .col_expr(
-            acct::Column::CreditsPosted,
-            Expr::col(acct::Column::CreditsPosted).add(m.amount),
-        )
-        .filter(acct::Column::Id.eq(to.id))
-        .exec(conn)
-        .await?;
+    apply_totals(
+        conn,
+        from.id,
+        to.id,
+        &[
+            (acct::Column::DebitsPosted, Side::Debit, m.amount),
+            (acct::Column::CreditsPosted, Side::Credit, m.amount),
+        ],
+    )
+    .await?;
     let row = transfer::ActiveModel {
         debit_account_id: Set(from.id),
         credit_account_id: Set(to.id),

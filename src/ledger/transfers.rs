@@ -2,8 +2,8 @@
 //! Each is checked first (refusals that need no transaction, not recorded against the key), then
 //! posted in the idempotent transaction.
 
-use super::accounts::{Owner, account, lock_accounts, sum_amount};
-use super::movement::{Movement, post};
+use super::accounts::{Owner, lock_ids, lock_owned, sum_amount};
+use super::movement::{Movement, post, post_locked};
 use crate::api::Id;
 use crate::auth::principal::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -213,11 +213,17 @@ impl Grant {
         let now = Utc::now();
         // Lock the pool (with the recipient, in id order): grants of one community then count
         // against the daily cap one by one.
-        let pool = account(txn, Owner::Pool(self.community), b.asset).await?;
-        let to = account(txn, Owner::User(b.user_id.0), b.asset).await?;
-        lock_accounts(txn, &[pool.id, to.id]).await?;
+        let locked = lock_owned(
+            txn,
+            &[
+                (Owner::Pool(self.community), b.asset),
+                (Owner::User(b.user_id.0), b.asset),
+            ],
+        )
+        .await?;
+        let (pool, to) = (&locked[0], &locked[1]);
         let since = crate::calendar::start_of_day(now);
-        if granted_since(txn, &pool, since).await? + b.amount > self.per_day {
+        if granted_since(txn, pool, since).await? + b.amount > self.per_day {
             return Err(AppError::new(ErrorCode::GrantLimitExceeded)
                 .with_detail(format!("本社区今日最多发放 {}", self.per_day)));
         }
@@ -233,7 +239,7 @@ impl Grant {
             at: now,
             reversal_of: None,
         };
-        let t = post(txn, movement).await?;
+        let t = post_locked(txn, pool, to, movement).await?;
         tracing::info!(
             transfer_id = t.id,
             by = self.staff,
@@ -297,22 +303,25 @@ async fn reversal(
     })
 }
 
-async fn owner_of(conn: &impl ConnectionTrait, account_id: i64) -> AppResult<Owner> {
-    acct::Entity::find_by_id(account_id)
-        .one(conn)
-        .await?
-        .map(|a| Owner::of(&a))
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
-}
-
 impl Reversal {
     /// The opposite movement, referring to the original; `INSUFFICIENT_BALANCE` when the
     /// receiver no longer has it.
     async fn post(&self, txn: &impl ConnectionTrait) -> AppResult<TransferOut> {
         let original = &self.original;
+        let locked = lock_ids(txn, &[original.credit_account_id, original.debit_account_id]).await?;
+        let find = |id: i64| {
+            locked
+                .iter()
+                .find(|a| a.id == id)
+                .ok_or_else(|| AppError::new(ErrorCode::NotFound))
+        };
+        let (from, to) = (
+            find(original.credit_account_id)?,
+            find(original.debit_account_id)?,
+        );
         let movement = Movement {
-            from: owner_of(txn, original.credit_account_id).await?,
-            to: owner_of(txn, original.debit_account_id).await?,
+            from: Owner::of(from),
+            to: Owner::of(to),
             asset: original.asset,
             amount: original.amount,
             kind: TransferKind::Reversal,
@@ -322,7 +331,7 @@ impl Reversal {
             at: Utc::now(),
             reversal_of: Some(original.id),
         };
-        Ok(post(txn, movement).await?.into())
+        Ok(post_locked(txn, from, to, movement).await?.into())
     }
 }
 

@@ -223,10 +223,15 @@ pub async fn apply(
     if let Some((member, limit)) = step.open_limit {
         // Lock the member first: their claims and accepts then count one after another (SQLite
         // serialises write transactions anyway).
-        entity::user::Entity::find_by_id(member)
-            .lock_exclusive()
-            .one(conn)
-            .await?;
+        // `FOR NO KEY UPDATE`: as strong as needed to queue them, without blocking rows that
+        // merely refer to the user (foreign keys take `FOR KEY SHARE`).
+        let mut lock = entity::user::Entity::find_by_id(member)
+            .select_only()
+            .column(entity::user::Column::Id);
+        if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+            lock = lock.lock(sea_orm::sea_query::LockType::NoKeyUpdate);
+        }
+        lock.into_tuple::<i64>().one(conn).await?;
         let open = service_order::Entity::find()
             .filter(service_order::Column::AssigneeId.eq(member))
             .filter(service_order::Column::Status.is_in([OrderStatus::Claimed, OrderStatus::InService]))
@@ -238,21 +243,21 @@ pub async fn apply(
     }
     // Conditioned on the version read, not only the status: a state that went away and came
     // back (declined and re-assigned, escalated and still submitted) is a different order now.
-    let changed = service_order::Entity::update_many()
+    let change = service_order::Entity::update_many()
         .set(set)
         .filter(service_order::Column::Id.eq(order.id))
         .filter(service_order::Column::Status.eq(order.status))
-        .filter(service_order::Column::UpdatedAt.eq(order.updated_at))
-        .exec(conn)
-        .await?
-        .rows_affected;
-    if changed != 1 {
+        .filter(service_order::Column::UpdatedAt.eq(order.updated_at));
+    // The order as the update left it (one statement on PostgreSQL): no second read.
+    let updated =
+        crate::db::update_returning(conn, change, service_order::Entity::find_by_id(order.id)).await?;
+    let Some(updated) = updated else {
         let current = find(conn, order.id).await?;
         if current.status == order.status && step.action != Action::Claim {
             return Err(AppError::new(ErrorCode::OrderChanged));
         }
         return Err(refused(current.status, step.action));
-    }
+    };
     order_event::ActiveModel {
         order_id: Set(order.id),
         actor_id: Set(step.actor),
@@ -269,7 +274,6 @@ pub async fn apply(
     }
     .insert(conn)
     .await?;
-    let updated = find(conn, order.id).await?;
     if to == OrderStatus::Closed {
         record_award(conn, &cfg.orders, &updated, step.at).await?;
         crate::ledger::awards::post_for_order(conn, updated.id, step.at).await?;

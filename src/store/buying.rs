@@ -95,9 +95,10 @@ pub async fn cancel(
     r: &redemption::Model,
     store: &store::Model,
 ) -> AppResult<RedemptionOut> {
-    let txn = crate::db::begin_write(db).await?;
-    let done = redemptions::settle(&txn, r, RedemptionStatus::Cancelled, Some(buyer), Utc::now()).await?;
-    txn.commit().await?;
+    let done = crate::db::write(db, async |txn| {
+        redemptions::settle(txn, r, RedemptionStatus::Cancelled, Some(buyer), Utc::now()).await
+    })
+    .await?;
     Ok(view::render(config, done, store, View::Buyer))
 }
 

@@ -113,10 +113,10 @@ pub async fn hand_over(state: &AppState, at: &Located, clerk: i64, code: &str) -
         return Err(AppError::new(ErrorCode::RedemptionNotPending)
             .with_detail(format!("该兑换{}", status_zh(found.status))));
     }
-    let txn = crate::db::begin_write(&state.db).await?;
-    let done =
-        redemptions::settle(&txn, &found, RedemptionStatus::Fulfilled, Some(clerk), Utc::now()).await?;
-    txn.commit().await?;
+    let done = crate::db::write(&state.db, async |txn| {
+        redemptions::settle(txn, &found, RedemptionStatus::Fulfilled, Some(clerk), Utc::now()).await
+    })
+    .await?;
     tracing::info!(
         redemption_id = found.id,
         store_id = at.store.id,

@@ -84,24 +84,24 @@ async fn reserve(
     price: i64,
 ) -> AppResult<goods::Model> {
     let q = i64::from(want.quantity);
-    let taken = goods::Entity::update_many()
+    let take = goods::Entity::update_many()
         .col_expr(goods::Column::Stock, Expr::col(goods::Column::Stock).sub(q))
         .filter(goods::Column::Id.eq(want.goods_id))
         .filter(goods::Column::StoreId.eq(store_id))
         .filter(goods::Column::Active.eq(true))
         .filter(goods::Column::PriceCoins.eq(price))
-        .filter(goods::Column::Stock.gte(q))
-        .exec(conn)
-        .await?
-        .rows_affected;
+        .filter(goods::Column::Stock.gte(q));
+    // The goods as the update left it: no second read when it is taken.
+    if let Some(g) = crate::db::update_returning(conn, take, goods::Entity::find_by_id(want.goods_id)).await?
+    {
+        return Ok(g);
+    }
     let g = goods::Entity::find_by_id(want.goods_id)
         .one(conn)
         .await?
         .filter(|g| g.store_id == store_id && g.active)
         .ok_or_else(|| unavailable(want.goods_id))?;
-    if taken == 1 {
-        Ok(g)
-    } else if g.price_coins != price {
+    if g.price_coins != price {
         Err(AppError::new(ErrorCode::GoodsChanged)
             .with_detail(format!("{} 的兑换价刚刚调整，请刷新后重试", g.name)))
     } else {
@@ -198,39 +198,45 @@ pub async fn redeem(
         },
     )
     .await?;
-    let mut reserved = Vec::with_capacity(priced.len());
-    for (want, price) in priced {
-        let g = reserve(txn, store.id, want, price).await?;
-        // Counted after the row lock: the buyer's other redemptions of these goods have committed.
-        if let Some(limit) = g.monthly_limit {
-            let used = used_in_month(txn, buyer, &[g.id], &month)
-                .await?
-                .get(&g.id)
-                .copied()
-                .unwrap_or(0);
-            if used + i64::from(want.quantity) > i64::from(limit) {
-                return Err(AppError::new(ErrorCode::LimitExceeded)
-                    .with_detail(format!("{} 每人每月限兑 {limit} 件，本月已兑 {used} 件", g.name)));
-            }
-        }
-        reserved.push((g, want.quantity));
-    }
-    let mut lines = Vec::with_capacity(reserved.len());
-    for (g, quantity) in reserved {
+    // The lines first: they need only what was listed, so the goods rows, which every
+    // redemption of those goods waits on, are held from their reservation to the commit only.
+    let mut lines = Vec::with_capacity(priced.len());
+    for (want, price) in &priced {
+        let g = listed
+            .iter()
+            .find(|g| g.id == want.goods_id)
+            .ok_or_else(|| unavailable(want.goods_id))?;
         lines.push(
             redemption_line::ActiveModel {
                 redemption_id: Set(r.id),
                 goods_id: Set(g.id),
                 buyer_id: Set(buyer),
                 month: Set(month.clone()),
-                name: Set(g.name),
-                price_coins: Set(g.price_coins),
-                quantity: Set(quantity),
+                name: Set(g.name.clone()),
+                price_coins: Set(*price),
+                quantity: Set(want.quantity),
                 ..Default::default()
             }
             .insert(txn)
             .await?,
         );
+    }
+    for (want, price) in priced {
+        let g = reserve(txn, store.id, want, price).await?;
+        // Counted after the row lock: the buyer's other redemptions of these goods have committed.
+        if let Some(limit) = g.monthly_limit {
+            // This redemption's own line is already among them.
+            let used = used_in_month(txn, buyer, &[g.id], &month)
+                .await?
+                .get(&g.id)
+                .copied()
+                .unwrap_or(0)
+                - i64::from(want.quantity);
+            if used + i64::from(want.quantity) > i64::from(limit) {
+                return Err(AppError::new(ErrorCode::LimitExceeded)
+                    .with_detail(format!("{} 每人每月限兑 {limit} 件，本月已兑 {used} 件", g.name)));
+            }
+        }
     }
     // The hold has no expiry of its own: the redemption's expiry voids it with the stock.
     let hold = holds::hold(
@@ -279,7 +285,7 @@ pub async fn settle(
     if outcome == RedemptionStatus::Fulfilled && r.expires_at <= now {
         return Err(AppError::new(ErrorCode::RedemptionNotPending).with_detail("兑换已过期，绿币将自动退回"));
     }
-    let changed = redemption::Entity::update_many()
+    let change = redemption::Entity::update_many()
         .set(redemption::ActiveModel {
             status: Set(outcome),
             resolved_at: Set(Some(now)),
@@ -287,13 +293,10 @@ pub async fn settle(
             ..Default::default()
         })
         .filter(redemption::Column::Id.eq(r.id))
-        .filter(redemption::Column::Status.eq(RedemptionStatus::Pending))
-        .exec(conn)
+        .filter(redemption::Column::Status.eq(RedemptionStatus::Pending));
+    let redemption = crate::db::update_returning(conn, change, redemption::Entity::find_by_id(r.id))
         .await?
-        .rows_affected;
-    if changed != 1 {
-        return Err(AppError::new(ErrorCode::RedemptionNotPending));
-    }
+        .ok_or_else(|| AppError::new(ErrorCode::RedemptionNotPending))?;
     let lines = lines_of(conn, &[r.id]).await?;
     let fulfilled = outcome == RedemptionStatus::Fulfilled;
     if !fulfilled {
@@ -313,10 +316,6 @@ pub async fn settle(
         .hold_id
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("redemption {} has no hold", r.id)))?;
     holds::resolve(conn, hold, fulfilled, actor, now).await?;
-    let redemption = redemption::Entity::find_by_id(r.id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
     Ok(Full { redemption, lines })
 }
 

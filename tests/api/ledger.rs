@@ -934,3 +934,67 @@ async fn no_self_grants_and_admins_above_audit_every_grant() {
     .await;
     assert_eq!(own_tree["items"].as_array().unwrap().len(), 0);
 }
+
+/// Two people give to each other at the very same moments, many times over (A→B and B→A sent
+/// together): the pair is always locked in one order, so neither waits for the other in a
+/// circle (no deadlock, no 5xx) and both end where they began.
+#[tokio::test]
+async fn crosswise_donations_at_once_never_deadlock() {
+    use futures_util::StreamExt;
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let mut pair = Vec::new();
+    for i in 0..2 {
+        let s = app.login(&format!("1391111{i:04}"), "邻居").await;
+        world::grant(&app, &w.staff_a.token, &w.comm_a, &s.user_id, "member").await;
+        let res = grant(&app, &w, &s.user_id, 50, &format!("cross-seed-{i}")).await;
+        assert_eq!(res.status(), 201);
+        pair.push(s);
+    }
+    let (a, b) = (&pair[0], &pair[1]);
+    let app = &app;
+    let rounds = (0..150).map(|i| async move {
+        let (k1, k2) = (format!("ab-{i}"), format!("ba-{i}"));
+        let (ab, ba) = futures_util::join!(
+            donate(app, &a.token, &b.user_id, 1, &k1),
+            donate(app, &b.token, &a.user_id, 1, &k2),
+        );
+        [ab.status().as_u16(), ba.status().as_u16()]
+    });
+    // 8 rounds (16 donations) in flight at a time: each giver always has more than it can owe.
+    let statuses: Vec<u16> = futures_util::stream::iter(rounds)
+        .buffer_unordered(8)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    assert_eq!(statuses.len(), 300);
+    assert_eq!(balances(app, &a.token).await.1, 50);
+    assert_eq!(balances(app, &b.token).await.1, 50);
+    assert_eq!(reconcile(app, &w).await["ok"], true);
+}
+
+/// The same donation sent eight times at once with one key: the key, the movement and the answer
+/// commit together, so a duplicate waits for the first and replays its answer; one coin moves.
+#[tokio::test]
+async fn one_key_sent_many_times_at_once_moves_once() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    assert_eq!(
+        grant(&app, &w, &w.member_a.user_id, 10, "seed").await.status(),
+        201
+    );
+    let sends = (0..8).map(|_| donate(&app, &w.member_a.token, &w.resident_a.user_id, 3, "crowd"));
+    let answers = futures_util::future::join_all(sends).await;
+    let mut bodies = Vec::new();
+    for res in answers {
+        assert_eq!(res.status(), 201);
+        bodies.push(res.text().await.unwrap());
+    }
+    assert!(bodies.iter().all(|b| *b == bodies[0]), "{bodies:?}");
+    assert_eq!(balances(&app, &w.resident_a.token).await.1, 3);
+    assert_eq!(balances(&app, &w.member_a.token).await.1, 7);
+    assert_eq!(reconcile(&app, &w).await["ok"], true);
+}
