@@ -22,10 +22,15 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         ensure_sqlite_dir(url)?;
     }
     let mut opts = ConnectOptions::new(url.clone());
+    // sea-orm maps both its timeouts onto sqlx's acquire timeout, which also bounds connecting:
+    // with every connection busy, or the database down (connections refused are retried until
+    // then), a request answers 503 `NOT_READY` after `DB_ACQUIRE_TIMEOUT_MS`, never hangs.
+    // Pooled connections are pinged before use, so after a database restart the dead ones are
+    // replaced on the next acquire without restarting linli.
     opts.max_connections(config.db_max_connections)
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(config.db_acquire_timeout)
+        .test_before_acquire(true)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)

@@ -3,6 +3,7 @@ mod authz;
 mod cli;
 mod contract;
 mod errors;
+mod faults;
 mod friction;
 mod helpers;
 mod jwt;
