@@ -22,12 +22,16 @@ pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
         ensure_sqlite_dir(url)?;
     }
     let mut opts = ConnectOptions::new(url.clone());
+    // sea-orm maps both its timeouts onto sqlx's acquire timeout, which also bounds connecting:
+    // with every connection busy, or the database down (connections refused are retried until
+    // then), a request answers 503 `NOT_READY` after `DB_ACQUIRE_TIMEOUT_MS`, never hangs.
     opts.max_connections(config.db_max_connections)
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(config.db_acquire_timeout)
         // Not a ping on every checkout (a round trip per transaction, and per statement run
         // outside one): only a connection idle this long is checked before it is handed out.
+        // A connection that broke while busy is dropped at its first error (that request
+        // answers 503), so service returns as soon as the database does.
         .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {

@@ -232,11 +232,21 @@ impl AppError {
         }
     }
 
-    /// An unexpected failure: the caller sees an opaque 500, the log sees `err`.
+    /// An unexpected failure: the caller sees an opaque 500, the log sees `err`. When `err` says
+    /// a store is out of reach ([`unavailable`]) the answer is 503 `NOT_READY` with `Retry-After`.
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
-        AppError {
-            source: Some(err.into()),
-            ..AppError::new(ErrorCode::Internal)
+        let err = err.into();
+        match unavailable(&err) {
+            Some(store) => AppError {
+                detail: Some(store.detail().to_owned()),
+                retry_after: Some(UNAVAILABLE_RETRY_SECS),
+                source: Some(err),
+                ..AppError::new(ErrorCode::NotReady)
+            },
+            None => AppError {
+                source: Some(err),
+                ..AppError::new(ErrorCode::Internal)
+            },
         }
     }
 
@@ -289,6 +299,10 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         if self.code.status().is_server_error() {
             match &self.source {
+                // An outage is reported by /readyz and logged once per request, not as a defect.
+                Some(src) if self.code == ErrorCode::NotReady => {
+                    tracing::warn!(code = %self.code, error = %format!("{src:#}"), "request failed: store unavailable")
+                }
                 Some(src) => tracing::error!(code = %self.code, error = ?src, "request failed"),
                 None => tracing::warn!(code = %self.code, detail = ?self.detail, "request failed"),
             }
@@ -309,13 +323,6 @@ impl ResponseError for AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
-        // Every connection busy for the whole wait: the service is overloaded, not broken.
-        if matches!(err, sea_orm::DbErr::ConnectionAcquire(_)) {
-            let mut e = AppError::internal(err);
-            e.code = ErrorCode::NotReady;
-            e.retry_after = Some(1);
-            return e;
-        }
         AppError::internal(err)
     }
 }
@@ -323,6 +330,92 @@ impl From<sea_orm::DbErr> for AppError {
 impl From<crate::kv::KvError> for AppError {
     fn from(err: crate::kv::KvError) -> Self {
         AppError::internal(err)
+    }
+}
+
+/// Seconds a client is asked to wait (`Retry-After`) when a store is out of reach.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 1;
+
+/// Which store an error says is out of reach (down, restarting, every connection busy), as
+/// opposed to a defect: the answer is then 503 `NOT_READY` with `Retry-After`, never 500.
+pub fn unavailable(err: &anyhow::Error) -> Option<Unavailable> {
+    err.chain().find_map(|e| {
+        if let Some(db) = e.downcast_ref::<sea_orm::DbErr>() {
+            return db_unavailable(db).then_some(Unavailable::Database);
+        }
+        if let Some(kv) = e.downcast_ref::<crate::kv::KvError>() {
+            return kv_unavailable(kv).then_some(Unavailable::Kv);
+        }
+        None
+    })
+}
+
+/// The store behind a 503.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    Database,
+    Kv,
+}
+
+impl Unavailable {
+    fn detail(self) -> &'static str {
+        match self {
+            Unavailable::Database => "数据库暂时不可用或繁忙，请稍后重试",
+            Unavailable::Kv => "缓存服务暂时不可用，请稍后重试",
+        }
+    }
+}
+
+fn db_unavailable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    match err {
+        // The pool's wait ran out (all busy, or the database refusing connections) or it is closed.
+        DbErr::ConnectionAcquire(_) => true,
+        // Opening a connection failed, however it failed.
+        DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => sqlx_unavailable(e),
+        _ => false,
+    }
+}
+
+fn sqlx_unavailable(err: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match err {
+        // A connection cut mid-conversation reads as I/O or protocol garbage.
+        Error::Io(_)
+        | Error::Protocol(_)
+        | Error::Tls(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed => true,
+        Error::Database(d) => d.code().is_some_and(|c| {
+            // PostgreSQL: connection exceptions (08…), shutdown or start-up (57P01–57P03),
+            // too many connections (53300). SQLite: busy or locked past the busy timeout.
+            c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03" | "53300" | "5" | "6" | "517")
+        }),
+        _ => false,
+    }
+}
+
+fn kv_unavailable(err: &crate::kv::KvError) -> bool {
+    use redis::{ErrorKind, ServerErrorKind};
+    match err {
+        crate::kv::KvError::Redis(e) => {
+            e.is_io_error()
+                || e.is_timeout()
+                || e.is_connection_dropped()
+                || e.is_unrecoverable_error()
+                || e.is_cluster_error()
+                || matches!(
+                    e.kind(),
+                    ErrorKind::Server(
+                        ServerErrorKind::BusyLoading
+                            | ServerErrorKind::MasterDown
+                            | ServerErrorKind::ReadOnly
+                    )
+                )
+        }
+        crate::kv::KvError::NotAnInteger(_) => false,
     }
 }
 
@@ -439,5 +532,46 @@ mod tests {
             err.to_string().contains("password=secret"),
             "the log keeps the cause"
         );
+    }
+
+    #[test]
+    fn stores_out_of_reach_answer_503_with_retry_after() {
+        use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+        use std::sync::Arc;
+        let refused = || std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let outages: Vec<AppError> = vec![
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout).into(),
+            DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed).into(),
+            DbErr::Query(RuntimeErr::SqlxError(Arc::new(sea_orm::sqlx::Error::Io(
+                refused(),
+            ))))
+            .into(),
+            DbErr::Exec(RuntimeErr::SqlxError(Arc::new(
+                sea_orm::sqlx::Error::PoolTimedOut,
+            )))
+            .into(),
+            crate::kv::KvError::Redis(redis::RedisError::from(refused())).into(),
+            AppError::internal(
+                anyhow::Error::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)).context("listing"),
+            ),
+        ];
+        for e in outages {
+            assert_eq!(e.code, ErrorCode::NotReady, "{e}");
+            assert_eq!(e.code.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(e.retry_after, Some(UNAVAILABLE_RETRY_SECS), "{e}");
+            assert!(e.problem().detail.is_some(), "{e}: says which store");
+            assert!(
+                e.db_err().is_some() || e.source.is_some(),
+                "the log keeps the cause"
+            );
+        }
+        let defects: Vec<AppError> = vec![
+            DbErr::RecordNotFound("x".into()).into(),
+            DbErr::Custom("bug".into()).into(),
+            crate::kv::KvError::NotAnInteger("k".into()).into(),
+        ];
+        for e in defects {
+            assert_eq!(e.code, ErrorCode::Internal, "{e}");
+        }
     }
 }

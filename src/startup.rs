@@ -20,6 +20,7 @@ pub struct Application {
     server: Server,
     state: AppState,
     stop_workers: tokio::sync::watch::Sender<bool>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Extra, undocumented routes mounted beside the API (test fixtures).
@@ -85,12 +86,13 @@ impl Application {
         .run();
 
         let (stop_workers, stop) = tokio::sync::watch::channel(false);
-        crate::jobs::start(&state, stop);
+        let workers = crate::jobs::start(&state, stop);
         Ok(Application {
             port,
             server,
             state,
             stop_workers,
+            workers,
         })
     }
 
@@ -106,10 +108,22 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM/SIGINT (or [`ServerHandle::stop`]); in-flight requests finish first.
+    /// Serves until SIGTERM/SIGINT (or [`ServerHandle::stop`]). The listener closes at once (new
+    /// connections are refused), in-flight requests get `SHUTDOWN_TIMEOUT_SECS` to finish, then
+    /// the background jobs finish the pass under way (each row is its own transaction, so a job
+    /// cut short leaves nothing half-written either) and the database pool is closed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        tracing::info!("HTTP server stopped; stopping background jobs");
         let _ = self.stop_workers.send(true);
+        let jobs = futures_util::future::join_all(self.workers);
+        if tokio::time::timeout(self.state.config.shutdown_timeout, jobs)
+            .await
+            .is_err()
+        {
+            tracing::warn!("background jobs did not stop in time; their open transactions roll back");
+        }
+        self.state.db.close_by_ref().await.ok();
         result
     }
 }

@@ -48,12 +48,14 @@ fn alone(job: &str, done: AppResult<usize>) -> usize {
     })
 }
 
-/// Starts every background job; they run until `stop` says so.
-pub fn start(state: &AppState, stop: tokio::sync::watch::Receiver<bool>) {
-    tokio::spawn(clocks(state.clone(), stop.clone()));
+/// Starts every background job; they run until `stop` says so, finishing the pass under way
+/// (await the handles to know they are done).
+pub fn start(state: &AppState, stop: tokio::sync::watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut jobs = vec![tokio::spawn(clocks(state.clone(), stop.clone()))];
     if state.config.notify.relay {
-        tokio::spawn(relay::run(state.clone(), stop));
+        jobs.push(tokio::spawn(relay::run(state.clone(), stop)));
     }
+    jobs
 }
 
 /// Runs [`tick`] every `SLA_TICK_SECS` until `stop` says so.

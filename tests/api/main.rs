@@ -4,6 +4,7 @@ mod callers;
 mod cli;
 mod contract;
 mod errors;
+mod faults;
 mod friction;
 mod helpers;
 mod jwt;
