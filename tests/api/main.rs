@@ -10,6 +10,7 @@ mod kv;
 mod layout;
 mod ledger;
 mod ledger_model;
+mod lists;
 mod lookup;
 mod notify;
 mod openapi;
