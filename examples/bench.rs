@@ -4,10 +4,13 @@
 //!     cargo run --release --example bench -- [CLIENTS] [ORDERS] [STORM_MEMBERS] [STORMS] [REDEEMS]
 //!
 //! Defaults: 16 clients, 400 orders, 100 members per storm, 10 storms, 5 redemptions per member
-//! in the steady run. Rushes offer 20 goods to every storm member at once. The server runs in this
-//! process on a random port, on `DATABASE_URL` (default: a fresh SQLite file) and `REDIS_URL` if
-//! set; each run builds its own county, so an existing database is only added to. Prints
+//! in the steady run (`-- 16 400 1000 1` is the 1,000-claims storm; each storm prints its
+//! winners, 409s and 5xx). Rushes offer 20 goods to every storm member at once. The server runs
+//! in this process on a random port, on `DATABASE_URL` (default: a fresh SQLite file) and
+//! `REDIS_URL` if set; each run builds its own county, so an existing database is only added to. Prints
 //! throughput and p50/p99 latency per step. Figures, not assertions: machines are noisy.
+//! `scripts/bench.py` is the other benchmark: the release server as its own process under wrk,
+//! next to pgbench, the lists at 10 M rows and the server's memory.
 
 use linli::config::Config;
 use linli::startup::Application;
@@ -255,6 +258,7 @@ async fn main() -> anyhow::Result<()> {
 
     // Claim storms: everyone grabs the same published order at once.
     let mut claim_times = Vec::new();
+    let mut storms_ok = true;
     let started = Instant::now();
     let (resident0, _, _) = &pairs[0];
     for _ in 0..storms {
@@ -273,13 +277,19 @@ async fn main() -> anyhow::Result<()> {
         let path = format!("/api/v1/orders/{id}/claim");
         let claims = crowd.iter().map(|m| c.call("POST", &path, Some(m), None));
         let results = futures_util::future::join_all(claims).await;
-        let winners = results.iter().filter(|r| r.0 == 200).count();
-        assert_eq!(winners, 1, "exactly one claim wins");
-        assert!(results.iter().all(|r| r.0 == 200 || r.0 == 409));
+        let count = |f: &dyn Fn(u16) -> bool| results.iter().filter(|r| f(r.0)).count();
+        let (won, lost, failed) = (count(&|s| s == 200), count(&|s| s == 409), count(&|s| s >= 500));
+        println!(
+            "storm      {} claims: {won} winner(s), {lost} × 409, {failed} × 5xx, {} other",
+            results.len(),
+            results.len() - won - lost - failed
+        );
+        storms_ok &= won == 1 && failed == 0 && won + lost == results.len();
         claim_times.extend(results.into_iter().map(|r| r.2));
     }
     report("claim", claim_times, started.elapsed());
-    println!("(every storm had exactly one winner)");
+    assert!(storms_ok, "every storm has exactly one winner and no 5xx");
+    println!("(every storm had exactly one winner, the rest 409, no 5xx)");
 
     redemptions(&c, run, &staff, &community, &crowd, &crowd_ids, storms, redeems).await;
     let check = c

@@ -17,6 +17,7 @@ mod m20261123_000014_create_idempotency_key;
 mod m20261123_000015_create_store;
 mod m20261129_000701_create_residence;
 mod m20261129_220000_order_under_review;
+mod m20261130_200000_order_list_indexes;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000015_create_store::Migration),
             Box::new(m20261129_000701_create_residence::Migration),
             Box::new(m20261129_220000_order_under_review::Migration),
+            Box::new(m20261130_200000_order_list_indexes::Migration),
         ]
     }
 }

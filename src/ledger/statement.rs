@@ -1,14 +1,13 @@
 //! Statements: the transfers touching a user's accounts or a community's pool, newest first,
 //! signed from the point of view of those accounts.
 
-use super::accounts::ids_of;
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
 use entity::account::{self, Asset, OwnerKind};
 use entity::transfer::{self, Phase, TransferKind};
 use entity::{region, store, user};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -64,7 +63,7 @@ pub async fn of_user(
     user_id: i64,
     q: &StatementQuery,
 ) -> AppResult<Page<EntryOut>> {
-    statement(conn, ids_of(conn, OwnerKind::User, user_id).await?, q).await
+    statement(conn, accounts_of(conn, OwnerKind::User, user_id, q).await?, q).await
 }
 
 /// A community pool's statement: every award and grant it issued.
@@ -73,10 +72,37 @@ pub async fn of_pool(
     community_id: i64,
     q: &StatementQuery,
 ) -> AppResult<Page<EntryOut>> {
-    statement(conn, ids_of(conn, OwnerKind::Pool, community_id).await?, q).await
+    statement(
+        conn,
+        accounts_of(conn, OwnerKind::Pool, community_id, q).await?,
+        q,
+    )
+    .await
+}
+
+/// The owner's accounts the query asks about (each account holds one asset, so an asset filter
+/// leaves out the other account instead of scanning it for rows that cannot match).
+async fn accounts_of(
+    conn: &impl ConnectionTrait,
+    kind: OwnerKind,
+    owner_id: i64,
+    q: &StatementQuery,
+) -> AppResult<Vec<i64>> {
+    let mut query = account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .filter(account::Column::OwnerKind.eq(kind))
+        .filter(account::Column::OwnerId.eq(owner_id));
+    if let Some(asset) = q.asset {
+        query = query.filter(account::Column::Asset.eq(asset));
+    }
+    Ok(query.into_tuple().all(conn).await?)
 }
 
 /// Transfers touching `ids`, newest first, signed from the point of view of those accounts.
+/// One keyset scan per account and side (`ix_transfer_debit`, `ix_transfer_credit`), each at
+/// most a page long, merged here: a page costs the same however long the history is (an `OR`
+/// over both sides made PostgreSQL gather and sort every matching row).
 async fn statement(
     conn: &impl ConnectionTrait,
     ids: Vec<i64>,
@@ -86,24 +112,32 @@ async fn statement(
         cursor: q.cursor.clone(),
         limit: q.limit,
     };
-    let mut query = transfer::Entity::find()
-        .filter(
-            Condition::any()
-                .add(transfer::Column::DebitAccountId.is_in(ids.clone()))
-                .add(transfer::Column::CreditAccountId.is_in(ids.clone())),
-        )
-        .order_by_desc(transfer::Column::Id)
-        .limit(page.limit() + 1);
-    if let Some(asset) = q.asset {
-        query = query.filter(transfer::Column::Asset.eq(asset));
+    let before = page.before_id()?;
+    let mut rows: Vec<transfer::Model> = Vec::new();
+    for id in &ids {
+        for side in [
+            transfer::Column::DebitAccountId,
+            transfer::Column::CreditAccountId,
+        ] {
+            let mut query = transfer::Entity::find()
+                .filter(side.eq(*id))
+                .order_by_desc(transfer::Column::Id)
+                .limit(page.limit() + 1);
+            if let Some(asset) = q.asset {
+                query = query.filter(transfer::Column::Asset.eq(asset));
+            }
+            if let Some(kind) = q.kind {
+                query = query.filter(transfer::Column::Kind.eq(kind));
+            }
+            if let Some(before) = before {
+                query = query.filter(transfer::Column::Id.lt(before));
+            }
+            rows.extend(query.all(conn).await?);
+        }
     }
-    if let Some(kind) = q.kind {
-        query = query.filter(transfer::Column::Kind.eq(kind));
-    }
-    if let Some(before) = page.before_id()? {
-        query = query.filter(transfer::Column::Id.lt(before));
-    }
-    let mut rows = query.all(conn).await?;
+    rows.sort_unstable_by_key(|t| std::cmp::Reverse(t.id));
+    rows.dedup_by_key(|t| t.id);
+    rows.truncate(page.limit() as usize + 1);
     let next_cursor = cut(&mut rows, page.limit(), |t| t.id);
     let other_of = |t: &transfer::Model| {
         if ids.contains(&t.debit_account_id) {

@@ -12,6 +12,7 @@ mod kv;
 mod layout;
 mod ledger;
 mod ledger_model;
+mod lists;
 mod lookup;
 mod notify;
 mod openapi;

@@ -1,0 +1,166 @@
+//! Lists that stay flat however long the history: statements merged from one keyset scan per
+//! account and side, order lists on (owner, id) indexes. Timing is the benchmark's business
+//! (`scripts/bench.py`); these check the pages and the indexes.
+
+use crate::helpers::{TestApp, ok_json, spawn_app};
+use crate::orders::{act, completed, item};
+use crate::world;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+async fn keyed(app: &TestApp, token: &str, path: &str, key: &str, body: Value) {
+    let res = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    ok_json(res, 201).await;
+}
+
+/// Every page of `path` at `limit` a page, in order.
+async fn pages(app: &TestApp, token: &str, path: &str, limit: u32) -> Vec<Value> {
+    let (mut out, mut cursor) = (Vec::new(), String::new());
+    loop {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let page = ok_json(
+            app.get_as(&format!("{path}{sep}limit={limit}{cursor}"), token)
+                .await,
+            200,
+        )
+        .await;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= limit as usize);
+        out.extend(items.iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => return out,
+        }
+    }
+}
+
+fn ids(entries: &[Value]) -> Vec<i64> {
+    entries
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_statement_pages_through_both_sides_and_both_assets_newest_first() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    // member A: an award (time and coin), three grants in, one donation out, one in.
+    let item = item(&app, &w).await;
+    let o = completed(&app, &w, Some(&item), json!({"minutes": 30})).await;
+    ok_json(
+        act(&app, &w.resident_a, &o, "confirm", json!({"rating": 5})).await,
+        200,
+    )
+    .await;
+    let grants = format!("/api/v1/regions/{}/grants", w.comm_a);
+    for (who, key) in [
+        (&w.member_a, "g1"),
+        (&w.resident_a, "g2"),
+        (&w.member_a, "g3"),
+        (&w.member_a, "g4"),
+    ] {
+        let body = json!({"user_id": who.user_id, "asset": "coin", "amount": 20, "reason": "补贴"});
+        keyed(&app, &w.staff_a.token, &grants, key, body).await;
+    }
+    let give = |to: &str, amount: i64| json!({"to_user_id": to, "asset": "coin", "amount": amount});
+    keyed(
+        &app,
+        &w.member_a.token,
+        "/api/v1/transfers",
+        "d1",
+        give(&w.resident_a.user_id, 7),
+    )
+    .await;
+    keyed(
+        &app,
+        &w.resident_a.token,
+        "/api/v1/transfers",
+        "d2",
+        give(&w.member_a.user_id, 3),
+    )
+    .await;
+
+    let all = pages(&app, &w.member_a.token, "/api/v1/me/transactions", 100).await;
+    assert_eq!(all.len(), 7, "{all:?}");
+    let mut sorted = ids(&all);
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    sorted.dedup();
+    assert_eq!(ids(&all), sorted, "newest first, each once");
+    let amounts: Vec<i64> = all.iter().map(|e| e["amount"].as_i64().unwrap()).collect();
+    assert_eq!(&amounts[..2], &[3, -7], "the donation in, then the one out");
+    for limit in [1, 2, 3] {
+        let paged = pages(&app, &w.member_a.token, "/api/v1/me/transactions", limit).await;
+        assert_eq!(ids(&paged), ids(&all), "pages of {limit}");
+    }
+    let time = pages(&app, &w.member_a.token, "/api/v1/me/transactions?asset=time", 1).await;
+    assert_eq!(time.len(), 1);
+    assert_eq!(time[0]["kind"], "award");
+    let donations = pages(
+        &app,
+        &w.member_a.token,
+        "/api/v1/me/transactions?kind=donation&asset=coin",
+        1,
+    )
+    .await;
+    assert_eq!(ids(&donations), ids(&all[..2]));
+
+    // The pool's statement: the award and four grants out, newest first, paged.
+    let pool = format!("/api/v1/regions/{}/transactions", w.comm_a);
+    let whole = pages(&app, &w.staff_a.token, &pool, 100).await;
+    assert_eq!(whole.len(), 6, "award in time and coin, four grants: {whole:?}");
+    assert!(whole.iter().all(|e| e["amount"].as_i64().unwrap() < 0));
+    assert_eq!(ids(&pages(&app, &w.staff_a.token, &pool, 4).await), ids(&whole));
+}
+
+#[tokio::test]
+async fn order_lists_have_their_keyset_indexes() {
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    let backend = db.get_database_backend();
+    for (index, owner) in [
+        ("ix_order_resident_id", "resident_id"),
+        ("ix_order_assignee_id", "assignee_id"),
+    ] {
+        let sql = if app.database_url.starts_with("sqlite") {
+            format!("SELECT sql AS def FROM sqlite_master WHERE type = 'index' AND name = '{index}'")
+        } else {
+            format!("SELECT indexdef AS def FROM pg_indexes WHERE indexname = '{index}'")
+        };
+        let row = db
+            .query_one_raw(Statement::from_string(backend, sql))
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{index} is missing"));
+        let def: String = row.try_get("", "def").unwrap();
+        assert!(def.contains(&format!("({owner}, id)")), "{def}");
+    }
+    if app.database_url.starts_with("sqlite") {
+        // With the index the newest-first page is a range scan: no sort of the owner's orders.
+        let plan = db
+            .query_all_raw(Statement::from_string(
+                backend,
+                "EXPLAIN QUERY PLAN SELECT id FROM service_order WHERE resident_id = 1 \
+                 AND id < 100 ORDER BY id DESC LIMIT 21",
+            ))
+            .await
+            .unwrap();
+        let text: Vec<String> = plan
+            .iter()
+            .map(|r| r.try_get::<String>("", "detail").unwrap())
+            .collect();
+        assert!(
+            text.iter().any(|d| d.contains("ix_order_resident_id"))
+                && !text.iter().any(|d| d.contains("TEMP B-TREE")),
+            "{text:?}"
+        );
+    }
+}
