@@ -52,7 +52,7 @@ impl<N: StoreNeed + 'static> FromRequest for StoreAccess<N> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         super::request::on_object(req, payload, async |state, principal, id| {
-            let at = visibility::locate(&state.db, id).await?;
+            let at = visibility::locate(&state.db, &state.regions, id).await?;
             N::check(&at, &principal)?;
             Ok(StoreAccess {
                 principal,
@@ -76,7 +76,7 @@ impl FromRequest for GoodsAccess {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         super::request::on_object(req, payload, async |state, principal, id| {
-            let (goods, at) = visibility::goods_at(&state.db, id).await?;
+            let (goods, at) = visibility::goods_at(&state.db, &state.regions, id).await?;
             at.manager(&principal)?;
             Ok(GoodsAccess { principal, goods, at })
         })
@@ -119,7 +119,7 @@ impl<N: RedemptionNeed + 'static> FromRequest for RedemptionAccess<N> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         super::request::on_object(req, payload, async |state, principal, id| {
-            let (redemption, at) = visibility::redemption_at(&state.db, id).await?;
+            let (redemption, at) = visibility::redemption_at(&state.db, &state.regions, id).await?;
             let party = N::check(&principal, &redemption, &at)?;
             Ok(RedemptionAccess {
                 principal,

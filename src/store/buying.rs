@@ -8,6 +8,7 @@ use crate::auth::principal::Principal;
 use crate::config::Config;
 use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use crate::idempotency::{self, Answer, Key};
+use crate::state::AppState;
 use chrono::Utc;
 use entity::redemption::{self, RedemptionStatus};
 use entity::store;
@@ -63,15 +64,10 @@ fn wants(b: &RedeemIn) -> AppResult<Vec<Want>> {
 /// Places a redemption once per idempotency key, in one transaction: stock reserved, coins held
 /// until pickup. Refusals that need no transaction (a goods asked for twice, a store the caller
 /// may not use) come first and are not tied to the key.
-pub async fn redeem(
-    db: &DatabaseConnection,
-    config: &Config,
-    p: &Principal,
-    key: &Key,
-    b: &RedeemIn,
-) -> AppResult<Answer> {
+pub async fn redeem(state: &AppState, p: &Principal, key: &Key, b: &RedeemIn) -> AppResult<Answer> {
+    let (db, config) = (&state.db, &*state.config);
     let wants = wants(b)?;
-    let at = locate(db, b.store_id.0).await?;
+    let at = locate(db, &state.regions, b.store_id.0).await?;
     at.customer(p)?;
     let store = &at.store;
     idempotency::once(db, Some(key), 201, async |txn| {

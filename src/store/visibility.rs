@@ -4,6 +4,7 @@
 
 use crate::auth::principal::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::regions::cache::RegionCache;
 use entity::role_grant::Role;
 use entity::{goods, redemption, region, store};
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -17,12 +18,13 @@ pub struct Located {
     pub community: region::Model,
 }
 
-pub async fn locate(conn: &impl ConnectionTrait, store_id: i64) -> AppResult<Located> {
+/// The store and its community (from the in-process region tree).
+pub async fn locate(conn: &impl ConnectionTrait, regions: &RegionCache, store_id: i64) -> AppResult<Located> {
     let store = store::Entity::find_by_id(store_id)
         .one(conn)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let community = crate::regions::find(conn, store.community_id).await?;
+    let community = regions.find(conn, store.community_id).await?;
     Ok(Located { store, community })
 }
 
@@ -53,22 +55,30 @@ impl Located {
 }
 
 /// Goods with the store it is on.
-pub async fn goods_at(conn: &impl ConnectionTrait, goods_id: i64) -> AppResult<(goods::Model, Located)> {
+pub async fn goods_at(
+    conn: &impl ConnectionTrait,
+    regions: &RegionCache,
+    goods_id: i64,
+) -> AppResult<(goods::Model, Located)> {
     let g = goods::Entity::find_by_id(goods_id)
         .one(conn)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let at = locate(conn, g.store_id).await?;
+    let at = locate(conn, regions, g.store_id).await?;
     Ok((g, at))
 }
 
 /// A redemption with the store it was made at.
-pub async fn redemption_at(conn: &impl ConnectionTrait, id: i64) -> AppResult<(redemption::Model, Located)> {
+pub async fn redemption_at(
+    conn: &impl ConnectionTrait,
+    regions: &RegionCache,
+    id: i64,
+) -> AppResult<(redemption::Model, Located)> {
     let r = redemption::Entity::find_by_id(id)
         .one(conn)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    let at = locate(conn, r.store_id).await?;
+    let at = locate(conn, regions, r.store_id).await?;
     Ok((r, at))
 }
 

@@ -36,7 +36,7 @@ pub async fn redeem(
     body: ApiJson<RedeemIn>,
 ) -> AppResult<Answer> {
     let key = key.bind(p.id(), &body.0)?;
-    buying::redeem(&state.db, &state.config, &p, &key, &body.0).await
+    buying::redeem(&state, &p, &key, &body.0).await
 }
 
 /// 取消兑换
