@@ -166,9 +166,9 @@ async fn open(conn: &impl ConnectionTrait, owner: Owner, asset: Asset) -> AppRes
 /// The lock is `FOR NO KEY UPDATE`, the one an `UPDATE` of the totals takes anyway: it does not
 /// conflict with the `FOR KEY SHARE` a transfer insert takes on the accounts it names (foreign
 /// keys), so a transfer row written before or beside the lock never waits on it. (`FOR UPDATE`
-/// did conflict: two pickups at one store, each inserting its resolution and then locking,
-/// deadlocked on the store's account.) SQLite needs nothing: a write transaction there already
-/// holds the database's one write lock.
+/// does conflict: two pickups at one store, each inserting its resolution before locking, could
+/// each hold a key-share lock on the store's account the other needed.) SQLite needs nothing: a
+/// write transaction there already holds the database's one write lock.
 pub async fn lock_accounts(conn: &impl ConnectionTrait, ids: &[i64]) -> AppResult<()> {
     if conn.get_database_backend() != DbBackend::Postgres {
         return Ok(());

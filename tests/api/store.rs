@@ -1159,8 +1159,8 @@ async fn a_price_change_during_a_redemption_answers_goods_changed() {
 
 /// Many pickups at one counter at once, beside new redemptions at the same store: every one of
 /// them credits or holds on the store's one account. The account rows are locked in one order
-/// and never after a transfer row naming them was written, so none waits in a circle (on
-/// PostgreSQL two pickups at one store deadlocked before) and the books balance.
+/// and never after a transfer row naming them was written, so none waits in a circle and the
+/// books balance.
 #[tokio::test]
 async fn pickups_and_redemptions_at_one_store_at_once() {
     let (app, w, s) = opened(0).await;
