@@ -92,8 +92,9 @@ async fn a_statement_pages_through_both_sides_and_both_assets_newest_first() {
     let all = pages(&app, &w.member_a.token, "/api/v1/me/transactions", 100).await;
     assert_eq!(all.len(), 7, "{all:?}");
     let mut sorted = ids(&all);
-    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    sorted.sort_unstable();
     sorted.dedup();
+    sorted.reverse();
     assert_eq!(ids(&all), sorted, "newest first, each once");
     let amounts: Vec<i64> = all.iter().map(|e| e["amount"].as_i64().unwrap()).collect();
     assert_eq!(&amounts[..2], &[3, -7], "the donation in, then the one out");
