@@ -511,7 +511,7 @@ async fn worker(load: Arc<Load>, world: World, i: usize, round: usize) {
                     && let Some(id) = id_of(&v)
                 {
                     load.acked.lock().unwrap().redemptions.push(id);
-                    if n % 2 == 0 {
+                    if n.is_multiple_of(2) {
                         let path = format!("/api/v1/redemptions/{id}/cancel");
                         if let Some((200, _)) = load.call("POST", &path, Some(&pair.member), None, None).await
                         {
