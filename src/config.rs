@@ -102,6 +102,8 @@ pub struct Config {
     pub db_max_connections: u32,
     /// How long a request waits for a pool connection (also bounds connecting) before 503.
     pub db_acquire_timeout: Duration,
+    /// How long a token's kv check (revocation, stamps) is reused on one instance.
+    pub caller_recheck: Duration,
     pub redis_url: Option<String>,
     /// Prefix of every Redis key and channel, so instances of several deployments can share one Redis.
     pub redis_prefix: String,
@@ -202,6 +204,7 @@ impl Config {
         };
         let db_max_connections = parse_num(&var, "DB_MAX_CONNECTIONS", default_pool, 1..=1000, &mut errs);
         let db_acquire_ms = parse_num(&var, "DB_ACQUIRE_TIMEOUT_MS", 3000, 100..=60_000, &mut errs);
+        let caller_recheck_ms = parse_num(&var, "CALLER_RECHECK_MS", 500, 0..=1000, &mut errs);
 
         let redis_url = var("REDIS_URL");
         if let Some(u) = &redis_url
@@ -383,6 +386,7 @@ impl Config {
             database_url,
             db_max_connections,
             db_acquire_timeout: Duration::from_millis(db_acquire_ms),
+            caller_recheck: Duration::from_millis(caller_recheck_ms),
             redis_url,
             redis_prefix,
             app_env,

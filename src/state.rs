@@ -52,8 +52,8 @@ impl AppState {
             wechat: WechatClient::new(http, config.wechat.clone(), kv.clone()),
             db,
             kv,
+            callers: CallerCache::new(config.caller_recheck),
             config: Arc::new(config),
-            callers: CallerCache::default(),
             regions: Arc::default(),
         })
     }

@@ -19,7 +19,7 @@ mod transfer;
 
 pub use crate::auth::principal::Principal;
 pub use admin::SystemAdmin;
-pub use order::{ClaimAccess, OrderAccess};
+pub use order::{ClaimAccess, OrderAccess, OrderReadAccess};
 pub use region::{AdminRole, Browse, CommunityAccess, Need, RegionAccess, StaffRole};
 pub use report::{ReportAccess, UnitAccess};
 pub use residence::ResidenceAccess;

@@ -2,6 +2,7 @@
 
 use crate::auth::Principal;
 use crate::error::AppError;
+use crate::orders::view::OrderRead;
 use crate::orders::visibility::{self, Standing};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
@@ -24,12 +25,33 @@ impl FromRequest for OrderAccess {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         super::request::on_object(req, payload, async move |state, principal, id| {
-            let seen = visibility::visible(&state, &principal, id).await?;
+            let seen = visibility::visible(&state, &principal, id, false).await?;
             Ok(OrderAccess {
                 principal,
-                order: seen.order,
-                people: seen.people,
+                order: seen.read.order,
+                people: seen.read.people,
                 standing: seen.standing,
+            })
+        })
+    }
+}
+
+/// An order the caller sees, read with its people and timeline in one statement (订单详情).
+pub struct OrderReadAccess {
+    pub principal: Principal,
+    pub read: OrderRead,
+}
+
+impl FromRequest for OrderReadAccess {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        super::request::on_object(req, payload, async move |state, principal, id| {
+            let seen = visibility::visible(&state, &principal, id, true).await?;
+            Ok(OrderReadAccess {
+                principal,
+                read: seen.read,
             })
         })
     }

@@ -169,19 +169,54 @@ pub struct Held {
     pub regions_stamp: Option<String>,
 }
 
-/// Copies of recent callers, each for at most [`crate::cache::LIFETIME`]; used by
-/// `auth::callers`.
+/// The stamps a token was last checked under (its revocation key was then absent).
 #[derive(Clone)]
-pub struct CallerCache(pub moka::sync::Cache<i64, Arc<Held>>);
+pub struct Checked {
+    pub user_stamp: Option<String>,
+    pub regions_stamp: Option<String>,
+}
 
-impl Default for CallerCache {
-    fn default() -> Self {
-        CallerCache(
-            moka::sync::Cache::builder()
+/// Copies of recent callers, each for at most [`crate::cache::LIFETIME`], and of recent token
+/// checks, each for at most the recheck window (`CALLER_RECHECK_MS`); used by `auth::callers`.
+#[derive(Clone)]
+pub struct CallerCache {
+    pub held: moka::sync::Cache<i64, Arc<Held>>,
+    /// By token id; `None` when every request checks the kv.
+    checked: Option<moka::sync::Cache<String, Checked>>,
+}
+
+impl CallerCache {
+    pub fn new(recheck: std::time::Duration) -> CallerCache {
+        CallerCache {
+            held: moka::sync::Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(crate::cache::LIFETIME)
                 .build(),
-        )
+            checked: (!recheck.is_zero()).then(|| {
+                moka::sync::Cache::builder()
+                    .max_capacity(100_000)
+                    .time_to_live(recheck)
+                    .build()
+            }),
+        }
+    }
+
+    /// The stamps token `jti` was checked under within the recheck window.
+    pub fn checked(&self, jti: &str) -> Option<Checked> {
+        self.checked.as_ref()?.get(jti)
+    }
+
+    pub fn remember(&self, jti: String, c: Checked) {
+        if let Some(checked) = &self.checked {
+            checked.insert(jti, c);
+        }
+    }
+
+    /// This instance revoked `jti`: its next request is checked again.
+    pub fn forget_token(&self, jti: &str) {
+        if let Some(checked) = &self.checked {
+            checked.invalidate(jti);
+        }
     }
 }
 

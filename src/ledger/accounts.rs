@@ -207,6 +207,15 @@ pub async fn lock_owned(
     conn: &impl ConnectionTrait,
     wanted: &[(Owner, Asset)],
 ) -> AppResult<Vec<account::Model>> {
+    lock_or_open(conn, wanted, async |_| Ok(())).await
+}
+
+/// [`lock_owned`], asking `may_open` before an account is opened (its refusal changes nothing).
+pub async fn lock_or_open(
+    conn: &impl ConnectionTrait,
+    wanted: &[(Owner, Asset)],
+    may_open: impl AsyncFn(Owner) -> AppResult<()>,
+) -> AppResult<Vec<account::Model>> {
     let mut rows = select_locked(conn, wanted).await?;
     let missing: Vec<(Owner, Asset)> = wanted
         .iter()
@@ -218,6 +227,7 @@ pub async fn lock_owned(
         // locked stay locked). Two transactions opening two new accounts crosswise at the same
         // moment could still meet here; the database then aborts one and `db::write` runs it again.
         for (owner, asset) in missing {
+            may_open(owner).await?;
             open(conn, owner, asset).await?;
         }
         rows = select_locked(conn, wanted).await?;

@@ -2,8 +2,8 @@
 //! Each is checked first (refusals that need no transaction, not recorded against the key), then
 //! posted in the idempotent transaction.
 
-use super::accounts::{Owner, lock_ids, lock_owned, sum_amount};
-use super::movement::{Movement, post, post_locked};
+use super::accounts::{Owner, lock_ids, lock_or_open, lock_owned, sum_amount};
+use super::movement::{Movement, post_locked};
 use crate::api::Id;
 use crate::auth::principal::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -89,23 +89,27 @@ async fn donation(state: &AppState, from: i64, input: DonationIn) -> AppResult<D
     {
         return Err(AppError::new(ErrorCode::GrantLimitExceeded).with_detail("超过单笔转赠上限"));
     }
-    if user::Entity::find_by_id(input.to_user_id.0)
-        .one(&state.db)
-        .await?
-        .is_none()
-    {
-        return Err(AppError::new(ErrorCode::UserNotFound));
-    }
     Ok(Donation { from, input })
 }
 
 impl Donation {
-    /// Moves the points; `INSUFFICIENT_BALANCE` beyond what the giver has available.
+    /// Moves the points; `INSUFFICIENT_BALANCE` beyond what the giver has available,
+    /// `USER_NOT_FOUND` for a recipient who does not exist. A user who holds an account exists
+    /// (only users holding none are ever deleted), so the recipient is read only when their
+    /// account is opened now.
     async fn post(&self, txn: &impl ConnectionTrait) -> AppResult<TransferOut> {
         let b = &self.input;
+        let (from, to) = (Owner::User(self.from), Owner::User(b.to_user_id.0));
+        let exists = async |owner: Owner| -> AppResult<()> {
+            if owner == to && user::Entity::find_by_id(to.id()).one(txn).await?.is_none() {
+                return Err(AppError::new(ErrorCode::UserNotFound));
+            }
+            Ok(())
+        };
+        let locked = lock_or_open(txn, &[(from, b.asset), (to, b.asset)], exists).await?;
         let movement = Movement {
-            from: Owner::User(self.from),
-            to: Owner::User(b.to_user_id.0),
+            from,
+            to,
             asset: b.asset,
             amount: b.amount,
             kind: TransferKind::Donation,
@@ -115,7 +119,7 @@ impl Donation {
             at: Utc::now(),
             reversal_of: None,
         };
-        Ok(post(txn, movement).await?.into())
+        Ok(post_locked(txn, &locked[0], &locked[1], movement).await?.into())
     }
 }
 

@@ -17,5 +17,5 @@ pub mod state;
 pub mod view;
 pub mod visibility;
 
-pub use view::{EventOut, OrderDetailOut, OrderOut, order_out, orders_out, timeline};
+pub use view::{EventOut, OrderDetailOut, OrderOut, order_out, orders_out};
 pub use visibility::{Standing, standing, visible};

@@ -11,7 +11,7 @@ use entity::{order_event, user};
 use sea_orm::sea_query::{Alias, Expr};
 use sea_orm::{
     ActiveEnum, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationDef,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -178,42 +178,46 @@ pub async fn orders_out(
         .collect())
 }
 
-pub async fn timeline(conn: &impl ConnectionTrait, order_id: i64) -> AppResult<Vec<EventOut>> {
-    let events = order_event::Entity::find()
-        .filter(order_event::Column::OrderId.eq(order_id))
-        .order_by_asc(order_event::Column::Id)
-        .all(conn)
-        .await?;
-    Ok(events
-        .into_iter()
-        .map(|e| EventOut {
-            id: Id(e.id),
-            action: e.action.to_value(),
-            actor_id: e.actor_id.map(Id),
-            from_status: e.from_status,
-            to_status: e.to_status,
-            from_region_id: e.from_region_id.map(Id),
-            to_region_id: e.to_region_id.map(Id),
-            note: e.note,
-            minutes: e.minutes,
-            credited_minutes: e.credited_minutes,
-            at: e.created_at,
-        })
-        .collect())
+fn event_out(e: order_event::Model) -> EventOut {
+    EventOut {
+        id: Id(e.id),
+        action: e.action.to_value(),
+        actor_id: e.actor_id.map(Id),
+        from_status: e.from_status,
+        to_status: e.to_status,
+        from_region_id: e.from_region_id.map(Id),
+        to_region_id: e.to_region_id.map(Id),
+        note: e.note,
+        minutes: e.minutes,
+        credited_minutes: e.credited_minutes,
+        at: e.created_at,
+    }
 }
 
-/// The order with its resident and member, in one statement (the order joined to both).
-pub async fn find_with_people(
-    conn: &impl ConnectionTrait,
-    id: i64,
-) -> AppResult<(service_order::Model, Vec<user::Model>)> {
-    struct Row(service_order::Model, Option<user::Model>, Option<user::Model>);
+/// An order as read for its routes: its resident and member, and (when asked) its timeline.
+pub struct OrderRead {
+    pub order: service_order::Model,
+    pub people: Vec<user::Model>,
+    /// Oldest first; empty unless the timeline was asked for.
+    pub timeline: Vec<order_event::Model>,
+}
+
+/// The order with its resident and member, and with its events when `timeline`, in one
+/// statement: the order joined to both people (and to its events, one row per event).
+pub async fn find_with_people(conn: &impl ConnectionTrait, id: i64, timeline: bool) -> AppResult<OrderRead> {
+    struct Row(
+        service_order::Model,
+        Option<user::Model>,
+        Option<user::Model>,
+        Option<order_event::Model>,
+    );
     impl FromQueryResult for Row {
         fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
             Ok(Row(
                 service_order::Model::from_query_result(res, pre)?,
                 user::Model::from_query_result_optional(res, "r_")?,
                 user::Model::from_query_result_optional(res, "a_")?,
+                order_event::Model::from_query_result_optional(res, "e_")?,
             ))
         }
     }
@@ -234,12 +238,25 @@ pub async fn find_with_people(
             );
         }
     }
-    let row = q
-        .into_model::<Row>()
-        .one(conn)
-        .await?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
-    Ok((row.0, [row.1, row.2].into_iter().flatten().collect()))
+    if timeline {
+        let events: RelationDef = order_event::Entity::belongs_to(service_order::Entity)
+            .from(order_event::Column::OrderId)
+            .to(service_order::Column::Id)
+            .into();
+        q = q.join_as(JoinType::LeftJoin, events.rev(), Alias::new("e"));
+        for c in order_event::Column::iter() {
+            q = q.column_as(Expr::col((Alias::new("e"), c)), format!("e_{}", c.as_str()));
+        }
+        q = q.order_by_asc(Expr::col((Alias::new("e"), order_event::Column::Id)));
+    }
+    let mut rows = q.into_model::<Row>().all(conn).await?.into_iter();
+    let Row(order, resident, assignee, first) =
+        rows.next().ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    Ok(OrderRead {
+        order,
+        people: [resident, assignee].into_iter().flatten().collect(),
+        timeline: first.into_iter().chain(rows.filter_map(|r| r.3)).collect(),
+    })
 }
 
 /// One order as `viewer` sees it.
@@ -249,16 +266,10 @@ pub async fn one_out(state: &AppState, viewer: i64, order: service_order::Model)
         .remove(0))
 }
 
-/// The order with its timeline (订单详情); `people`: its resident and member, as read with it.
-pub async fn detail(
-    state: &AppState,
-    viewer: i64,
-    order: service_order::Model,
-    people: &[user::Model],
-) -> AppResult<OrderDetailOut> {
-    let timeline = timeline(&state.db, order.id).await?;
-    Ok(OrderDetailOut {
-        order: order_out(order, viewer, people, &state.pii),
-        timeline,
-    })
+/// The order with its timeline (订单详情), as read by [`find_with_people`] with its timeline.
+pub fn detail(pii: &Pii, viewer: i64, read: OrderRead) -> OrderDetailOut {
+    OrderDetailOut {
+        order: order_out(read.order, viewer, &read.people, pii),
+        timeline: read.timeline.into_iter().map(event_out).collect(),
+    }
 }

@@ -107,25 +107,20 @@ pub async fn standing(state: &AppState, p: &Principal, o: &service_order::Model)
     })
 }
 
-/// The order, its resident and member, and the caller's standing; 404 when the caller has none.
-pub async fn visible(state: &AppState, p: &Principal, id: i64) -> AppResult<Visible> {
-    let (order, people) = super::view::find_with_people(&state.db, id).await?;
-    let standing = standing(state, p, &order).await?;
+/// The order, its resident and member (and its timeline when `timeline`), and the caller's
+/// standing; 404 when the caller has none.
+pub async fn visible(state: &AppState, p: &Principal, id: i64, timeline: bool) -> AppResult<Visible> {
+    let read = super::view::find_with_people(&state.db, id, timeline).await?;
+    let standing = standing(state, p, &read.order).await?;
     if !standing.sees() {
         return Err(AppError::new(ErrorCode::NotFound));
     }
-    Ok(Visible {
-        order,
-        people,
-        standing,
-    })
+    Ok(Visible { read, standing })
 }
 
 /// An order the caller sees.
 pub struct Visible {
-    pub order: service_order::Model,
-    /// Its resident and member (as read with the order).
-    pub people: Vec<entity::user::Model>,
+    pub read: super::view::OrderRead,
     pub standing: Standing,
 }
 

@@ -171,7 +171,7 @@ pub async fn grant(
         crate::residences::declaration::confirm_by_grant(&txn, grantee.id, &target, p.id()).await?;
     }
     txn.commit().await?;
-    crate::cache::touch(&state.kv, &crate::cache::user(grantee.id)).await;
+    crate::auth::callers::changed(state, [grantee.id]).await;
     tracing::info!(grant_id = g.id, by = p.id(), user_id = grantee.id, region_id = target.id, role = ?g.role, "role granted");
     Ok(GrantOut {
         id: Id(g.id),
@@ -198,7 +198,7 @@ pub async fn revoke(state: &AppState, p: &Principal, target: &region::Model, gra
     };
     authorize(db, p, target, g.role).await?;
     role_grant::Entity::delete_by_id(g.id).exec(db).await?;
-    crate::cache::touch(&state.kv, &crate::cache::user(g.user_id)).await;
+    crate::auth::callers::changed(state, [g.user_id]).await;
     tracing::info!(grant_id = g.id, by = p.id(), "role revoked");
     Ok(())
 }

@@ -134,5 +134,6 @@ pub async fn relocate(
 /// on every instance.
 async fn tree_changed(state: &AppState) {
     state.regions.forget();
+    state.callers.held.invalidate_all();
     crate::cache::touch(&state.kv, crate::cache::REGIONS).await;
 }

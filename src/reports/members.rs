@@ -296,7 +296,7 @@ pub async fn decide(
     let txn = crate::db::begin_write(db).await?;
     review(&txn, report, reviewer, to, note).await?;
     txn.commit().await?;
-    crate::cache::touch(&state.kv, &crate::cache::user(report.user_id)).await;
+    crate::auth::callers::changed(state, [report.user_id]).await;
     let row = member_report::Entity::find_by_id(report.id)
         .one(db)
         .await?

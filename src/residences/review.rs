@@ -140,7 +140,7 @@ pub async fn decide(
     let txn = crate::db::begin_write(&state.db).await?;
     declaration::review(&txn, r, p.id(), to, note).await?;
     txn.commit().await?;
-    crate::cache::touch(&state.kv, &crate::cache::user(r.user_id)).await;
+    crate::auth::callers::changed(state, [r.user_id]).await;
     tracing::info!(residence_id = r.id, by = p.id(), status = ?to, "residence reviewed");
     let row = residence::Entity::find_by_id(r.id)
         .find_also_related(region::Entity)

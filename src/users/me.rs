@@ -181,7 +181,7 @@ pub async fn set_password(
     a.update(&txn).await?;
     let ended = crate::auth::tokens::revoke_user(&txn, user_id, now).await?;
     txn.commit().await?;
-    crate::cache::touch(&state.kv, &crate::cache::user(user_id)).await;
+    crate::auth::callers::changed(state, [user_id]).await;
     tracing::info!(user_id, sessions_ended = ended, "password changed");
     Ok(())
 }

@@ -141,7 +141,7 @@ pub async fn find_or_create_by_openid(
             a.unionid = Set(unionid.map(str::to_owned));
             a.updated_at = Set(Utc::now());
             let u = a.update(&state.db).await?;
-            crate::cache::touch(&state.kv, &crate::cache::user(u.id)).await;
+            crate::auth::callers::changed(state, [u.id]).await;
             return Ok(u);
         }
         return Ok(u);
@@ -176,7 +176,7 @@ pub async fn sync_system_admin(state: &AppState, u: user::Model) -> AppResult<us
     a.is_system_admin = Set(listed);
     a.updated_at = Set(Utc::now());
     let u = a.update(&state.db).await?;
-    crate::cache::touch(&state.kv, &crate::cache::user(u.id)).await;
+    crate::auth::callers::changed(state, [u.id]).await;
     Ok(u)
 }
 
@@ -205,7 +205,7 @@ pub async fn bind_phone(state: &AppState, u: user::Model, phone: &str) -> AppRes
             e.into()
         }
     })?;
-    crate::cache::touch(&state.kv, &crate::cache::user(u.id)).await;
+    crate::auth::callers::changed(state, [u.id]).await;
     sync_system_admin(state, u).await
 }
 
@@ -252,7 +252,7 @@ async fn adopt_openid(state: &AppState, blank: user::Model, keeper: user::Model)
     let keeper = k.update(&txn).await?;
     user::Entity::delete_by_id(blank.id).exec(&txn).await?;
     txn.commit().await?;
-    crate::cache::touch_users(&state.kv, [blank.id, keeper.id]).await;
+    crate::auth::callers::changed(state, [blank.id, keeper.id]).await;
     tracing::info!(
         from = blank.id,
         to = keeper.id,

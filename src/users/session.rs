@@ -178,6 +178,7 @@ pub async fn logout(state: &AppState, p: &Principal, refresh_token: Option<&str>
         .kv
         .set(&revoked_key(&p.jti), "1", Some(Duration::from_secs(remaining)))
         .await?;
+    state.callers.forget_token(&p.jti);
     if let Some(secret) = refresh_token
         && let Some(row) = tokens::find_refresh(&state.db, secret).await?
         && row.user_id == p.id()

@@ -1,17 +1,19 @@
 //! Callers and the region tree are held in process; a change made through any instance holds on
 //! every instance at the next request. With Redis the changes go through one instance and are
-//! checked on a second one on the same database; without Redis, on the one instance.
+//! checked on a second one on the same database; without Redis, on the one instance. The second
+//! instance checks every request (`CALLER_RECHECK_MS=0`); the window itself is tested last.
 
 use crate::helpers::{TestApp, ok_json, problem, spawn_app, spawn_peer, test_redis_url};
 use crate::orders::place;
 use crate::world::{self, grant, region};
 use serde_json::json;
 
-/// The instance that makes the changes, and the one that must see them at once.
+/// The instance that makes the changes, and one that must see them at its next request: it
+/// checks every request against Redis (`CALLER_RECHECK_MS=0`; the window is tested below).
 async fn pair() -> (TestApp, Option<TestApp>) {
     let first = spawn_app().await;
     let second = match test_redis_url() {
-        Some(_) => Some(spawn_peer(&first, &[]).await),
+        Some(_) => Some(spawn_peer(&first, &[("CALLER_RECHECK_MS", "0")]).await),
         None => None,
     };
     (first, second)
@@ -124,4 +126,26 @@ async fn a_renamed_region_reads_with_its_new_name_everywhere() {
     ok_json(res, 200).await;
     let after = ok_json(other.get_as(&path, &w.staff_a.token).await, 200).await;
     assert_eq!(after["name"], "和美社区");
+}
+
+#[tokio::test]
+async fn another_instance_sees_a_logout_once_its_recheck_window_has_passed() {
+    if test_redis_url().is_none() {
+        eprintln!("skipped: needs TEST_REDIS_URL (two instances sharing one Redis)");
+        return;
+    }
+    let first = spawn_app().await;
+    let other = spawn_peer(&first, &[("CALLER_RECHECK_MS", "300")]).await;
+    let s = first.login("13800000042", "李四").await;
+    ok_json(other.get_as("/api/v1/me", &s.token).await, 200).await;
+    let res = first
+        .call("POST", "/api/v1/auth/logout", Some(&s.token), Some(json!({})))
+        .await;
+    assert_eq!(res.status(), 204);
+    // The instance that logged out refuses at once; the other once its window has passed.
+    assert_eq!(first.get_as("/api/v1/me", &s.token).await.status(), 401);
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let res = other.get_as("/api/v1/me", &s.token).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(problem(res).await["code"], "UNAUTHORIZED");
 }

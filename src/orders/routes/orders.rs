@@ -1,6 +1,6 @@
 //! Placing, reading and listing orders.
 
-use crate::access::{OrderAccess, Principal, RegionAccess, StaffRole};
+use crate::access::{OrderReadAccess, Principal, RegionAccess, StaffRole};
 use crate::api::{Page, PageQuery};
 use crate::error::AppResult;
 use crate::extract::{ApiJson, ApiQuery, OptionalIdempotencyKey};
@@ -49,11 +49,8 @@ pub async fn place(
     )
 )]
 #[get("/orders/{id}")]
-pub async fn get(state: web::Data<AppState>, access: OrderAccess) -> AppResult<web::Json<OrderDetailOut>> {
-    let viewer = access.principal.id();
-    Ok(web::Json(
-        view::detail(&state, viewer, access.order, &access.people).await?,
-    ))
+pub async fn get(state: web::Data<AppState>, access: OrderReadAccess) -> web::Json<OrderDetailOut> {
+    web::Json(view::detail(&state.pii, access.principal.id(), access.read))
 }
 
 /// 订单列表
