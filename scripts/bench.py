@@ -494,6 +494,7 @@ def main():
             f"{st['5xx']} × 5xx, {st['other']} other {st['codes'] or ''}; "
             f"p50 {st['p50_ms']:.0f} ms, p99 {st['p99_ms']:.0f} ms"
         )
+        time.sleep(6)  # the server's upkeep (every 5 s) hands memory freed by the storm back
         rss_loaded = s.rss_mb()
         held = asyncio.run(hold_connections(s, county, 1000, 100))
         print(

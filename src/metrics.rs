@@ -82,6 +82,11 @@ fn method_label(method: &Method) -> &'static str {
         .map_or("other", |m| m.as_str())
 }
 
+/// Folds the latency samples recorded since the last call into the histograms.
+pub fn upkeep() {
+    handle().run_upkeep();
+}
+
 /// Renders the exposition text, sampling the database pool first.
 pub fn render(db: &DatabaseConnection) -> String {
     let (size, idle, max) = match db.get_database_backend() {
@@ -99,9 +104,8 @@ pub fn render(db: &DatabaseConnection) -> String {
     metrics::gauge!("db_pool_connections", "state" => "idle").set(idle);
     metrics::gauge!("db_pool_connections", "state" => "in_use").set((size as f64 - idle).max(0.0));
     metrics::gauge!("db_pool_max_connections").set(max as f64);
-    let handle = handle();
-    handle.run_upkeep();
-    handle.render()
+    upkeep();
+    handle().render()
 }
 
 #[cfg(test)]

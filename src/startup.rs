@@ -6,6 +6,7 @@ use crate::kv::Kv;
 use crate::routes::{self, RouteTable};
 use crate::state::AppState;
 use crate::{db, metrics, openapi, telemetry};
+use actix_web::HttpResponse;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
@@ -14,6 +15,20 @@ use std::net::TcpListener;
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
+
+/// Where the OpenAPI document is served (and where Swagger UI at `/docs/` reads it).
+const SPEC_URL: &str = "/api-docs/openapi.json";
+
+/// Answers the serialized document.
+fn serve_spec(spec: web::Bytes) -> impl Fn() -> std::future::Ready<HttpResponse> + Clone + 'static {
+    move || {
+        std::future::ready(
+            HttpResponse::Ok()
+                .content_type("application/json")
+                .body(spec.clone()),
+        )
+    }
+}
 
 pub struct Application {
     port: u16,
@@ -44,6 +59,10 @@ impl Application {
 
         let doc = openapi::document();
         let table = web::Data::new(RouteTable::new(&doc));
+        // Serialized once and shared by the workers (a copy of the document per worker held
+        // several megabytes each).
+        let spec = web::Bytes::from(serde_json::to_vec(&doc)?);
+        drop(doc);
         let data = web::Data::new(state.clone());
         let limit = state.config.body_limit;
         metrics::handle();
@@ -77,7 +96,8 @@ impl Application {
                 .into_app()
                 .configure(extra)
                 .service(web::redirect("/docs", "/docs/"))
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc.clone()))
+                .route(SPEC_URL, web::get().to(serve_spec(spec.clone())))
+                .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new([SPEC_URL])))
                 .default_service(web::to(routes::fallback))
         })
         .workers(state.config.http_workers)

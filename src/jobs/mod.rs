@@ -1,6 +1,6 @@
 //! Every clock-driven sweep, in one place: the order SLA clocks, award posting, ledger hold
-//! expiry, store redemption expiry (one pass every `SLA_TICK_SECS`, [`tick`]) and the outbox
-//! relay (its own interval). Jobs only schedule and pick work; the rule each applies stays in
+//! expiry, store redemption expiry (one pass every `SLA_TICK_SECS`, [`tick`]), the outbox
+//! relay (its own interval) and the process's upkeep (metrics, heap; every 5 s). Jobs only schedule and pick work; the rule each applies stays in
 //! its domain. Each job's doc says how it picks work so that any number of instances can run it.
 
 mod awards;
@@ -8,6 +8,7 @@ mod holds;
 mod orders;
 mod redemptions;
 mod relay;
+mod upkeep;
 
 use crate::error::AppResult;
 use crate::orders::sla::Clock;
@@ -51,11 +52,26 @@ fn alone(job: &str, done: AppResult<usize>) -> usize {
 /// Starts every background job; they run until `stop` says so, finishing the pass under way
 /// (await the handles to know they are done).
 pub fn start(state: &AppState, stop: tokio::sync::watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut jobs = vec![tokio::spawn(clocks(state.clone(), stop.clone()))];
+    let mut jobs = vec![
+        tokio::spawn(clocks(state.clone(), stop.clone())),
+        tokio::spawn(process_upkeep(stop.clone())),
+    ];
     if state.config.notify.relay {
         jobs.push(tokio::spawn(relay::run(state.clone(), stop)));
     }
     jobs
+}
+
+/// Runs [`upkeep::run`] every [`upkeep::EVERY`] until `stop` says so.
+async fn process_upkeep(mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(upkeep::EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => upkeep::run(),
+            _ = stop.changed() => break,
+        }
+    }
 }
 
 /// Runs [`tick`] every `SLA_TICK_SECS` until `stop` says so.
