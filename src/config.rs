@@ -64,6 +64,10 @@ pub struct NotifyConfig {
     pub template_progress: Option<String>,
     /// Mini-program page the message opens.
     pub page: String,
+    /// Template sent to an activity's participants (promoted from the waitlist, cancelled).
+    pub template_activity: Option<String>,
+    /// Mini-program page an activity message opens.
+    pub activity_page: String,
     /// Whether this instance runs the relay.
     pub relay: bool,
     pub relay_every: Duration,
@@ -299,6 +303,8 @@ impl Config {
             template_assigned: var("WECHAT_TPL_ASSIGNED"),
             template_progress: var("WECHAT_TPL_PROGRESS"),
             page: var("WECHAT_PAGE_ORDER").unwrap_or_else(|| "pages/order/detail".into()),
+            template_activity: var("WECHAT_TPL_ACTIVITY"),
+            activity_page: var("WECHAT_PAGE_ACTIVITY").unwrap_or_else(|| "pages/activity/detail".into()),
             relay: match var("NOTIFY_RELAY").as_deref() {
                 None | Some("true") | Some("1") => true,
                 Some("false") | Some("0") => false,

@@ -9,5 +9,5 @@ pub mod routes;
 pub mod streams;
 mod subscriptions;
 
-pub use notice::{OrderChange, enqueue, region_channel};
+pub use notice::{ActivityChange, OrderChange, enqueue, enqueue_activity, region_channel};
 pub use subscriptions::add_credits;
