@@ -30,6 +30,7 @@ pub const COMMITTED_PATH: &str = "openapi/openapi.json";
         (name = "通知", description = "小程序订阅消息次数，调度台的实时事件流（SSE）"),
         (name = "积分", description = "时间银行（服务时长，分钟）与绿币：余额、流水、对账"),
         (name = "爱心超市", description = "爱心超市：商品与库存、绿币兑换（冻结→取货入账/取消或过期解冻）、取货码核销、月度结算"),
+        (name = "志愿活动", description = "志愿活动与志愿服务队：发布、报名与候补、扫码（或手工）签到签退、服务时长按次计入时间银行"),
         (name = "晒单", description = "公开的已完成服务与评单统计（无需登录，已脱敏）"),
         (name = "运维", description = "健康检查、就绪检查与监控指标（不在 /api/v1 下）"),
     ),
