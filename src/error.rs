@@ -125,6 +125,10 @@ error_codes! {
     AlreadyCheckedIn = "ALREADY_CHECKED_IN" => CONFLICT, "已经签到过了";
     NotCheckedIn = "NOT_CHECKED_IN" => CONFLICT, "尚未签到，不能签退";
     AlreadyCheckedOut = "ALREADY_CHECKED_OUT" => CONFLICT, "已经签退过了";
+    ActivityTimesInvalid = "ACTIVITY_TIMES_INVALID" => UNPROCESSABLE_ENTITY, "活动时间不合理：结束须晚于开始和现在，报名截止不能晚于结束";
+    UnitNotInCommunity = "UNIT_NOT_IN_COMMUNITY" => UNPROCESSABLE_ENTITY, "该单位未在本社区报到";
+    TeamInvalid = "TEAM_INVALID" => UNPROCESSABLE_ENTITY, "志愿服务队无效：限定服务队时须指定本社区的服务队，其他情况不能指定";
+    AttendanceTimeInvalid = "ATTENDANCE_TIME_INVALID" => UNPROCESSABLE_ENTITY, "签到签退时间不能晚于现在";
     TeamNameTaken = "TEAM_NAME_TAKEN" => CONFLICT, "本社区已有同名志愿服务队";
     AlreadyInTeam = "ALREADY_IN_TEAM" => CONFLICT, "你已在该志愿服务队中";
     NotInTeam = "NOT_IN_TEAM" => CONFLICT, "你不在该志愿服务队中";

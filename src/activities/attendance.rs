@@ -279,7 +279,7 @@ pub async fn by_hand(
     let now = Utc::now();
     let at = body.at.unwrap_or(now);
     if at > now + Duration::minutes(1) {
-        return Err(AppError::new(ErrorCode::ValidationFailed).with_detail("时间不能晚于现在"));
+        return Err(AppError::new(ErrorCode::AttendanceTimeInvalid));
     }
     let by = By::Staff(staff_id);
     match direction {

@@ -7,7 +7,7 @@ use super::visibility::{Located, runs};
 use crate::api::Id;
 use crate::auth::principal::Principal;
 use crate::config::NotifyConfig;
-use crate::error::{AppError, AppResult, ErrorCode, FieldError};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::notify::{ActivityChange, enqueue_activity};
 use crate::regions::cache::RegionCache;
 use chrono::{DateTime, Utc};
@@ -109,11 +109,8 @@ pub struct CancelIn {
     pub reason: String,
 }
 
-fn field(name: &str, message: &str) -> AppError {
-    AppError::validation(vec![FieldError {
-        field: name.into(),
-        message: message.into(),
-    }])
+fn times(message: &str) -> AppError {
+    AppError::new(ErrorCode::ActivityTimesInvalid).with_detail(message)
 }
 
 /// The times make sense together: end after start and after now, deadline not after the end.
@@ -124,13 +121,13 @@ fn check_times(
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     if ends_at <= starts_at {
-        return Err(field("ends_at", "结束时间须晚于开始时间"));
+        return Err(times("结束时间须晚于开始时间"));
     }
     if ends_at <= now {
-        return Err(field("ends_at", "结束时间须晚于现在"));
+        return Err(times("结束时间须晚于现在"));
     }
     if deadline > ends_at {
-        return Err(field("signup_deadline", "报名截止时间不能晚于结束时间"));
+        return Err(times("报名截止时间不能晚于结束时间"));
     }
     Ok(())
 }
@@ -150,7 +147,7 @@ async fn publisher(
     if let Some(u) = unit {
         let found = unit::Entity::find_by_id(u).one(conn).await?;
         if found.is_none_or(|f| f.community_id != community.id) {
-            return Err(field("unit_id", "该单位未在本社区报到"));
+            return Err(AppError::new(ErrorCode::UnitNotInCommunity));
         }
     }
     if runs(p, region, unit) {
@@ -219,6 +216,17 @@ pub async fn detail(conn: &impl ConnectionTrait, a: activity::Model) -> AppResul
     Ok(ActivityOut::new(a, c))
 }
 
+/// The activity, locked, if it is neither cancelled nor started; and the time now.
+async fn unstarted(conn: &impl ConnectionTrait, id: i64) -> AppResult<(activity::Model, DateTime<Utc>)> {
+    let a = lock(conn, id).await?;
+    live(&a)?;
+    let now = Utc::now();
+    if a.starts_at <= now {
+        return Err(AppError::new(ErrorCode::ActivityStarted));
+    }
+    Ok((a, now))
+}
+
 /// Edits an activity that has not started; a larger capacity moves the waitlist up (told).
 pub async fn amend(
     db: &DatabaseConnection,
@@ -227,12 +235,7 @@ pub async fn amend(
     body: ActivityPatch,
 ) -> AppResult<ActivityOut> {
     let a = crate::db::write(db, async |txn| {
-        let a = lock(txn, at.activity.id).await?;
-        live(&a)?;
-        let now = Utc::now();
-        if a.starts_at <= now {
-            return Err(AppError::new(ErrorCode::ActivityStarted));
-        }
+        let (a, now) = unstarted(txn, at.activity.id).await?;
         let starts_at = body.starts_at.unwrap_or(a.starts_at);
         let ends_at = body.ends_at.unwrap_or(a.ends_at);
         let deadline = body.signup_deadline.unwrap_or(a.signup_deadline);
@@ -287,12 +290,7 @@ pub async fn cancel(
     body: CancelIn,
 ) -> AppResult<ActivityOut> {
     let a = crate::db::write(db, async |txn| {
-        let a = lock(txn, at.activity.id).await?;
-        live(&a)?;
-        let now = Utc::now();
-        if a.starts_at <= now {
-            return Err(AppError::new(ErrorCode::ActivityStarted));
-        }
+        let (a, now) = unstarted(txn, at.activity.id).await?;
         let mut m: activity::ActiveModel = a.into();
         m.status = Set(ActivityStatus::Cancelled);
         m.cancel_reason = Set(Some(body.reason.clone()));

@@ -3,7 +3,7 @@
 use crate::api::Id;
 use crate::auth::principal::Principal;
 use crate::db::sum_i64;
-use crate::error::{AppError, AppResult, ErrorCode, FieldError};
+use crate::error::{AppError, AppResult, ErrorCode};
 use crate::regions::cache::RegionCache;
 use chrono::Utc;
 use entity::region::{self, RegionKind};
@@ -64,13 +64,6 @@ pub async fn locate(conn: &impl ConnectionTrait, regions: &RegionCache, id: i64)
     Ok(Located { team, community })
 }
 
-fn invalid(field: &str, message: &str) -> AppError {
-    AppError::validation(vec![FieldError {
-        field: field.into(),
-        message: message.into(),
-    }])
-}
-
 /// Forms a team in `community`: its staff, or an admin of a unit reported there (for the unit).
 pub async fn form(
     db: &DatabaseConnection,
@@ -90,7 +83,7 @@ pub async fn form(
     if let Some(u) = unit {
         let found = unit::Entity::find_by_id(u).one(db).await?;
         if found.is_none_or(|f| f.community_id != community.id) {
-            return Err(invalid("unit_id", "该单位未在本社区报到"));
+            return Err(AppError::new(ErrorCode::UnitNotInCommunity));
         }
     }
     let leader = user::Entity::find_by_id(body.leader_id.0)

@@ -1,7 +1,7 @@
 //! Who is in a team, and which team an activity may be limited to.
 
 use crate::api::Id;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult, ErrorCode};
 use entity::activity::Eligibility;
 use entity::{region, team, team_member};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -17,10 +17,7 @@ pub async fn is_member(conn: &impl ConnectionTrait, team_id: i64, user_id: i64) 
 }
 
 fn field(message: &str) -> AppError {
-    AppError::validation(vec![FieldError {
-        field: "team_id".into(),
-        message: message.into(),
-    }])
+    AppError::new(ErrorCode::TeamInvalid).with_detail(message)
 }
 
 /// The team an activity of `community` is limited to: required (and of that community) for

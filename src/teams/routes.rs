@@ -25,7 +25,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         (status = 403, description = "需要社区工作者或驻区单位管理员角色"),
         (status = 404, description = "不存在或不在你的管辖范围；`USER_NOT_FOUND`：队长不存在"),
         (status = 409, description = "`TEAM_NAME_TAKEN`"),
-        (status = 422, description = "`REGION_KIND_INVALID`：须为社区"),
+        (status = 422, description = "`REGION_KIND_INVALID`：须为社区；`UNIT_NOT_IN_COMMUNITY`"),
     )
 )]
 #[post("/regions/{id}/teams")]

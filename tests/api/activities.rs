@@ -309,38 +309,14 @@ async fn every_refusal_has_its_code() {
     )
     .await;
     let foreign = code(&app, &w.staff_a, &other, "in").await;
-    refused(
-        scan(&app, &w.resident_a, &a, "checkin", &foreign).await,
-        422,
-        "CHECKIN_CODE_INVALID",
-    )
-    .await;
     let out_code = code(&app, &w.staff_a, &a, "out").await;
-    refused(
-        scan(&app, &w.resident_a, &a, "checkin", &out_code).await,
-        422,
-        "CHECKIN_CODE_INVALID",
-    )
-    .await;
     let in_code = code(&app, &w.staff_a, &a, "in").await;
-    let forged = format!("{}A", &in_code[..in_code.len() - 1]);
-    let forged = if forged == in_code {
-        format!("{}B", &in_code[..in_code.len() - 1])
-    } else {
-        forged
-    };
-    refused(
-        scan(&app, &w.resident_a, &a, "checkin", &forged).await,
-        422,
-        "CHECKIN_CODE_INVALID",
-    )
-    .await;
-    refused(
-        scan(&app, &w.resident_a, &a, "checkin", "hello").await,
-        422,
-        "CHECKIN_CODE_INVALID",
-    )
-    .await;
+    let last = if in_code.ends_with('A') { "B" } else { "A" };
+    let forged = format!("{}{last}", &in_code[..in_code.len() - 1]);
+    for bad in [foreign.as_str(), out_code.as_str(), forged.as_str(), "hello"] {
+        let res = scan(&app, &w.resident_a, &a, "checkin", bad).await;
+        refused(res, 422, "CHECKIN_CODE_INVALID").await;
+    }
     // Not signed up; checkout before check-in; a replay; a double check-in.
     refused(
         scan(&app, &w.member_a, &a, "checkin", &in_code).await,
@@ -473,7 +449,15 @@ async fn every_refusal_has_its_code() {
             body(json!({"ends_at": now - Duration::hours(3)})),
         )
         .await;
-    refused(res, 400, "VALIDATION_FAILED").await;
+    refused(res, 422, "ACTIVITY_TIMES_INVALID").await;
+    let res = app
+        .post_as(
+            &format!("/api/v1/regions/{}/activities", w.grid_a),
+            &w.staff_a.token,
+            body(json!({"signup_deadline": now + Duration::hours(2)})),
+        )
+        .await;
+    refused(res, 422, "ACTIVITY_TIMES_INVALID").await;
     let res = app
         .post_as(
             &format!("/api/v1/regions/{}/activities", w.street),
@@ -489,7 +473,18 @@ async fn every_refusal_has_its_code() {
             body(json!({"eligibility": "team"})),
         )
         .await;
-    refused(res, 400, "VALIDATION_FAILED").await;
+    refused(res, 422, "TEAM_INVALID").await;
+    // Staff cannot record a check-in in the future.
+    let res = by_hand(
+        &app,
+        &w.staff_a,
+        &a,
+        &w.resident_a.user_id,
+        "checkout",
+        Some(now + Duration::hours(1)),
+    )
+    .await;
+    refused(res, 422, "ATTENDANCE_TIME_INVALID").await;
     let res = app
         .get_as(
             &format!("/api/v1/activities/{a}/checkin-code?direction=sideways"),
@@ -574,6 +569,14 @@ async fn staff_see_only_their_own_activities_and_members_cannot_check_others_in(
 
     // A unit admin publishes for their unit and runs that activity (not others).
     let unit = crate::reports::unit(&app, &w, "市供电公司").await;
+    let res = app
+        .post_as(
+            &format!("/api/v1/regions/{}/activities", w.comm_b),
+            &w.staff_b.token,
+            body(json!({"unit_id": unit})),
+        )
+        .await;
+    refused(res, 422, "UNIT_NOT_IN_COMMUNITY").await;
     let boss = app.login("13877771111", "单位书记").await;
     let res = app
         .post_as(

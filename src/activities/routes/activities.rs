@@ -19,10 +19,10 @@ use actix_web::{HttpResponse, get, patch, post, web};
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已发布", body = ActivityOut),
-        (status = 400, description = "`VALIDATION_FAILED`：字段有误，或时间先后不对（结束须晚于开始与现在，截止不晚于结束）、单位或服务队不在本社区"),
+        (status = 400, description = "`VALIDATION_FAILED`"),
         (status = 403, description = "需要社区工作者或驻区单位管理员角色"),
         (status = 404, description = "不存在或不在你的管辖范围"),
-        (status = 422, description = "`ACTIVITY_REGION_INVALID`：须为社区或网格"),
+        (status = 422, description = "`ACTIVITY_REGION_INVALID`：须为社区或网格；`ACTIVITY_TIMES_INVALID`：结束须晚于开始和现在，截止不晚于结束；`UNIT_NOT_IN_COMMUNITY`；`TEAM_INVALID`：eligibility=team 须指定本社区的服务队"),
     )
 )]
 #[post("/regions/{id}/activities")]
@@ -71,6 +71,7 @@ pub async fn get_activity(
         (status = 403, description = "需要组织者（工作者或组织单位管理员）"),
         (status = 404, description = "不存在或不在你的管辖范围"),
         (status = 409, description = "`ACTIVITY_STARTED`、`ACTIVITY_CANCELLED`、`CAPACITY_BELOW_CONFIRMED`"),
+        (status = 422, description = "`ACTIVITY_TIMES_INVALID`"),
     )
 )]
 #[patch("/activities/{id}")]

@@ -110,10 +110,11 @@ pub async fn checkout(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已签到", body = AttendanceOut),
-        (status = 400, description = "`VALIDATION_FAILED`：时间晚于现在"),
+        (status = 400, description = "`VALIDATION_FAILED`"),
         (status = 403, description = "需要组织者（工作者或组织单位管理员）"),
         (status = 404, description = "不存在或不在你的管辖范围"),
         (status = 409, description = "`ACTIVITY_CANCELLED`、`ACTIVITY_ENDED`、`CHECKIN_NOT_OPEN`、`NOT_SIGNED_UP`、`ALREADY_CHECKED_IN`"),
+        (status = 422, description = "`ATTENDANCE_TIME_INVALID`：时间晚于现在"),
     )
 )]
 #[post("/activities/{id}/attendance/{user_id}/checkin")]
@@ -141,10 +142,11 @@ pub async fn manual_checkin(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已签退", body = AttendanceOut),
-        (status = 400, description = "`VALIDATION_FAILED`：时间晚于现在"),
+        (status = 400, description = "`VALIDATION_FAILED`"),
         (status = 403, description = "需要组织者（工作者或组织单位管理员）"),
         (status = 404, description = "不存在或不在你的管辖范围"),
         (status = 409, description = "`ACTIVITY_CANCELLED`、`NOT_SIGNED_UP`、`NOT_CHECKED_IN`、`ALREADY_CHECKED_OUT`"),
+        (status = 422, description = "`ATTENDANCE_TIME_INVALID`：时间晚于现在"),
     )
 )]
 #[post("/activities/{id}/attendance/{user_id}/checkout")]
