@@ -25,7 +25,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::orders::routes::configure)
                 .configure(crate::notify::routes::configure)
                 .configure(crate::ledger::routes::configure)
-                .configure(crate::store::routes::configure),
+                .configure(crate::store::routes::configure)
+                .configure(crate::wishes::routes::configure),
         );
 }
 

@@ -21,3 +21,4 @@ pub mod subscription_credit;
 pub mod transfer;
 pub mod unit;
 pub mod user;
+pub mod wish;

@@ -1,4 +1,5 @@
-//! A notification owed by an order transition: a WeChat subscribe message or a console event.
+//! A notification owed by an order transition or a wish's step: a WeChat subscribe message or a
+//! console event.
 
 use sea_orm::entity::prelude::*;
 
@@ -8,6 +9,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub channel: Channel,
+    /// What `order_id` names: an order, or a wish.
+    pub subject: Subject,
+    /// The id of the subject (an order's id, or a wish's when `subject` is `wish`).
     pub order_id: i64,
     /// The order's owning region when written (console events go to it and its ancestors).
     pub region_id: i64,
@@ -36,6 +40,18 @@ pub enum Channel {
     Wechat,
     /// An event on the region consoles' pub/sub channels.
     Console,
+}
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::N(16))",
+    rename_all = "snake_case"
+)]
+pub enum Subject {
+    Order,
+    Wish,
 }
 
 /// `pending` → `sending` → `sent` | `skipped` | `failed`; back to `pending` to retry.

@@ -16,6 +16,7 @@ mod residence;
 mod service_item;
 mod store;
 mod transfer;
+mod wish;
 
 pub use crate::auth::principal::Principal;
 pub use admin::SystemAdmin;
@@ -29,3 +30,4 @@ pub use store::{
     StoreNeed, Visitor,
 };
 pub use transfer::TransferAccess;
+pub use wish::{Claiming, Seeing, WishAccess, WishNeed};

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::order_event::Action;
-use entity::outbox::{self, Channel, Status};
+use entity::outbox::{self, Channel, Status, Subject};
 use entity::role_grant::{self, Role};
 use entity::service_order;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
@@ -90,6 +90,7 @@ async fn row(
 ) -> Result<(), DbErr> {
     outbox::ActiveModel {
         channel: Set(channel),
+        subject: Set(Subject::Order),
         order_id: Set(o.id),
         region_id: Set(o.region_id),
         recipient_id: Set(recipient.as_ref().map(|r| r.0)),
@@ -143,5 +144,56 @@ pub async fn enqueue(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// A WeChat message about something other than an order (a wish), with the same template data
+/// as an order's progress: what (`thing1`), its new state (`phrase2`), when (`time3`).
+pub struct Message<'a> {
+    pub subject: Subject,
+    pub subject_id: i64,
+    /// The region it belongs to.
+    pub region_id: i64,
+    pub recipient: i64,
+    pub title: &'a str,
+    pub status_label: &'a str,
+    /// The mini-program page, without the `?id=`.
+    pub page: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// Writes `m` as an outbox row in the caller's transaction, when the progress template is
+/// configured (without one nobody can be told, as for orders).
+pub async fn enqueue_message(
+    conn: &impl ConnectionTrait,
+    cfg: &NotifyConfig,
+    m: Message<'_>,
+) -> Result<(), DbErr> {
+    let Some(template) = cfg.template_progress.clone() else {
+        return Ok(());
+    };
+    let title: String = m.title.chars().take(20).collect();
+    let local = m.at.with_timezone(&crate::calendar::china());
+    let data = json!({
+        "thing1": {"value": title},
+        "phrase2": {"value": m.status_label},
+        "time3": {"value": local.format("%Y-%m-%d %H:%M").to_string()},
+    });
+    outbox::ActiveModel {
+        channel: Set(Channel::Wechat),
+        subject: Set(m.subject),
+        order_id: Set(m.subject_id),
+        region_id: Set(m.region_id),
+        recipient_id: Set(Some(m.recipient)),
+        template_id: Set(Some(template)),
+        payload: Set(json!({"page": format!("{}?id={}", m.page, m.subject_id), "data": data}).to_string()),
+        status: Set(Status::Pending),
+        attempts: Set(0),
+        available_at: Set(m.at),
+        created_at: Set(m.at),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
     Ok(())
 }

@@ -27,4 +27,5 @@ mod roles;
 mod seed;
 mod store;
 mod wechat;
+mod wishes;
 mod world;
