@@ -303,165 +303,135 @@ async fn rejection_withdrawal_and_release_are_told() {
     assert_eq!(phrases, ["已通过审核", "已被认领", "认领已取消"]);
 }
 
+/// (who, action, body, status, code): each refused in turn.
+type Refusal<'a> = (&'a Session, &'a str, Option<Value>, u16, &'a str);
+
+async fn all_refused(app: &TestApp, wish: &str, cases: Vec<Refusal<'_>>) {
+    for (who, action, body, status, code) in cases {
+        no(app, who, wish, action, body, status, code).await;
+    }
+}
+
 #[tokio::test]
 async fn every_refusal_has_its_code() {
     let (app, w) = setup().await;
     let good = json!({"title": "t", "description": "d"});
     // Posting: only residents confirmed there, in a community or grid, with a valid body.
-    refused(
-        post(&app, &w.staff_a, &w.comm_a, good.clone()).await,
-        403,
-        "NOT_A_RESIDENT",
-    )
-    .await;
-    refused(
-        post(&app, &w.resident_b, &w.grid_a, good.clone()).await,
-        404,
-        "NOT_FOUND",
-    )
-    .await;
-    refused(
-        post(&app, &w.resident_a, &w.street, good.clone()).await,
-        422,
-        "REGION_KIND_INVALID",
-    )
-    .await;
-    for bad in [
-        json!({"title": "", "description": "d"}),
-        json!({"title": "t", "description": ""}),
-        json!({"title": "t", "description": "d", "photos": ["http://x.cn/a.jpg"]}),
-        json!({"title": "t", "description": "d", "extra": 1}),
-    ] {
-        refused(
-            post(&app, &w.resident_a, &w.grid_a, bad).await,
+    let posts = [
+        (&w.staff_a, &w.comm_a, good.clone(), 403, "NOT_A_RESIDENT"),
+        (&w.resident_b, &w.grid_a, good.clone(), 404, "NOT_FOUND"),
+        (&w.resident_a, &w.street, good.clone(), 422, "REGION_KIND_INVALID"),
+        (
+            &w.resident_a,
+            &w.grid_a,
+            json!({"title": "", "description": "d"}),
             400,
             "VALIDATION_FAILED",
-        )
-        .await;
+        ),
+        (
+            &w.resident_a,
+            &w.grid_a,
+            json!({"title": "t", "description": ""}),
+            400,
+            "VALIDATION_FAILED",
+        ),
+        (
+            &w.resident_a,
+            &w.grid_a,
+            json!({"title": "t", "description": "d", "photos": ["http://x.cn/a.jpg"]}),
+            400,
+            "VALIDATION_FAILED",
+        ),
+        (
+            &w.resident_a,
+            &w.grid_a,
+            json!({"title": "t", "description": "d", "extra": 1}),
+            400,
+            "VALIDATION_FAILED",
+        ),
+    ];
+    for (who, region, body, status, code) in posts {
+        refused(post(&app, who, region, body).await, status, code).await;
     }
     // The resident may post in their community as well as their grid.
     posted(&app, &w.resident_a, &w.comm_a).await;
 
     let wish = posted(&app, &w.resident_a, &w.grid_a).await;
-    no(&app, &w.member_a, &wish, "approve", None, 404, "WISH_NOT_FOUND").await;
-    no(&app, &w.resident_a, &wish, "approve", None, 403, "FORBIDDEN").await;
-    no(&app, &w.member_a, &wish, "claim", None, 404, "WISH_NOT_FOUND").await;
     // Staff who are also members see a pending wish, but it is not open for claims.
     world::grant(&app, &w.admin.token, &w.comm_a, &w.staff_a.user_id, "member").await;
-    no(&app, &w.staff_a, &wish, "claim", None, 409, "WISH_NOT_OPEN").await;
+    let pending = vec![
+        (&w.member_a, "approve", None, 404, "WISH_NOT_FOUND"),
+        (&w.resident_a, "approve", None, 403, "FORBIDDEN"),
+        (&w.member_a, "claim", None, 404, "WISH_NOT_FOUND"),
+        (&w.staff_a, "claim", None, 409, "WISH_NOT_OPEN"),
+    ];
+    all_refused(&app, &wish, pending).await;
     ok(&app, &w.staff_a, &wish, "approve", None, "open").await;
 
-    no(&app, &w.resident_a, &wish, "claim", None, 422, "OWN_WISH").await;
     let neighbour = app.login("13800000031", "和平邻居").await;
     world::live_in(&app, &neighbour, &w.grid_a, &w.staff_a).await;
     ok_json(get(&app, &neighbour, &wish).await, 200).await;
-    no(&app, &neighbour, &wish, "claim", None, 403, "FORBIDDEN").await;
-    let for_unit = Some(json!({"unit_id": "999"}));
-    no(&app, &w.member_a, &wish, "claim", for_unit, 403, "FORBIDDEN").await;
-    refused(
-        act(
-            &app,
+    let fulfil = || Some(json!({"note": "n", "photo": PHOTO}));
+    let open = vec![
+        (&w.resident_a, "claim", None, 422, "OWN_WISH"),
+        (&neighbour, "claim", None, 403, "FORBIDDEN"),
+        (
             &w.member_a,
-            &wish,
-            "fulfil",
-            Some(json!({"note": "n", "photo": PHOTO})),
-        )
-        .await,
-        403,
-        "FORBIDDEN",
-    )
-    .await;
-    no(
-        &app,
-        &w.resident_a,
-        &wish,
-        "confirm",
-        None,
-        409,
-        "WISH_INVALID_TRANSITION",
-    )
-    .await;
+            "claim",
+            Some(json!({"unit_id": "999"})),
+            403,
+            "FORBIDDEN",
+        ),
+        (&w.member_a, "fulfil", fulfil(), 403, "FORBIDDEN"),
+        (&w.resident_a, "confirm", None, 409, "WISH_INVALID_TRANSITION"),
+    ];
+    all_refused(&app, &wish, open).await;
 
     ok(&app, &w.member_a, &wish, "claim", None, "claimed").await;
-    no(
-        &app,
-        &w.member_a,
-        &wish,
-        "claim",
-        None,
-        409,
-        "WISH_ALREADY_CLAIMED",
-    )
-    .await;
     // A neighbour no longer sees a claimed wish, but a late claimer hears it was taken.
     refused(get(&app, &neighbour, &wish).await, 404, "WISH_NOT_FOUND").await;
-    no(
-        &app,
-        &w.staff_a,
-        &wish,
-        "claim",
-        None,
-        409,
-        "WISH_ALREADY_CLAIMED",
-    )
-    .await;
-    no(
-        &app,
-        &w.resident_a,
-        &wish,
-        "confirm",
-        None,
-        409,
-        "WISH_INVALID_TRANSITION",
-    )
-    .await;
-    for bad in [
-        json!({"note": "", "photo": PHOTO}),
-        json!({"note": "n", "photo": "ftp://x"}),
-        json!({"note": "n"}),
-    ] {
-        no(
-            &app,
+    let claimed = vec![
+        (&w.member_a, "claim", None, 409, "WISH_ALREADY_CLAIMED"),
+        (&w.staff_a, "claim", None, 409, "WISH_ALREADY_CLAIMED"),
+        // Not a member: refused for the role before the status.
+        (&neighbour, "claim", None, 403, "FORBIDDEN"),
+        (&w.resident_a, "confirm", None, 409, "WISH_INVALID_TRANSITION"),
+        (
             &w.member_a,
-            &wish,
             "fulfil",
-            Some(bad),
+            Some(json!({"note": "", "photo": PHOTO})),
             400,
             "VALIDATION_FAILED",
-        )
-        .await;
-    }
-    let fulfil = json!({"note": "n", "photo": PHOTO});
-    ok(
-        &app,
-        &w.member_a,
-        &wish,
-        "fulfil",
-        Some(fulfil.clone()),
-        "fulfilled",
-    )
-    .await;
-    no(
-        &app,
-        &w.member_a,
-        &wish,
-        "fulfil",
-        Some(fulfil),
-        409,
-        "WISH_INVALID_TRANSITION",
-    )
-    .await;
-    no(
-        &app,
-        &w.member_a,
-        &wish,
-        "release",
-        Some(json!({"reason": "r"})),
-        409,
-        "WISH_INVALID_TRANSITION",
-    )
-    .await;
-    no(&app, &w.member_a, &wish, "confirm", None, 403, "FORBIDDEN").await;
+        ),
+        (
+            &w.member_a,
+            "fulfil",
+            Some(json!({"note": "n", "photo": "ftp://x"})),
+            400,
+            "VALIDATION_FAILED",
+        ),
+        (
+            &w.member_a,
+            "fulfil",
+            Some(json!({"note": "n"})),
+            400,
+            "VALIDATION_FAILED",
+        ),
+    ];
+    all_refused(&app, &wish, claimed).await;
+    ok(&app, &w.member_a, &wish, "fulfil", fulfil(), "fulfilled").await;
+    let fulfilled = vec![
+        (&w.member_a, "fulfil", fulfil(), 409, "WISH_INVALID_TRANSITION"),
+        (
+            &w.member_a,
+            "release",
+            Some(json!({"reason": "r"})),
+            409,
+            "WISH_INVALID_TRANSITION",
+        ),
+        (&w.member_a, "confirm", None, 403, "FORBIDDEN"),
+    ];
+    all_refused(&app, &wish, fulfilled).await;
     ok(&app, &w.resident_a, &wish, "confirm", None, "confirmed").await;
     no(
         &app,
