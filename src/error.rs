@@ -132,6 +132,12 @@ error_codes! {
     TeamNameTaken = "TEAM_NAME_TAKEN" => CONFLICT, "本社区已有同名志愿服务队";
     AlreadyInTeam = "ALREADY_IN_TEAM" => CONFLICT, "你已在该志愿服务队中";
     NotInTeam = "NOT_IN_TEAM" => CONFLICT, "你不在该志愿服务队中";
+    WishNotFound = "WISH_NOT_FOUND" => NOT_FOUND, "心愿不存在";
+    NotAResident = "NOT_A_RESIDENT" => FORBIDDEN, "只有经社区确认居住在这里的居民才能发布心愿";
+    WishNotOpen = "WISH_NOT_OPEN" => CONFLICT, "该心愿当前不可认领";
+    WishAlreadyClaimed = "WISH_ALREADY_CLAIMED" => CONFLICT, "手慢了，心愿已被认领";
+    WishInvalidTransition = "WISH_INVALID_TRANSITION" => CONFLICT, "心愿当前状态不允许此操作";
+    OwnWish = "OWN_WISH" => UNPROCESSABLE_ENTITY, "不能认领自己发布的心愿";
 }
 
 impl Serialize for ErrorCode {

@@ -35,6 +35,7 @@ pub mod teams;
 pub mod telemetry;
 pub mod users;
 pub mod wechat;
+pub mod wishes;
 
 /// Installs the process's one TLS crypto provider (rustls with ring); later calls do nothing.
 pub fn init_tls() {

@@ -27,7 +27,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::ledger::routes::configure)
                 .configure(crate::store::routes::configure)
                 .configure(crate::activities::routes::configure)
-                .configure(crate::teams::routes::configure),
+                .configure(crate::teams::routes::configure)
+                .configure(crate::wishes::routes::configure),
         );
 }
 

@@ -25,3 +25,4 @@ pub mod team_member;
 pub mod transfer;
 pub mod unit;
 pub mod user;
+pub mod wish;

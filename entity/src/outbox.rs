@@ -1,5 +1,5 @@
-//! A notification owed by an order transition or an activity change: a WeChat subscribe message
-//! or a console event.
+//! A notification owed by an order transition, an activity change or a wish's step: a WeChat
+//! subscribe message or a console event.
 
 use sea_orm::entity::prelude::*;
 
@@ -13,7 +13,9 @@ pub struct Model {
     pub order_id: Option<i64>,
     /// The activity it is about, if any.
     pub activity_id: Option<i64>,
-    /// The order's (activity's) owning region when written (console events go to it and its ancestors).
+    /// The wish it is about, if any.
+    pub wish_id: Option<i64>,
+    /// The order's (activity's, wish's) owning region when written (console events go to it and its ancestors).
     pub region_id: i64,
     pub recipient_id: Option<i64>,
     pub template_id: Option<String>,

@@ -18,6 +18,7 @@ mod service_item;
 mod store;
 mod team;
 mod transfer;
+mod wish;
 
 pub use crate::auth::principal::Principal;
 pub use activity::{ActivityAccess, ActivityNeed, Organiser, Participant};
@@ -33,3 +34,4 @@ pub use store::{
 };
 pub use team::TeamAccess;
 pub use transfer::TransferAccess;
+pub use wish::{Claiming, Seeing, WishAccess, WishNeed};

@@ -1,5 +1,6 @@
 //! Every clock-driven sweep, in one place: the order SLA clocks, award posting, ledger hold
-//! expiry, store redemption expiry, activity close-out (one pass every `SLA_TICK_SECS`, [`tick`]) and the outbox
+//! expiry, store redemption expiry, activity close-out, wish confirmation (one pass every
+//! `SLA_TICK_SECS`, [`tick`]) and the outbox
 //! relay (its own interval). Jobs only schedule and pick work; the rule each applies stays in
 //! its domain. Each job's doc says how it picks work so that any number of instances can run it.
 
@@ -9,6 +10,7 @@ mod holds;
 mod orders;
 mod redemptions;
 mod relay;
+mod wishes;
 
 use crate::error::AppResult;
 use crate::orders::sla::Clock;
@@ -28,6 +30,8 @@ pub struct TickReport {
     pub expired_redemptions: usize,
     /// Attendances left open at an activity's end, checked out and credited by the clock.
     pub closed_attendances: usize,
+    /// Fulfilled wishes confirmed because their residents did not in time.
+    pub confirmed_wishes: usize,
 }
 
 /// One pass of every clock at time `now`. Tests call it with a moved clock instead of sleeping.
@@ -42,6 +46,7 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport>
         expired_redemptions: alone("redemption expiry", redemptions::run(db, now).await),
         awarded: alone("award posting", awards::run(db, now).await),
         closed_attendances: alone("activity close-out", activities::run(db, now).await),
+        confirmed_wishes: alone("wish confirmation", wishes::run(state, now).await),
     })
 }
 

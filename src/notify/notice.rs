@@ -85,6 +85,7 @@ async fn wechat_recipients(
 struct Subject {
     order_id: Option<i64>,
     activity_id: Option<i64>,
+    wish_id: Option<i64>,
     region_id: i64,
 }
 
@@ -93,6 +94,7 @@ impl From<&service_order::Model> for Subject {
         Subject {
             order_id: Some(o.id),
             activity_id: None,
+            wish_id: None,
             region_id: o.region_id,
         }
     }
@@ -110,6 +112,7 @@ async fn row(
         channel: Set(channel),
         order_id: Set(subject.order_id),
         activity_id: Set(subject.activity_id),
+        wish_id: Set(subject.wish_id),
         region_id: Set(subject.region_id),
         recipient_id: Set(recipient.as_ref().map(|r| r.0)),
         template_id: Set(recipient.map(|r| r.1)),
@@ -193,6 +196,7 @@ pub async fn enqueue_activity(
     let subject = Subject {
         order_id: None,
         activity_id: Some(a.id),
+        wish_id: None,
         region_id: a.region_id,
     };
     let console = json!({
@@ -221,4 +225,47 @@ pub async fn enqueue_activity(
         .await?;
     }
     Ok(())
+}
+
+/// A wish's step its resident or claimer must hear of (sent with the progress template, as an
+/// order's progress is: the wish's title, its new state, when).
+pub struct WishChange<'a> {
+    pub wish_id: i64,
+    /// The region it was posted in.
+    pub region_id: i64,
+    pub recipient: i64,
+    pub title: &'a str,
+    /// The new state as the recipient reads it (e.g. 已被认领); `phrase2` of the template.
+    pub status_label: &'static str,
+    pub at: DateTime<Utc>,
+}
+
+/// Writes the WeChat message a wish's step owes, in the caller's transaction, when the progress
+/// template is configured (without one nobody can be told, as for orders).
+pub async fn enqueue_wish(
+    conn: &impl ConnectionTrait,
+    cfg: &NotifyConfig,
+    change: WishChange<'_>,
+) -> Result<(), DbErr> {
+    let Some(template) = &cfg.template_progress else {
+        return Ok(());
+    };
+    let subject = Subject {
+        order_id: None,
+        activity_id: None,
+        wish_id: Some(change.wish_id),
+        region_id: change.region_id,
+    };
+    let title: String = change.title.chars().take(20).collect();
+    let data = template_data(&title, change.status_label, change.at);
+    let page = format!("{}?id={}", cfg.wish_page, change.wish_id);
+    row(
+        conn,
+        Channel::Wechat,
+        subject,
+        Some((change.recipient, template.clone())),
+        json!({"page": page, "data": data}),
+        change.at,
+    )
+    .await
 }

@@ -28,4 +28,5 @@ mod roles;
 mod seed;
 mod store;
 mod wechat;
+mod wishes;
 mod world;
