@@ -25,6 +25,13 @@ impl MigrationTrait for Migration {
             .await?
             .ok_or_else(|| DbErr::Migration("outbox table missing".into()))?;
         let sql: String = row.try_get("", "sql")?;
+        // Run again after `down` (which keeps the table as it is): nothing left to do.
+        if ["integer", "bigint"]
+            .iter()
+            .any(|ty| sql.contains(&format!("\"order_id\" {ty} NULL")))
+        {
+            return Ok(());
+        }
         let renamed = sql.replacen("\"outbox\"", "\"outbox_next\"", 1);
         // sea-query writes a bigint as `integer` on SQLite; accept either spelling.
         let rebuilt = ["integer", "bigint"].iter().fold(renamed.clone(), |s, ty| {
