@@ -64,6 +64,12 @@ pub struct NotifyConfig {
     pub template_progress: Option<String>,
     /// Mini-program page the message opens.
     pub page: String,
+    /// Template sent to an activity's participants (promoted from the waitlist, cancelled).
+    pub template_activity: Option<String>,
+    /// Mini-program page an activity message opens.
+    pub activity_page: String,
+    /// Mini-program page a wish's message opens.
+    pub wish_page: String,
     /// Whether this instance runs the relay.
     pub relay: bool,
     pub relay_every: Duration,
@@ -71,6 +77,13 @@ pub struct NotifyConfig {
     pub max_streams_per_user: i64,
     /// How often an event stream sends a keep-alive and re-checks its caller's token and role.
     pub stream_check_every: Duration,
+}
+
+/// 微心愿 rules.
+#[derive(Debug, Clone)]
+pub struct WishRules {
+    /// A fulfilled wish the resident has not confirmed within this is confirmed by the clock.
+    pub confirm_within: Duration,
 }
 
 /// Order limits and SLA clocks.
@@ -130,6 +143,7 @@ pub struct Config {
     pub notify: NotifyConfig,
     pub ledger: LedgerRules,
     pub store: StoreRules,
+    pub wishes: WishRules,
     pub body_limit: usize,
     pub shutdown_timeout: Duration,
     pub http_workers: usize,
@@ -302,6 +316,9 @@ impl Config {
             template_assigned: var("WECHAT_TPL_ASSIGNED"),
             template_progress: var("WECHAT_TPL_PROGRESS"),
             page: var("WECHAT_PAGE_ORDER").unwrap_or_else(|| "pages/order/detail".into()),
+            template_activity: var("WECHAT_TPL_ACTIVITY"),
+            activity_page: var("WECHAT_PAGE_ACTIVITY").unwrap_or_else(|| "pages/activity/detail".into()),
+            wish_page: var("WECHAT_PAGE_WISH").unwrap_or_else(|| "pages/wish/detail".into()),
             relay: match var("NOTIFY_RELAY").as_deref() {
                 None | Some("true") | Some("1") => true,
                 Some("false") | Some("0") => false,
@@ -335,6 +352,12 @@ impl Config {
             wrong_codes_per_window: parse_num(&var, "PICKUP_WRONG_CODES_PER_WINDOW", 10, 1..=1000, &mut errs),
             wrong_code_window: Duration::from_secs(
                 60 * parse_num(&var, "PICKUP_WRONG_CODE_WINDOW_MINS", 10, 1..=1440, &mut errs),
+            ),
+        };
+
+        let wishes = WishRules {
+            confirm_within: Duration::from_secs(
+                24 * hour * parse_num(&var, "WISH_CONFIRM_DAYS", 7, 1..=90, &mut errs),
             ),
         };
 
@@ -406,6 +429,7 @@ impl Config {
             notify,
             ledger,
             store,
+            wishes,
             body_limit,
             shutdown_timeout: Duration::from_secs(shutdown_secs),
             http_workers,

@@ -109,6 +109,35 @@ error_codes! {
     LimitExceeded = "LIMIT_EXCEEDED" => UNPROCESSABLE_ENTITY, "超过每人每月限兑数量";
     PickupCodeInvalid = "PICKUP_CODE_INVALID" => UNPROCESSABLE_ENTITY, "取货码不正确";
     RedemptionNotPending = "REDEMPTION_NOT_PENDING" => CONFLICT, "该兑换已取货、已取消或已过期";
+    ActivityCancelled = "ACTIVITY_CANCELLED" => CONFLICT, "该活动已取消";
+    ActivityStarted = "ACTIVITY_STARTED" => CONFLICT, "活动已开始，不能再修改或取消";
+    ActivityEnded = "ACTIVITY_ENDED" => CONFLICT, "活动已结束";
+    ActivityRegionInvalid = "ACTIVITY_REGION_INVALID" => UNPROCESSABLE_ENTITY, "活动只能发布在社区或网格下";
+    CapacityBelowConfirmed = "CAPACITY_BELOW_CONFIRMED" => CONFLICT, "名额不能少于已确认报名的人数";
+    SignupClosed = "SIGNUP_CLOSED" => CONFLICT, "报名已截止";
+    NotEligible = "NOT_ELIGIBLE" => UNPROCESSABLE_ENTITY, "你不符合该活动的报名条件";
+    AlreadySignedUp = "ALREADY_SIGNED_UP" => CONFLICT, "你已报名该活动";
+    NotSignedUp = "NOT_SIGNED_UP" => CONFLICT, "没有确认的报名（未报名或仍在候补）";
+    CheckinNotOpen = "CHECKIN_NOT_OPEN" => CONFLICT, "签到尚未开始（活动开始前 1 小时开放）";
+    CheckinCodeInvalid = "CHECKIN_CODE_INVALID" => UNPROCESSABLE_ENTITY, "签到码无效，请扫描本活动现场的签到码";
+    CheckinCodeExpired = "CHECKIN_CODE_EXPIRED" => UNPROCESSABLE_ENTITY, "签到码已过期，请扫描最新的签到码";
+    CheckinCodeReplayed = "CHECKIN_CODE_REPLAYED" => CONFLICT, "这个签到码你已经用过了";
+    AlreadyCheckedIn = "ALREADY_CHECKED_IN" => CONFLICT, "已经签到过了";
+    NotCheckedIn = "NOT_CHECKED_IN" => CONFLICT, "尚未签到，不能签退";
+    AlreadyCheckedOut = "ALREADY_CHECKED_OUT" => CONFLICT, "已经签退过了";
+    ActivityTimesInvalid = "ACTIVITY_TIMES_INVALID" => UNPROCESSABLE_ENTITY, "活动时间不合理：结束须晚于开始和现在，报名截止不能晚于结束";
+    UnitNotInCommunity = "UNIT_NOT_IN_COMMUNITY" => UNPROCESSABLE_ENTITY, "该单位未在本社区报到";
+    TeamInvalid = "TEAM_INVALID" => UNPROCESSABLE_ENTITY, "志愿服务队无效：限定服务队时须指定本社区的服务队，其他情况不能指定";
+    AttendanceTimeInvalid = "ATTENDANCE_TIME_INVALID" => UNPROCESSABLE_ENTITY, "签到签退时间不能晚于现在";
+    TeamNameTaken = "TEAM_NAME_TAKEN" => CONFLICT, "本社区已有同名志愿服务队";
+    AlreadyInTeam = "ALREADY_IN_TEAM" => CONFLICT, "你已在该志愿服务队中";
+    NotInTeam = "NOT_IN_TEAM" => CONFLICT, "你不在该志愿服务队中";
+    WishNotFound = "WISH_NOT_FOUND" => NOT_FOUND, "心愿不存在";
+    NotAResident = "NOT_A_RESIDENT" => FORBIDDEN, "只有经社区确认居住在这里的居民才能发布心愿";
+    WishNotOpen = "WISH_NOT_OPEN" => CONFLICT, "该心愿当前不可认领";
+    WishAlreadyClaimed = "WISH_ALREADY_CLAIMED" => CONFLICT, "手慢了，心愿已被认领";
+    WishInvalidTransition = "WISH_INVALID_TRANSITION" => CONFLICT, "心愿当前状态不允许此操作";
+    OwnWish = "OWN_WISH" => UNPROCESSABLE_ENTITY, "不能认领自己发布的心愿";
 }
 
 impl Serialize for ErrorCode {

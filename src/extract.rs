@@ -230,6 +230,23 @@ impl FromRequest for PathId {
     }
 }
 
+/// The `{user_id}` of a path (a person the route acts on), read like [`PathId`].
+#[derive(Debug, Clone, Copy)]
+pub struct PathUserId(pub i64);
+
+impl FromRequest for PathUserId {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let id = req.match_info().get("user_id").and_then(crate::api::parse_id);
+        std::future::ready(
+            id.map(PathUserId)
+                .ok_or_else(|| AppError::new(ErrorCode::NotFound)),
+        )
+    }
+}
+
 /// Query parameters, deserialised and then validated. Document it with `params(T)`.
 #[derive(Debug)]
 pub struct ApiQuery<T>(pub T);

@@ -1,6 +1,7 @@
 //! linli（邻里）: community service orders, a time bank and a love supermarket.
 
 pub mod access;
+pub mod activities;
 pub mod api;
 pub mod auth;
 pub mod cache;
@@ -30,9 +31,11 @@ pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod teams;
 pub mod telemetry;
 pub mod users;
 pub mod wechat;
+pub mod wishes;
 
 /// Installs the process's one TLS crypto provider (rustls with ring); later calls do nothing.
 pub fn init_tls() {

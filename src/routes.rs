@@ -25,7 +25,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::orders::routes::configure)
                 .configure(crate::notify::routes::configure)
                 .configure(crate::ledger::routes::configure)
-                .configure(crate::store::routes::configure),
+                .configure(crate::store::routes::configure)
+                .configure(crate::activities::routes::configure)
+                .configure(crate::teams::routes::configure)
+                .configure(crate::wishes::routes::configure),
         );
 }
 

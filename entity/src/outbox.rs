@@ -1,4 +1,5 @@
-//! A notification owed by an order transition: a WeChat subscribe message or a console event.
+//! A notification owed by an order transition, an activity change or a wish's step: a WeChat
+//! subscribe message or a console event.
 
 use sea_orm::entity::prelude::*;
 
@@ -8,8 +9,13 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub channel: Channel,
-    pub order_id: i64,
-    /// The order's owning region when written (console events go to it and its ancestors).
+    /// The order it is about, if any.
+    pub order_id: Option<i64>,
+    /// The activity it is about, if any.
+    pub activity_id: Option<i64>,
+    /// The wish it is about, if any.
+    pub wish_id: Option<i64>,
+    /// The order's (activity's, wish's) owning region when written (console events go to it and its ancestors).
     pub region_id: i64,
     pub recipient_id: Option<i64>,
     pub template_id: Option<String>,

@@ -18,6 +18,10 @@ mod m20261123_000015_create_store;
 mod m20261129_000701_create_residence;
 mod m20261129_220000_order_under_review;
 mod m20261130_200000_order_list_indexes;
+mod m20261201_000010_create_activity;
+mod m20261201_000011_outbox_without_order;
+mod m20261201_000101_create_wish;
+mod m20261201_000102_outbox_wish;
 
 pub struct Migrator;
 
@@ -43,6 +47,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000701_create_residence::Migration),
             Box::new(m20261129_220000_order_under_review::Migration),
             Box::new(m20261130_200000_order_list_indexes::Migration),
+            Box::new(m20261201_000010_create_activity::Migration),
+            Box::new(m20261201_000011_outbox_without_order::Migration),
+            Box::new(m20261201_000101_create_wish::Migration),
+            Box::new(m20261201_000102_outbox_wish::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@
 //! see answer 404 (their existence is not disclosed); visible but beyond the caller's role, 403.
 //! Domain modules never import this layer: they take the `Principal` and objects it yields.
 
+mod activity;
 mod admin;
 mod caller;
 mod order;
@@ -15,9 +16,12 @@ mod request;
 mod residence;
 mod service_item;
 mod store;
+mod team;
 mod transfer;
+mod wish;
 
 pub use crate::auth::principal::Principal;
+pub use activity::{ActivityAccess, ActivityNeed, Organiser, Participant};
 pub use admin::SystemAdmin;
 pub use order::{ClaimAccess, OrderAccess, OrderReadAccess};
 pub use region::{AdminRole, Browse, CommunityAccess, Need, RegionAccess, StaffRole};
@@ -28,4 +32,6 @@ pub use store::{
     Buyer, BuyerOrCounter, Counter, GoodsAccess, Manager, RedemptionAccess, RedemptionNeed, StoreAccess,
     StoreNeed, Visitor,
 };
+pub use team::TeamAccess;
 pub use transfer::TransferAccess;
+pub use wish::{Claiming, Seeing, WishAccess, WishNeed};

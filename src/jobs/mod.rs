@@ -1,14 +1,17 @@
 //! Every clock-driven sweep, in one place: the order SLA clocks, award posting, ledger hold
-//! expiry, store redemption expiry (one pass every `SLA_TICK_SECS`, [`tick`]), the outbox
-//! relay (its own interval) and the process's upkeep (metrics, heap; every 5 s). Jobs only schedule and pick work; the rule each applies stays in
+//! expiry, store redemption expiry, activity close-out, wish confirmation (one pass every
+//! `SLA_TICK_SECS`, [`tick`]), the outbox relay (its own interval) and the process's upkeep
+//! (metrics, heap; every 5 s). Jobs only schedule and pick work; the rule each applies stays in
 //! its domain. Each job's doc says how it picks work so that any number of instances can run it.
 
+mod activities;
 mod awards;
 mod holds;
 mod orders;
 mod redemptions;
 mod relay;
 mod upkeep;
+mod wishes;
 
 use crate::error::AppResult;
 use crate::orders::sla::Clock;
@@ -26,6 +29,10 @@ pub struct TickReport {
     pub expired_holds: usize,
     /// Redemptions not picked up in time: coins released, stock returned.
     pub expired_redemptions: usize,
+    /// Attendances left open at an activity's end, checked out and credited by the clock.
+    pub closed_attendances: usize,
+    /// Fulfilled wishes confirmed because their residents did not in time.
+    pub confirmed_wishes: usize,
 }
 
 /// One pass of every clock at time `now`. Tests call it with a moved clock instead of sleeping.
@@ -39,6 +46,8 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport>
         expired_holds: alone("hold expiry", holds::run(db, now).await),
         expired_redemptions: alone("redemption expiry", redemptions::run(db, now).await),
         awarded: alone("award posting", awards::run(db, now).await),
+        closed_attendances: alone("activity close-out", activities::run(db, now).await),
+        confirmed_wishes: alone("wish confirmation", wishes::run(state, now).await),
     })
 }
 

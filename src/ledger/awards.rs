@@ -1,5 +1,6 @@
-//! Awards for closed orders: the durable claim written with the close is posted exactly once,
-//! pool → member, time and coins, whatever closed the order (resident, clock, or a retry).
+//! Awards: for closed orders, the durable claim written with the close is posted exactly once,
+//! pool → member, time and coins, whatever closed the order (resident, clock, or a retry); for
+//! activities, the check-out that claims the credit posts it ([`award`]).
 
 use super::accounts::{Owner, lock_owned};
 use super::movement::{Movement, post_locked};
@@ -28,17 +29,52 @@ pub async fn post_claim(
     if taken != 1 {
         return Ok(false);
     }
+    award(
+        conn,
+        Award {
+            community_id: claim.community_id,
+            member_id: claim.member_id,
+            minutes: claim.minutes,
+            coins: claim.coins,
+            reference: format!("order:{}", claim.order_id),
+            memo: "完成服务订单".into(),
+            at,
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// What a service earns: minutes and coins from the community's pool to the member.
+pub struct Award {
+    pub community_id: i64,
+    pub member_id: i64,
+    pub minutes: i32,
+    pub coins: i32,
+    /// Unique per award (`order:{id}`, `activity:{id}:{user}`): the unique index on transfers
+    /// refuses a second posting.
+    pub reference: String,
+    pub memo: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Posts an award, pool → member, time and coins (an amount of 0 moves nothing), in the
+/// caller's transaction. The caller makes sure it runs once (a claim it marked taken).
+pub async fn award(conn: &impl ConnectionTrait, a: Award) -> AppResult<()> {
     // Both assets' accounts locked at once, in id order (see `lock_accounts`).
-    let owed: Vec<(Asset, i64)> = [(Asset::Time, claim.minutes), (Asset::Coin, claim.coins)]
+    let owed: Vec<(Asset, i64)> = [(Asset::Time, a.minutes), (Asset::Coin, a.coins)]
         .into_iter()
         .filter(|(_, amount)| *amount > 0)
         .map(|(asset, amount)| (asset, i64::from(amount)))
         .collect();
-    let (pool, member) = (Owner::Pool(claim.community_id), Owner::User(claim.member_id));
+    let (pool, member) = (Owner::Pool(a.community_id), Owner::User(a.member_id));
     let wanted: Vec<(Owner, Asset)> = owed
         .iter()
         .flat_map(|(asset, _)| [(pool, *asset), (member, *asset)])
         .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
     let locked = lock_owned(conn, &wanted).await?;
     for (pair, (asset, amount)) in locked.chunks(2).zip(owed) {
         post_locked(
@@ -51,16 +87,16 @@ pub async fn post_claim(
                 asset,
                 amount,
                 kind: TransferKind::Award,
-                reference: Some(format!("order:{}", claim.order_id)),
+                reference: Some(a.reference.clone()),
                 actor: None,
-                memo: Some("完成服务订单".into()),
-                at,
+                memo: Some(a.memo.clone()),
+                at: a.at,
                 reversal_of: None,
             },
         )
         .await?;
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Posts the award owed for `order_id`, if any (in the transaction that closed it).

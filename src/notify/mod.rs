@@ -1,7 +1,7 @@
-//! Notifications. Each order transition that someone must act on writes outbox rows in its own
-//! transaction; the relay delivers them: WeChat subscribe messages (counting the credits the
-//! mini-program reports) and console events fanned out through the KV store's pub/sub, which
-//! dispatch consoles read as server-sent events.
+//! Notifications. Each order transition (and each wish step) that someone must act on writes
+//! outbox rows in its own transaction; the relay delivers them: WeChat subscribe messages
+//! (counting the credits the mini-program reports) and console events fanned out through the KV
+//! store's pub/sub, which dispatch consoles read as server-sent events.
 
 mod notice;
 pub mod relay;
@@ -9,5 +9,7 @@ pub mod routes;
 pub mod streams;
 mod subscriptions;
 
-pub use notice::{OrderChange, enqueue, region_channel};
+pub use notice::{
+    ActivityChange, OrderChange, WishChange, enqueue, enqueue_activity, enqueue_wish, region_channel,
+};
 pub use subscriptions::add_credits;

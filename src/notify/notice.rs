@@ -1,11 +1,11 @@
-//! What an order transition owes: a console event always, WeChat messages to whoever must act
-//! next or loses something. Written in the caller's transaction as outbox rows.
+//! What an order transition (or an activity change) owes: a console event always, WeChat messages
+//! to whoever must act next or loses something. Written in the caller's transaction as outbox rows.
 
 use chrono::{DateTime, Utc};
 use entity::order_event::Action;
 use entity::outbox::{self, Channel, Status};
 use entity::role_grant::{self, Role};
-use entity::service_order;
+use entity::{activity, service_order};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
@@ -80,18 +80,40 @@ async fn wechat_recipients(
     Ok(out)
 }
 
+/// What a notice is about: an order or an activity, and the region whose consoles hear of it.
+#[derive(Clone, Copy)]
+struct Subject {
+    order_id: Option<i64>,
+    activity_id: Option<i64>,
+    wish_id: Option<i64>,
+    region_id: i64,
+}
+
+impl From<&service_order::Model> for Subject {
+    fn from(o: &service_order::Model) -> Subject {
+        Subject {
+            order_id: Some(o.id),
+            activity_id: None,
+            wish_id: None,
+            region_id: o.region_id,
+        }
+    }
+}
+
 async fn row(
     conn: &impl ConnectionTrait,
     channel: Channel,
-    o: &service_order::Model,
+    subject: Subject,
     recipient: Option<(i64, String)>,
     payload: serde_json::Value,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     outbox::ActiveModel {
         channel: Set(channel),
-        order_id: Set(o.id),
-        region_id: Set(o.region_id),
+        order_id: Set(subject.order_id),
+        activity_id: Set(subject.activity_id),
+        wish_id: Set(subject.wish_id),
+        region_id: Set(subject.region_id),
         recipient_id: Set(recipient.as_ref().map(|r| r.0)),
         template_id: Set(recipient.map(|r| r.1)),
         payload: Set(payload.to_string()),
@@ -121,22 +143,17 @@ pub async fn enqueue(
         "region_id": o.region_id.to_string(),
         "at": at,
     });
-    row(conn, Channel::Console, o, None, console, at).await?;
+    row(conn, Channel::Console, o.into(), None, console, at).await?;
     for recipient in wechat_recipients(conn, cfg, &change).await? {
         let mut title: String = o.title.chars().take(20).collect();
         if title.is_empty() {
             title = "服务订单".into();
         }
-        let local = at.with_timezone(&crate::calendar::china());
-        let data = json!({
-            "thing1": {"value": title},
-            "phrase2": {"value": change.status_label},
-            "time3": {"value": local.format("%Y-%m-%d %H:%M").to_string()},
-        });
+        let data = template_data(&title, change.status_label, at);
         row(
             conn,
             Channel::Wechat,
-            o,
+            o.into(),
             Some(recipient),
             json!({"page": format!("{}?id={}", cfg.page, o.id), "data": data}),
             at,
@@ -144,4 +161,111 @@ pub async fn enqueue(
         .await?;
     }
     Ok(())
+}
+
+/// The fields every template here has: `thing1` (title), `phrase2` (status), `time3` (time).
+fn template_data(title: &str, status: &str, at: DateTime<Utc>) -> serde_json::Value {
+    let local = at.with_timezone(&crate::calendar::china());
+    json!({
+        "thing1": {"value": title},
+        "phrase2": {"value": status},
+        "time3": {"value": local.format("%Y-%m-%d %H:%M").to_string()},
+    })
+}
+
+/// A change to an activity that its participants must hear of.
+pub struct ActivityChange<'a> {
+    pub activity: &'a activity::Model,
+    /// Who is told by WeChat (when the activity template is configured).
+    pub recipients: Vec<i64>,
+    /// What happened, as the member reads it (e.g. 候补转正, 活动取消); `phrase2` of the template.
+    pub status_label: &'static str,
+    /// The console event's `action`.
+    pub action: &'static str,
+    pub at: DateTime<Utc>,
+}
+
+/// Writes what an activity change owes, in the caller's transaction: an event on the consoles of
+/// the activity's region, and a WeChat message to each recipient. `time3` is the activity's start.
+pub async fn enqueue_activity(
+    conn: &impl ConnectionTrait,
+    cfg: &NotifyConfig,
+    change: ActivityChange<'_>,
+) -> Result<(), DbErr> {
+    let (a, at) = (change.activity, change.at);
+    let subject = Subject {
+        order_id: None,
+        activity_id: Some(a.id),
+        wish_id: None,
+        region_id: a.region_id,
+    };
+    let console = json!({
+        "type": "activity",
+        "activity_id": a.id.to_string(),
+        "action": change.action,
+        "status": a.status,
+        "region_id": a.region_id.to_string(),
+        "at": at,
+    });
+    row(conn, Channel::Console, subject, None, console, at).await?;
+    let Some(template) = &cfg.template_activity else {
+        return Ok(());
+    };
+    let title: String = a.title.chars().take(20).collect();
+    let data = template_data(&title, change.status_label, a.starts_at);
+    for who in change.recipients {
+        row(
+            conn,
+            Channel::Wechat,
+            subject,
+            Some((who, template.clone())),
+            json!({"page": format!("{}?id={}", cfg.activity_page, a.id), "data": data}),
+            at,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A wish's step its resident or claimer must hear of (sent with the progress template, as an
+/// order's progress is: the wish's title, its new state, when).
+pub struct WishChange<'a> {
+    pub wish_id: i64,
+    /// The region it was posted in.
+    pub region_id: i64,
+    pub recipient: i64,
+    pub title: &'a str,
+    /// The new state as the recipient reads it (e.g. 已被认领); `phrase2` of the template.
+    pub status_label: &'static str,
+    pub at: DateTime<Utc>,
+}
+
+/// Writes the WeChat message a wish's step owes, in the caller's transaction, when the progress
+/// template is configured (without one nobody can be told, as for orders).
+pub async fn enqueue_wish(
+    conn: &impl ConnectionTrait,
+    cfg: &NotifyConfig,
+    change: WishChange<'_>,
+) -> Result<(), DbErr> {
+    let Some(template) = &cfg.template_progress else {
+        return Ok(());
+    };
+    let subject = Subject {
+        order_id: None,
+        activity_id: None,
+        wish_id: Some(change.wish_id),
+        region_id: change.region_id,
+    };
+    let title: String = change.title.chars().take(20).collect();
+    let data = template_data(&title, change.status_label, change.at);
+    let page = format!("{}?id={}", cfg.wish_page, change.wish_id);
+    row(
+        conn,
+        Channel::Wechat,
+        subject,
+        Some((change.recipient, template.clone())),
+        json!({"page": page, "data": data}),
+        change.at,
+    )
+    .await
 }

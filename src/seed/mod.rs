@@ -5,6 +5,7 @@ mod people;
 mod regions;
 mod report;
 mod store;
+mod wishes;
 
 pub use report::{DEMO_PASSWORD, SeedReport};
 
@@ -38,6 +39,7 @@ pub async fn seed_demo(db: &DatabaseConnection, config: &Config) -> anyhow::Resu
     };
     orders::orders(&txn, &cast, &member.name, &mut report).await?;
     store::demo_store(&txn, &mut report, heping, staff.id, &resident).await?;
+    wishes::demo_wish(&txn, &mut report, heping, grid, staff.id, resident.id).await?;
     txn.commit().await?;
     report.lines.extend(how_to_log_in());
     Ok(report)

@@ -1,3 +1,4 @@
+mod activities;
 mod auth;
 mod authz;
 mod callers;
@@ -27,4 +28,5 @@ mod roles;
 mod seed;
 mod store;
 mod wechat;
+mod wishes;
 mod world;
