@@ -492,6 +492,17 @@ async fn every_refusal_has_its_code() {
         )
         .await;
     assert_eq!(res.status().as_u16(), 400);
+    // `/activities/upcoming` is not read as an activity id under other methods.
+    let res = app
+        .call(
+            "PATCH",
+            "/api/v1/activities/upcoming",
+            Some(&w.staff_a.token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(res.headers()["allow"], "GET");
+    refused(res, 405, "METHOD_NOT_ALLOWED").await;
 }
 
 #[tokio::test]
