@@ -5,7 +5,7 @@ use crate::ops;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, guard, web};
 use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::{HttpMethod, PathItem};
 use utoipa_actix_web::scope;
@@ -26,6 +26,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::notify::routes::configure)
                 .configure(crate::ledger::routes::configure)
                 .configure(crate::store::routes::configure)
+                // `/activities/upcoming` also reads as `/activities/{id}`: other methods on it
+                // answer 405 here rather than reach the `{id}` routes (404 for a non-id).
+                .route(
+                    "/activities/upcoming",
+                    web::route().guard(guard::Not(guard::Get())).to(fallback),
+                )
                 .configure(crate::activities::routes::configure)
                 .configure(crate::teams::routes::configure)
                 .configure(crate::wishes::routes::configure),
@@ -84,10 +90,11 @@ impl RouteTable {
         RouteTable { routes }
     }
 
-    /// Methods the path answers to; empty when no route has this path.
+    /// Methods the path answers to; empty when no route has this path. A path spelled out in full
+    /// (`/activities/upcoming`) shadows the templates it also matches (`/activities/{id}`).
     pub fn allowed(&self, path: &str) -> Vec<&'static str> {
         let segs: Vec<&str> = segments(path).collect();
-        let mut out: Vec<&'static str> = self
+        let matching: Vec<&(Vec<Option<String>>, Vec<&'static str>)> = self
             .routes
             .iter()
             .filter(|(tpl, _)| {
@@ -97,8 +104,14 @@ impl RouteTable {
                         .zip(&segs)
                         .all(|(t, s)| t.as_deref().is_none_or(|t| t == *s))
             })
-            .flat_map(|(_, m)| m.iter().copied())
             .collect();
+        let literal: Vec<_> = matching
+            .iter()
+            .filter(|(tpl, _)| tpl.iter().all(Option::is_some))
+            .copied()
+            .collect();
+        let chosen = if literal.is_empty() { matching } else { literal };
+        let mut out: Vec<&'static str> = chosen.iter().flat_map(|(_, m)| m.iter().copied()).collect();
         out.sort_unstable();
         out.dedup();
         out
@@ -157,5 +170,8 @@ mod tests {
         assert_eq!(table.allowed("/healthz/"), ["GET"]);
         assert!(table.allowed("/nope").is_empty());
         assert!(table.allowed("/").is_empty());
+        // Spelled out in full, a path is not also read as a template's `{id}`.
+        assert_eq!(table.allowed("/api/v1/activities/upcoming"), ["GET"]);
+        assert_eq!(table.allowed("/api/v1/activities/7"), ["GET", "PATCH"]);
     }
 }

@@ -25,11 +25,12 @@ impl MigrationTrait for Migration {
             .await?
             .ok_or_else(|| DbErr::Migration("outbox table missing".into()))?;
         let sql: String = row.try_get("", "sql")?;
-        // Run again after `down` (which keeps the table as it is): nothing left to do.
-        if ["integer", "bigint"]
-            .iter()
-            .any(|ty| sql.contains(&format!("\"order_id\" {ty} NULL")))
-        {
+        if !sql.contains("\"order_id\" integer NOT NULL") && !sql.contains("\"order_id\" bigint NOT NULL") {
+            // Rebuilt already (migrated down and up again: `down` keeps the column optional).
+            if !sql.contains("activity_id") {
+                db.execute_unprepared("ALTER TABLE outbox ADD COLUMN activity_id bigint NULL")
+                    .await?;
+            }
             return Ok(());
         }
         let renamed = sql.replacen("\"outbox\"", "\"outbox_next\"", 1);
@@ -60,8 +61,18 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 
-    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
-        // Notices without an order cannot go back into a table that requires one.
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Notices without an order go; on SQLite `order_id` stays optional (a second rebuild
+        // would buy nothing), and `up` knows it.
+        let db = manager.get_connection();
+        db.execute_unprepared("DELETE FROM outbox WHERE order_id IS NULL")
+            .await?;
+        db.execute_unprepared("ALTER TABLE outbox DROP COLUMN activity_id")
+            .await?;
+        if manager.get_database_backend() == sea_orm::DbBackend::Postgres {
+            db.execute_unprepared("ALTER TABLE outbox ALTER COLUMN order_id SET NOT NULL")
+                .await?;
+        }
         Ok(())
     }
 }

@@ -35,14 +35,17 @@ fn body(patch: Value) -> Value {
     b
 }
 
+async fn try_publish(app: &TestApp, who: &Session, region: &str, patch: Value) -> reqwest::Response {
+    app.post_as(
+        &format!("/api/v1/regions/{region}/activities"),
+        &who.token,
+        body(patch),
+    )
+    .await
+}
+
 pub async fn publish(app: &TestApp, who: &Session, region: &str, patch: Value) -> String {
-    let res = app
-        .post_as(
-            &format!("/api/v1/regions/{region}/activities"),
-            &who.token,
-            body(patch),
-        )
-        .await;
+    let res = try_publish(app, who, region, patch).await;
     ok_json(res, 201).await["id"].as_str().unwrap().to_owned()
 }
 
@@ -52,6 +55,35 @@ async fn signup(app: &TestApp, who: &Session, a: &str) -> reqwest::Response {
         &format!("/api/v1/activities/{a}/signup"),
         Some(&who.token),
         None,
+    )
+    .await
+}
+
+async fn withdraw(app: &TestApp, who: &Session, a: &str) -> reqwest::Response {
+    app.call(
+        "DELETE",
+        &format!("/api/v1/activities/{a}/signup"),
+        Some(&who.token),
+        None,
+    )
+    .await
+}
+
+async fn amend(app: &TestApp, who: &Session, a: &str, patch: Value) -> reqwest::Response {
+    app.call(
+        "PATCH",
+        &format!("/api/v1/activities/{a}"),
+        Some(&who.token),
+        Some(patch),
+    )
+    .await
+}
+
+async fn cancel(app: &TestApp, who: &Session, a: &str, reason: &str) -> reqwest::Response {
+    app.post_as(
+        &format!("/api/v1/activities/{a}/cancel"),
+        &who.token,
+        json!({"reason": reason}),
     )
     .await
 }
@@ -279,23 +311,9 @@ async fn every_refusal_has_its_code() {
     )
     .await;
     refused(signup(&app, &w.resident_a, &closed).await, 409, "SIGNUP_CLOSED").await;
-    let res = app
-        .call(
-            "DELETE",
-            &format!("/api/v1/activities/{closed}/signup"),
-            Some(&w.resident_a.token),
-            None,
-        )
-        .await;
+    let res = withdraw(&app, &w.resident_a, &closed).await;
     refused(res, 409, "SIGNUP_CLOSED").await;
-    let res = app
-        .call(
-            "DELETE",
-            &format!("/api/v1/activities/{other}/signup"),
-            Some(&w.resident_a.token),
-            None,
-        )
-        .await;
+    let res = withdraw(&app, &w.resident_a, &other).await;
     refused(res, 409, "NOT_SIGNED_UP").await;
 
     // Codes: expired, another activity's, the other direction's, forged.
@@ -351,14 +369,7 @@ async fn every_refusal_has_its_code() {
     )
     .await;
     // Withdrawing after check-in is refused.
-    let res = app
-        .call(
-            "DELETE",
-            &format!("/api/v1/activities/{a}/signup"),
-            Some(&w.resident_a.token),
-            None,
-        )
-        .await;
+    let res = withdraw(&app, &w.resident_a, &a).await;
     refused(res, 409, "ALREADY_CHECKED_IN").await;
 
     // Check-in opens an hour before the start.
@@ -381,14 +392,7 @@ async fn every_refusal_has_its_code() {
     .await;
 
     // Edits and cancels only before the start; a cancelled activity refuses everything.
-    let res = app
-        .call(
-            "PATCH",
-            &format!("/api/v1/activities/{a}"),
-            Some(&w.staff_a.token),
-            Some(json!({"title": "改"})),
-        )
-        .await;
+    let res = amend(&app, &w.staff_a, &a, json!({"title": "改"})).await;
     refused(res, 409, "ACTIVITY_STARTED").await;
     let res = app
         .post_as(
@@ -398,25 +402,9 @@ async fn every_refusal_has_its_code() {
         )
         .await;
     refused(res, 409, "ACTIVITY_STARTED").await;
-    let res = app
-        .call(
-            "PATCH",
-            &format!("/api/v1/activities/{later}"),
-            Some(&w.staff_a.token),
-            Some(json!({"capacity": 0})),
-        )
-        .await;
+    let res = amend(&app, &w.staff_a, &later, json!({"capacity": 0})).await;
     refused(res, 400, "VALIDATION_FAILED").await;
-    let cancelled = ok_json(
-        app.post_as(
-            &format!("/api/v1/activities/{later}/cancel"),
-            &w.staff_a.token,
-            json!({"reason": "下雨"}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let cancelled = ok_json(cancel(&app, &w.staff_a, &later, "下雨").await, 200).await;
     assert_eq!(cancelled["status"], "cancelled");
     refused(signup(&app, &w.member_a, &later).await, 409, "ACTIVITY_CANCELLED").await;
     refused(
@@ -442,37 +430,25 @@ async fn every_refusal_has_its_code() {
     refused(res, 409, "ACTIVITY_CANCELLED").await;
 
     // Publishing: the times must make sense, and only under a community or grid.
-    let res = app
-        .post_as(
-            &format!("/api/v1/regions/{}/activities", w.grid_a),
-            &w.staff_a.token,
-            body(json!({"ends_at": now - Duration::hours(3)})),
-        )
-        .await;
+    let res = try_publish(
+        &app,
+        &w.staff_a,
+        &w.grid_a,
+        json!({"ends_at": now - Duration::hours(3)}),
+    )
+    .await;
     refused(res, 422, "ACTIVITY_TIMES_INVALID").await;
-    let res = app
-        .post_as(
-            &format!("/api/v1/regions/{}/activities", w.grid_a),
-            &w.staff_a.token,
-            body(json!({"signup_deadline": now + Duration::hours(2)})),
-        )
-        .await;
+    let res = try_publish(
+        &app,
+        &w.staff_a,
+        &w.grid_a,
+        json!({"signup_deadline": now + Duration::hours(2)}),
+    )
+    .await;
     refused(res, 422, "ACTIVITY_TIMES_INVALID").await;
-    let res = app
-        .post_as(
-            &format!("/api/v1/regions/{}/activities", w.street),
-            &w.admin.token,
-            body(json!({})),
-        )
-        .await;
+    let res = try_publish(&app, &w.admin, &w.street, json!({})).await;
     refused(res, 422, "ACTIVITY_REGION_INVALID").await;
-    let res = app
-        .post_as(
-            &format!("/api/v1/regions/{}/activities", w.grid_a),
-            &w.staff_a.token,
-            body(json!({"eligibility": "team"})),
-        )
-        .await;
+    let res = try_publish(&app, &w.staff_a, &w.grid_a, json!({"eligibility": "team"})).await;
     refused(res, 422, "TEAM_INVALID").await;
     // Staff cannot record a check-in in the future.
     let res = by_hand(
@@ -492,6 +468,17 @@ async fn every_refusal_has_its_code() {
         )
         .await;
     assert_eq!(res.status().as_u16(), 400);
+    // `/activities/upcoming` is not read as an activity id under other methods.
+    let res = app
+        .call(
+            "PATCH",
+            "/api/v1/activities/upcoming",
+            Some(&w.staff_a.token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(res.headers()["allow"], "GET");
+    refused(res, 405, "METHOD_NOT_ALLOWED").await;
 }
 
 #[tokio::test]
@@ -527,13 +514,7 @@ async fn staff_see_only_their_own_activities_and_members_cannot_check_others_in(
             refused(res, 404, "NOT_FOUND").await;
         }
     }
-    let res = app
-        .post_as(
-            &format!("/api/v1/regions/{}/activities", w.comm_a),
-            &w.staff_b.token,
-            body(json!({})),
-        )
-        .await;
+    let res = try_publish(&app, &w.staff_b, &w.comm_a, json!({})).await;
     refused(res, 404, "NOT_FOUND").await;
     let res = app
         .get_as(
@@ -558,24 +539,12 @@ async fn staff_see_only_their_own_activities_and_members_cannot_check_others_in(
         .get_as(&format!("/api/v1/activities/{a}/attendance"), &w.member_a.token)
         .await;
     refused(res, 403, "FORBIDDEN").await;
-    let res = app
-        .post_as(
-            &format!("/api/v1/regions/{}/activities", w.grid_a),
-            &w.member_a.token,
-            body(json!({})),
-        )
-        .await;
+    let res = try_publish(&app, &w.member_a, &w.grid_a, json!({})).await;
     refused(res, 403, "FORBIDDEN").await;
 
     // A unit admin publishes for their unit and runs that activity (not others).
     let unit = crate::reports::unit(&app, &w, "市供电公司").await;
-    let res = app
-        .post_as(
-            &format!("/api/v1/regions/{}/activities", w.comm_b),
-            &w.staff_b.token,
-            body(json!({"unit_id": unit})),
-        )
-        .await;
+    let res = try_publish(&app, &w.staff_b, &w.comm_b, json!({"unit_id": unit})).await;
     refused(res, 422, "UNIT_NOT_IN_COMMUNITY").await;
     let boss = app.login("13877771111", "单位书记").await;
     let res = app
@@ -586,13 +555,7 @@ async fn staff_see_only_their_own_activities_and_members_cannot_check_others_in(
         )
         .await;
     ok_json(res, 201).await;
-    let res = app
-        .post_as(
-            &format!("/api/v1/regions/{}/activities", w.comm_a),
-            &boss.token,
-            body(json!({})),
-        )
-        .await;
+    let res = try_publish(&app, &boss, &w.comm_a, json!({})).await;
     refused(res, 403, "FORBIDDEN").await;
     let mine = publish(
         &app,
@@ -727,14 +690,7 @@ async fn a_place_given_back_goes_to_the_first_waiting_who_is_told() {
     )
     .await;
 
-    let res = app
-        .call(
-            "DELETE",
-            &format!("/api/v1/activities/{a}/signup"),
-            Some(&w.resident_a.token),
-            None,
-        )
-        .await;
+    let res = withdraw(&app, &w.resident_a, &a).await;
     assert_eq!(ok_json(res, 200).await["status"], "withdrawn");
     let me = ok_json(
         app.get_as(&format!("/api/v1/activities/{a}"), &w.member_a.token)
@@ -757,37 +713,14 @@ async fn a_place_given_back_goes_to_the_first_waiting_who_is_told() {
     assert_eq!(wechat_rows(&app, &a, &third.user_id).await, 0);
 
     // A larger capacity moves the waitlist up too; a smaller one than the confirmed is refused.
-    let res = app
-        .call(
-            "PATCH",
-            &format!("/api/v1/activities/{a}"),
-            Some(&w.staff_a.token),
-            Some(json!({"capacity": 2})),
-        )
-        .await;
+    let res = amend(&app, &w.staff_a, &a, json!({"capacity": 2})).await;
     assert_eq!(ok_json(res, 200).await["confirmed"], 2);
     assert_eq!(wechat_rows(&app, &a, &third.user_id).await, 1);
-    let res = app
-        .call(
-            "PATCH",
-            &format!("/api/v1/activities/{a}"),
-            Some(&w.staff_a.token),
-            Some(json!({"capacity": 1})),
-        )
-        .await;
+    let res = amend(&app, &w.staff_a, &a, json!({"capacity": 1})).await;
     refused(res, 409, "CAPACITY_BELOW_CONFIRMED").await;
 
     // Cancelling tells everyone signed up.
-    ok_json(
-        app.post_as(
-            &format!("/api/v1/activities/{a}/cancel"),
-            &w.staff_a.token,
-            json!({"reason": "下雨"}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    ok_json(cancel(&app, &w.staff_a, &a, "下雨").await, 200).await;
     assert_eq!(wechat_rows(&app, &a, &w.member_a.user_id).await, 2);
     assert_eq!(wechat_rows(&app, &a, &third.user_id).await, 2);
     assert_eq!(
