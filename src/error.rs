@@ -138,6 +138,9 @@ error_codes! {
     WishAlreadyClaimed = "WISH_ALREADY_CLAIMED" => CONFLICT, "手慢了，心愿已被认领";
     WishInvalidTransition = "WISH_INVALID_TRANSITION" => CONFLICT, "心愿当前状态不允许此操作";
     OwnWish = "OWN_WISH" => UNPROCESSABLE_ENTITY, "不能认领自己发布的心愿";
+    NothingToCertify = "NOTHING_TO_CERTIFY" => UNPROCESSABLE_ENTITY, "该期间没有计入的志愿服务时长，无法开具证明";
+    NoIssuingCommunity = "NO_ISSUING_COMMUNITY" => UNPROCESSABLE_ENTITY, "你还没有所属社区（党员报到或居住地确认后才能开具证明）";
+    CertificateNotFound = "CERTIFICATE_NOT_FOUND" => NOT_FOUND, "证明不存在，请核对证明编号";
 }
 
 impl Serialize for ErrorCode {

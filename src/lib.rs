@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod calendar;
+pub mod certificates;
 pub mod client_ip;
 pub mod config;
 pub mod db;

@@ -96,7 +96,12 @@ fn state_edge_rules(doc: &mut utoipa::openapi::OpenApi) {
         {
             for param in op.parameters.iter_mut().flatten() {
                 let RefOr::T(param) = param else { continue };
-                if matches!(param.parameter_in, ParameterIn::Path) {
+                let in_path = matches!(param.parameter_in, ParameterIn::Path);
+                if in_path && param.name == "number" {
+                    // A certificate number: its routes declare the pattern.
+                    continue;
+                }
+                if in_path {
                     param.schema = Some(crate::api::id_schema().into());
                 } else if param.name == crate::idempotency::HEADER {
                     // What `extract::idempotency::header_key` accepts.

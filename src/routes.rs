@@ -34,7 +34,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 )
                 .configure(crate::activities::routes::configure)
                 .configure(crate::teams::routes::configure)
-                .configure(crate::wishes::routes::configure),
+                .configure(crate::wishes::routes::configure)
+                .configure(crate::certificates::routes::configure),
         );
 }
 

@@ -4,6 +4,7 @@ pub mod account;
 pub mod activity;
 pub mod activity_signup;
 pub mod award_claim;
+pub mod certificate;
 pub mod goods;
 pub mod idempotency_key;
 pub mod member_report;

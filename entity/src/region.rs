@@ -12,6 +12,10 @@ pub struct Model {
     pub name: String,
     /// Party organisation mirroring this node (党委 / 党支部 / 党小组).
     pub party_org: Option<String>,
+    /// Person in charge (负责人), printed on certificates the community issues.
+    pub leader_name: Option<String>,
+    /// Contact phone of the office (联系电话), printed on certificates.
+    pub contact_phone: Option<String>,
     /// Materialised path of ids, `/1/4/9/`, for subtree queries.
     pub path: String,
     pub created_at: DateTimeUtc,

@@ -22,6 +22,8 @@ mod m20261201_000010_create_activity;
 mod m20261201_000011_outbox_without_order;
 mod m20261201_000101_create_wish;
 mod m20261201_000102_outbox_wish;
+mod m20261201_000301_region_contact;
+mod m20261201_000302_create_certificate;
 
 pub struct Migrator;
 
@@ -51,6 +53,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_outbox_without_order::Migration),
             Box::new(m20261201_000101_create_wish::Migration),
             Box::new(m20261201_000102_outbox_wish::Migration),
+            Box::new(m20261201_000301_region_contact::Migration),
+            Box::new(m20261201_000302_create_certificate::Migration),
         ]
     }
 }

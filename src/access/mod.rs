@@ -9,6 +9,7 @@
 mod activity;
 mod admin;
 mod caller;
+mod certificate;
 mod order;
 mod region;
 mod report;
@@ -23,6 +24,7 @@ mod wish;
 pub use crate::auth::principal::Principal;
 pub use activity::{ActivityAccess, ActivityNeed, Organiser, Participant};
 pub use admin::SystemAdmin;
+pub use certificate::CertificateAccess;
 pub use order::{ClaimAccess, OrderAccess, OrderReadAccess};
 pub use region::{AdminRole, Browse, CommunityAccess, Need, RegionAccess, StaffRole};
 pub use report::{ReportAccess, UnitAccess};

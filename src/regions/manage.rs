@@ -40,6 +40,25 @@ pub struct UpdateRegionIn {
     #[validate(length(max = 128, message = "党组织名称最多 128 个字"))]
     #[schema(max_length = 128)]
     pub party_org: Option<String>,
+    /// 负责人姓名（印在本社区开具的志愿服务记录证明上）；传空字符串清除
+    #[validate(length(max = 32, message = "负责人姓名最多 32 个字"))]
+    #[schema(max_length = 32, example = "李主任")]
+    pub leader_name: Option<String>,
+    /// 联系电话（手机或座机，如 0571-12345678；印在证明上）；传空字符串清除
+    #[validate(custom(function = "valid_contact"))]
+    #[schema(pattern = "^[0-9+() -]{0,32}$", example = "0571-12345678")]
+    pub contact_phone: Option<String>,
+}
+
+/// Validator: an office phone as people write it (digits, `+`, `-`, spaces, brackets), or empty.
+fn valid_contact(phone: &str) -> Result<(), validator::ValidationError> {
+    let ok = phone.len() <= 32 && phone.bytes().all(|b| b.is_ascii_digit() || b"+()- ".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("contact_phone")
+            .with_message("联系电话只能包含数字、+、-、空格和括号，最多 32 个字符".into()))
+    }
 }
 
 /// 移动区域
@@ -83,7 +102,8 @@ pub async fn create(
     Ok(created)
 }
 
-/// Renames the node (siblings' names stay unique) or sets its party organisation.
+/// Renames the node (siblings' names stay unique) or sets its party organisation, person in
+/// charge or contact phone.
 pub async fn update(state: &AppState, node: region::Model, body: UpdateRegionIn) -> AppResult<region::Model> {
     let db = &state.db;
     if let Some(name) = &body.name
@@ -96,8 +116,15 @@ pub async fn update(state: &AppState, node: region::Model, body: UpdateRegionIn)
     if let Some(name) = body.name {
         a.name = Set(name);
     }
+    let cleared = |v: String| (!v.trim().is_empty()).then(|| v.trim().to_owned());
     if let Some(org) = body.party_org {
         a.party_org = Set((!org.is_empty()).then_some(org));
+    }
+    if let Some(name) = body.leader_name {
+        a.leader_name = Set(cleared(name));
+    }
+    if let Some(phone) = body.contact_phone {
+        a.contact_phone = Set(cleared(phone));
     }
     a.updated_at = Set(chrono::Utc::now());
     let updated = a.update(db).await.map_err(|e| match e.sql_err() {

@@ -23,6 +23,10 @@ pub struct RegionOut {
     pub name: String,
     /// 对应的党组织名称（党委 / 党支部 / 党小组）
     pub party_org: Option<String>,
+    /// 负责人（印在本社区开具的志愿服务记录证明上）
+    pub leader_name: Option<String>,
+    /// 联系电话（印在证明上）
+    pub contact_phone: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -34,6 +38,8 @@ impl From<region::Model> for RegionOut {
             kind: r.kind,
             name: r.name,
             party_org: r.party_org,
+            leader_name: r.leader_name,
+            contact_phone: r.contact_phone,
             created_at: r.created_at,
         }
     }

@@ -2,6 +2,7 @@ mod activities;
 mod auth;
 mod authz;
 mod callers;
+mod certificates;
 mod cli;
 mod contract;
 mod errors;

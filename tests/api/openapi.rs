@@ -118,6 +118,9 @@ fn the_spec_states_the_edge_rules() {
                 let (name, schema) = (param["name"].as_str().unwrap(), &param["schema"]);
                 let at = format!("{method} {path} {name}");
                 match (param["in"].as_str().unwrap(), name) {
+                    ("path", "number") => {
+                        assert_eq!(schema["pattern"], linli::certificates::number::PATTERN, "{at}")
+                    }
                     ("path", _) => assert_eq!(schema["pattern"], linli::api::ID_PATTERN, "{at}"),
                     ("query", "limit") => {
                         limits += 1;
