@@ -22,6 +22,7 @@ mod m20261201_000010_create_activity;
 mod m20261201_000011_outbox_without_order;
 mod m20261201_000101_create_wish;
 mod m20261201_000102_outbox_wish;
+mod m20261202_000001_create_service_record;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_outbox_without_order::Migration),
             Box::new(m20261201_000101_create_wish::Migration),
             Box::new(m20261201_000102_outbox_wish::Migration),
+            Box::new(m20261202_000001_create_service_record::Migration),
         ]
     }
 }

@@ -49,7 +49,7 @@ pub async fn publish(app: &TestApp, who: &Session, region: &str, patch: Value) -
     ok_json(res, 201).await["id"].as_str().unwrap().to_owned()
 }
 
-async fn signup(app: &TestApp, who: &Session, a: &str) -> reqwest::Response {
+pub async fn signup(app: &TestApp, who: &Session, a: &str) -> reqwest::Response {
     app.call(
         "POST",
         &format!("/api/v1/activities/{a}/signup"),
@@ -107,7 +107,7 @@ async fn scan(app: &TestApp, who: &Session, a: &str, action: &str, code: &str) -
     .await
 }
 
-async fn by_hand(
+pub async fn by_hand(
     app: &TestApp,
     staff: &Session,
     a: &str,
@@ -153,7 +153,7 @@ async fn roster(app: &TestApp, staff: &Session, a: &str) -> Vec<Value> {
     }
 }
 
-async fn assert_reconciled(app: &TestApp, w: &World) {
+pub async fn assert_reconciled(app: &TestApp, w: &World) {
     let r = ok_json(
         app.get_as("/api/v1/ledger/reconciliation", &w.admin.token).await,
         200,
