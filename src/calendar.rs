@@ -21,6 +21,12 @@ pub fn start_of_day(now: DateTime<Utc>) -> DateTime<Utc> {
     local_midnight(now.with_timezone(&china()).date_naive())
 }
 
+/// The instants the China days `from` through `to` (inclusive) start and end (exclusive).
+pub fn days_bounds(from: NaiveDate, to: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let end = to.succ_opt().map_or(DateTime::<Utc>::MAX_UTC, local_midnight);
+    (local_midnight(from), end)
+}
+
 /// `now`'s month in China, as `YYYY-MM`.
 pub fn month_of(now: DateTime<Utc>) -> String {
     now.with_timezone(&china()).format("%Y-%m").to_string()

@@ -70,6 +70,8 @@ pub struct NotifyConfig {
     pub activity_page: String,
     /// Mini-program page a wish's message opens.
     pub wish_page: String,
+    /// Mini-program page of the volunteer's service record (a star message opens it).
+    pub record_page: String,
     /// Whether this instance runs the relay.
     pub relay: bool,
     pub relay_every: Duration,
@@ -84,6 +86,12 @@ pub struct NotifyConfig {
 pub struct WishRules {
     /// A fulfilled wish the resident has not confirmed within this is confirmed by the clock.
     pub confirm_within: Duration,
+}
+
+/// 志愿服务星级: cumulative credited hours that reach each star, ascending (1★ first).
+#[derive(Debug, Clone)]
+pub struct StarRules {
+    pub hours: Vec<i64>,
 }
 
 /// Order limits and SLA clocks.
@@ -144,6 +152,7 @@ pub struct Config {
     pub ledger: LedgerRules,
     pub store: StoreRules,
     pub wishes: WishRules,
+    pub stars: StarRules,
     pub body_limit: usize,
     pub shutdown_timeout: Duration,
     pub http_workers: usize,
@@ -319,6 +328,7 @@ impl Config {
             template_activity: var("WECHAT_TPL_ACTIVITY"),
             activity_page: var("WECHAT_PAGE_ACTIVITY").unwrap_or_else(|| "pages/activity/detail".into()),
             wish_page: var("WECHAT_PAGE_WISH").unwrap_or_else(|| "pages/wish/detail".into()),
+            record_page: var("WECHAT_PAGE_RECORD").unwrap_or_else(|| "pages/me/record".into()),
             relay: match var("NOTIFY_RELAY").as_deref() {
                 None | Some("true") | Some("1") => true,
                 Some("false") | Some("0") => false,
@@ -359,6 +369,10 @@ impl Config {
             confirm_within: Duration::from_secs(
                 24 * hour * parse_num(&var, "WISH_CONFIRM_DAYS", 7, 1..=90, &mut errs),
             ),
+        };
+
+        let stars = StarRules {
+            hours: parse_thresholds(&var, "STAR_HOURS", &[100, 300, 600, 1000, 1500], &mut errs),
         };
 
         let api_base = var("WECHAT_API_BASE").unwrap_or_else(|| DEFAULT_WECHAT_API_BASE.into());
@@ -430,6 +444,7 @@ impl Config {
             ledger,
             store,
             wishes,
+            stars,
             body_limit,
             shutdown_timeout: Duration::from_secs(shutdown_secs),
             http_workers,
@@ -461,6 +476,34 @@ where
                 default
             }
         },
+    }
+}
+
+/// A comma list of 1 to 10 ascending whole numbers from 1 to 1,000,000.
+fn parse_thresholds(
+    var: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: &[i64],
+    errs: &mut Vec<String>,
+) -> Vec<i64> {
+    let Some(raw) = var(key) else {
+        return default.to_vec();
+    };
+    let parsed: Option<Vec<i64>> = raw.split(',').map(|v| v.trim().parse().ok()).collect();
+    match parsed {
+        Some(v)
+            if (1..=10).contains(&v.len())
+                && v.iter().all(|h| (1..=1_000_000).contains(h))
+                && v.windows(2).all(|w| w[0] < w[1]) =>
+        {
+            v
+        }
+        _ => {
+            errs.push(format!(
+                "{key}: `{raw}` must be 1 to 10 ascending whole numbers from 1 to 1000000, comma separated"
+            ));
+            default.to_vec()
+        }
     }
 }
 
@@ -560,6 +603,19 @@ mod tests {
         assert_eq!(c.jwt_secret.expose_secret().len(), 64);
         assert_eq!(c.log_format, LogFormat::Text);
         assert_eq!(c.orders.minutes_slack, 15);
+        assert_eq!(c.stars.hours, [100, 300, 600, 1000, 1500]);
+    }
+
+    #[test]
+    fn star_thresholds_are_ascending_whole_hours() {
+        assert_eq!(
+            load(&[("STAR_HOURS", " 1, 2 ,50")]).unwrap().stars.hours,
+            [1, 2, 50]
+        );
+        for bad in ["0,10", "10,10", "a", "1,2,3,4,5,6,7,8,9,10,11", "1,,2"] {
+            let err = load(&[("STAR_HOURS", bad)]).unwrap_err();
+            assert!(err.to_string().contains("STAR_HOURS"), "{bad}: {err}");
+        }
     }
 
     #[test]
@@ -607,6 +663,7 @@ mod tests {
             ("TRUST_PROXY", "maybe"),
             ("SLA_DISPATCH_HOURS", "0"),
             ("ORDER_MINUTES_SLACK_MINS", "-1"),
+            ("STAR_HOURS", "300,100"),
         ];
         let err = load(&cases).unwrap_err();
         for (key, _) in cases {

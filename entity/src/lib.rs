@@ -19,6 +19,7 @@ pub mod restock;
 pub mod role_grant;
 pub mod service_item;
 pub mod service_order;
+pub mod service_record;
 pub mod store;
 pub mod subscription_credit;
 pub mod team;

@@ -22,8 +22,9 @@ mod m20261201_000010_create_activity;
 mod m20261201_000011_outbox_without_order;
 mod m20261201_000101_create_wish;
 mod m20261201_000102_outbox_wish;
-mod m20261201_000301_region_contact;
-mod m20261201_000302_create_certificate;
+mod m20261202_000001_create_service_record;
+mod m20261202_000101_region_contact;
+mod m20261202_000102_create_certificate;
 
 pub struct Migrator;
 
@@ -53,8 +54,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_outbox_without_order::Migration),
             Box::new(m20261201_000101_create_wish::Migration),
             Box::new(m20261201_000102_outbox_wish::Migration),
-            Box::new(m20261201_000301_region_contact::Migration),
-            Box::new(m20261201_000302_create_certificate::Migration),
+            Box::new(m20261202_000001_create_service_record::Migration),
+            Box::new(m20261202_000101_region_contact::Migration),
+            Box::new(m20261202_000102_create_certificate::Migration),
         ]
     }
 }

@@ -17,9 +17,11 @@ use crate::api::{Page, PageQuery, cut};
 use crate::config::Config;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::ledger::awards::{Award, award};
+use crate::records::credit::{Service, organiser};
 use chrono::{DateTime, Duration, Utc};
 use entity::activity::{self, ActivityStatus};
 use entity::activity_signup::{self as signup, SignupStatus};
+use entity::service_record::RecordKind;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -178,6 +180,7 @@ async fn check_in(
 /// now stored, or `None` when someone else got there first.
 pub async fn close(
     conn: &impl ConnectionTrait,
+    cfg: &Config,
     a: &activity::Model,
     s: &signup::Model,
     by: Option<By>,
@@ -209,24 +212,32 @@ pub async fn close(
         return Ok(None);
     };
     let memo: String = format!("志愿活动：{}", a.title).chars().take(100).collect();
-    award(
-        conn,
-        Award {
-            community_id: a.community_id,
-            member_id: s.user_id,
-            minutes,
-            coins,
-            reference: format!("activity:{}:{}", a.id, s.user_id),
-            memo,
-            at,
-        },
-    )
-    .await?;
+    let service = Service {
+        kind: RecordKind::Activity,
+        order_id: None,
+        activity_id: Some(a.id),
+        region_id: a.region_id,
+        organiser: organiser(conn, a.region_id, a.unit_id).await?,
+        content: a.title.clone(),
+        served_at: checkin,
+    };
+    let due = Award {
+        community_id: a.community_id,
+        member_id: s.user_id,
+        minutes,
+        coins,
+        reference: format!("activity:{}:{}", a.id, s.user_id),
+        memo,
+        service,
+        at,
+    };
+    award(conn, cfg, due).await?;
     Ok(Some(done))
 }
 
 async fn check_out(
     db: &DatabaseConnection,
+    cfg: &Config,
     a: &activity::Model,
     user_id: i64,
     by: By,
@@ -241,7 +252,7 @@ async fn check_out(
             return Err(AppError::new(ErrorCode::AlreadyCheckedOut));
         }
         let at = at.max(checkin);
-        let done = close(txn, a, &s, Some(by), at)
+        let done = close(txn, cfg, a, &s, Some(by), at)
             .await?
             .ok_or_else(|| AppError::new(ErrorCode::AlreadyCheckedOut))?;
         Ok(AttendanceOut::new(done, None, None))
@@ -262,13 +273,14 @@ pub async fn with_code(
     let by = verified(config, a, code, direction, now)?;
     match direction {
         Direction::In => check_in(db, a, user_id, by, now).await,
-        Direction::Out => check_out(db, a, user_id, by, now).await,
+        Direction::Out => check_out(db, config, a, user_id, by, now).await,
     }
 }
 
 /// Staff check a person in or out by hand, at the time they say (default now).
 pub async fn by_hand(
     db: &DatabaseConnection,
+    cfg: &Config,
     a: &activity::Model,
     staff_id: i64,
     user_id: i64,
@@ -284,14 +296,14 @@ pub async fn by_hand(
     let by = By::Staff(staff_id);
     match direction {
         Direction::In => check_in(db, a, user_id, by, at).await,
-        Direction::Out => check_out(db, a, user_id, by, at).await,
+        Direction::Out => check_out(db, cfg, a, user_id, by, at).await,
     }
 }
 
 /// The clock's rule for one signup left checked in when its activity ended: checked out at
 /// `ends_at` (not before the check-in), `closed_by_clock`. Answers `false` when someone checked
 /// it out meanwhile.
-pub async fn close_by_clock(conn: &impl ConnectionTrait, signup_id: i64) -> AppResult<bool> {
+pub async fn close_by_clock(conn: &impl ConnectionTrait, cfg: &Config, signup_id: i64) -> AppResult<bool> {
     let Some(s) = signup::Entity::find_by_id(signup_id).one(conn).await? else {
         return Ok(false);
     };
@@ -302,7 +314,7 @@ pub async fn close_by_clock(conn: &impl ConnectionTrait, signup_id: i64) -> AppR
         return Ok(false);
     }
     let at = a.ends_at.max(s.checkin_at.unwrap_or(a.ends_at));
-    Ok(close(conn, &a, &s, None, at).await?.is_some())
+    Ok(close(conn, cfg, &a, &s, None, at).await?.is_some())
 }
 
 /// Signups left checked in whose activity ended by `now`, ids above `after`, in id order.

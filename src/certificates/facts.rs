@@ -3,6 +3,7 @@
 
 use crate::pii::{mask_name, redact_digits};
 use chrono::{DateTime, NaiveDate, Utc};
+use entity::service_record::RecordKind;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -34,9 +35,8 @@ pub struct ServiceLine {
     /// 服务日期（北京时间）
     #[schema(value_type = String, format = Date, example = "2026-11-08")]
     pub date: NaiveDate,
-    /// order 订单服务 / activity 志愿活动 / correction 更正（负时长，附原因）
-    #[schema(example = "activity")]
-    pub kind: String,
+    /// order 服务订单 / activity 志愿活动 / correction 更正（负时长，附原因）
+    pub kind: RecordKind,
     /// 服务内容
     pub content: String,
     /// 组织方（社区、单位或活动组织者）

@@ -326,7 +326,7 @@ mod tests {
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
         let line = |i: usize| ServiceLine {
             date: d("2026-03-01") + chrono::Days::new(i as u64 % 200),
-            kind: "activity".into(),
+            kind: entity::service_record::RecordKind::Activity,
             content: format!("社区环境整治志愿服务活动第 {i} 场，清理楼道杂物并张贴安全提示"),
             organiser: "和平社区党委".into(),
             minutes: 90,

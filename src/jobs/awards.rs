@@ -6,6 +6,7 @@
 //! (`posted_at IS NULL`), so a claim another instance or a close posted meanwhile moves nothing;
 //! the unique reference on transfers backs this up.
 
+use crate::config::Config;
 use crate::error::AppResult;
 use crate::ledger::awards::post_claim;
 use chrono::{DateTime, Utc};
@@ -15,7 +16,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 const BATCH: u64 = 100;
 
 /// Posts every claim still unposted at `now`; returns how many this pass posted.
-pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<usize> {
+pub async fn run(db: &DatabaseConnection, cfg: &Config, now: DateTime<Utc>) -> AppResult<usize> {
     let mut posted = 0;
     let mut after = 0;
     loop {
@@ -32,7 +33,7 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<usize
         after = last.id;
         for claim in claims {
             let txn = crate::db::begin_write(db).await?;
-            match post_claim(&txn, &claim, now).await {
+            match post_claim(&txn, cfg, &claim, now).await {
                 Ok(true) => {
                     txn.commit().await?;
                     posted += 1;

@@ -45,8 +45,11 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport>
         // Each job below stands alone: one failing must not stop the others.
         expired_holds: alone("hold expiry", holds::run(db, now).await),
         expired_redemptions: alone("redemption expiry", redemptions::run(db, now).await),
-        awarded: alone("award posting", awards::run(db, now).await),
-        closed_attendances: alone("activity close-out", activities::run(db, now).await),
+        awarded: alone("award posting", awards::run(db, &state.config, now).await),
+        closed_attendances: alone(
+            "activity close-out",
+            activities::run(db, &state.config, now).await,
+        ),
         confirmed_wishes: alone("wish confirmation", wishes::run(state, now).await),
     })
 }

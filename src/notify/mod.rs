@@ -10,6 +10,7 @@ pub mod streams;
 mod subscriptions;
 
 pub use notice::{
-    ActivityChange, OrderChange, WishChange, enqueue, enqueue_activity, enqueue_wish, region_channel,
+    ActivityChange, OrderChange, StarChange, WishChange, enqueue, enqueue_activity, enqueue_star,
+    enqueue_wish, region_channel,
 };
 pub use subscriptions::add_credits;

@@ -240,32 +240,96 @@ pub struct WishChange<'a> {
     pub at: DateTime<Utc>,
 }
 
-/// Writes the WeChat message a wish's step owes, in the caller's transaction, when the progress
-/// template is configured (without one nobody can be told, as for orders).
+/// Writes the WeChat message a wish's step owes, in the caller's transaction.
 pub async fn enqueue_wish(
     conn: &impl ConnectionTrait,
     cfg: &NotifyConfig,
     change: WishChange<'_>,
 ) -> Result<(), DbErr> {
-    let Some(template) = &cfg.template_progress else {
-        return Ok(());
-    };
     let subject = Subject {
         order_id: None,
         activity_id: None,
         wish_id: Some(change.wish_id),
         region_id: change.region_id,
     };
-    let title: String = change.title.chars().take(20).collect();
-    let data = template_data(&title, change.status_label, change.at);
     let page = format!("{}?id={}", cfg.wish_page, change.wish_id);
+    let message = Personal {
+        recipient: change.recipient,
+        title: change.title,
+        status_label: change.status_label,
+        page,
+        at: change.at,
+    };
+    personal(conn, cfg, subject, message).await
+}
+
+/// A volunteer's star level rose (志愿服务评星): told with the progress template, opening their
+/// service record.
+pub struct StarChange {
+    pub user_id: i64,
+    /// The region of the service that raised it.
+    pub region_id: i64,
+    /// The new level, from 1.
+    pub level: u8,
+    pub at: DateTime<Utc>,
+}
+
+/// Writes the WeChat message a star level owes, in the caller's transaction.
+pub async fn enqueue_star(
+    conn: &impl ConnectionTrait,
+    cfg: &NotifyConfig,
+    change: StarChange,
+) -> Result<(), DbErr> {
+    const LABELS: [&str; 5] = ["升至一星", "升至二星", "升至三星", "升至四星", "升至五星"];
+    let label = LABELS
+        .get(usize::from(change.level).saturating_sub(1))
+        .copied()
+        .unwrap_or("星级提升");
+    let subject = Subject {
+        order_id: None,
+        activity_id: None,
+        wish_id: None,
+        region_id: change.region_id,
+    };
+    let message = Personal {
+        recipient: change.user_id,
+        title: "志愿服务星级",
+        status_label: label,
+        page: cfg.record_page.clone(),
+        at: change.at,
+    };
+    personal(conn, cfg, subject, message).await
+}
+
+/// One person's progress message: a title, its new state, when.
+struct Personal<'a> {
+    recipient: i64,
+    title: &'a str,
+    status_label: &'a str,
+    page: String,
+    at: DateTime<Utc>,
+}
+
+/// Writes `message` when the progress template is configured (without one nobody can be told,
+/// as for orders).
+async fn personal(
+    conn: &impl ConnectionTrait,
+    cfg: &NotifyConfig,
+    subject: Subject,
+    message: Personal<'_>,
+) -> Result<(), DbErr> {
+    let Some(template) = &cfg.template_progress else {
+        return Ok(());
+    };
+    let title: String = message.title.chars().take(20).collect();
+    let data = template_data(&title, message.status_label, message.at);
     row(
         conn,
         Channel::Wechat,
         subject,
-        Some((change.recipient, template.clone())),
-        json!({"page": page, "data": data}),
-        change.at,
+        Some((message.recipient, template.clone())),
+        json!({"page": message.page, "data": data}),
+        message.at,
     )
     .await
 }

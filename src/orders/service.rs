@@ -276,7 +276,7 @@ pub async fn apply(
     .await?;
     if to == OrderStatus::Closed {
         record_award(conn, &cfg.orders, &updated, step.at).await?;
-        crate::ledger::awards::post_for_order(conn, updated.id, step.at).await?;
+        crate::ledger::awards::post_for_order(conn, cfg, updated.id, step.at).await?;
     }
     let change = OrderChange {
         before: Some(order),

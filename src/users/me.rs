@@ -7,6 +7,8 @@ use crate::auth::attempts::Attempt;
 use crate::auth::password;
 use crate::auth::principal::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::records::history::standing;
+use crate::records::stars::StarsOut;
 use crate::residences::declaration;
 use crate::state::AppState;
 use entity::region::{self, RegionKind};
@@ -90,6 +92,8 @@ pub struct MeOut {
     pub residence: Option<ResidenceOut>,
     /// 时间银行与绿币余额
     pub balances: Vec<crate::ledger::AccountOut>,
+    /// 志愿服务累计时长与星级（明细见 /me/service-record）
+    pub stars: StarsOut,
 }
 
 pub async fn me(state: &AppState, p: &Principal) -> AppResult<MeOut> {
@@ -128,12 +132,14 @@ pub async fn me(state: &AppState, p: &Principal) -> AppResult<MeOut> {
         review_note: d.review_note,
     });
     let balances = crate::ledger::balances(&state.db, p.id()).await?;
+    let stars = standing(&state.db, &state.config.stars.hours, p.id()).await?;
     Ok(MeOut {
         user: UserOut::own(&p.user, &state.pii),
         phone: phone_of(&p.user, &state.pii),
         roles,
         residence,
         balances,
+        stars,
     })
 }
 

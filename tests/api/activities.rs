@@ -153,7 +153,7 @@ async fn roster(app: &TestApp, staff: &Session, a: &str) -> Vec<Value> {
     }
 }
 
-async fn assert_reconciled(app: &TestApp, w: &World) {
+pub async fn assert_reconciled(app: &TestApp, w: &World) {
     let r = ok_json(
         app.get_as("/api/v1/ledger/reconciliation", &w.admin.token).await,
         200,

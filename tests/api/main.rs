@@ -22,6 +22,7 @@ mod ops;
 mod order_review;
 mod orders;
 mod pii;
+mod records;
 mod regions;
 mod reports;
 mod residences;

@@ -125,7 +125,7 @@ pub async fn manual_checkin(
     body: ApiJson<ManualIn>,
 ) -> AppResult<web::Json<AttendanceOut>> {
     let (a, staff) = (&access.at.activity, access.principal.id());
-    let done = attendance::by_hand(&state.db, a, staff, user.0, Direction::In, body.0).await?;
+    let done = attendance::by_hand(&state.db, &state.config, a, staff, user.0, Direction::In, body.0).await?;
     Ok(web::Json(done))
 }
 
@@ -157,7 +157,8 @@ pub async fn manual_checkout(
     body: ApiJson<ManualIn>,
 ) -> AppResult<web::Json<AttendanceOut>> {
     let (a, staff) = (&access.at.activity, access.principal.id());
-    let done = attendance::by_hand(&state.db, a, staff, user.0, Direction::Out, body.0).await?;
+    let done =
+        attendance::by_hand(&state.db, &state.config, a, staff, user.0, Direction::Out, body.0).await?;
     Ok(web::Json(done))
 }
 
