@@ -61,22 +61,9 @@ pub struct Issuer {
     pub contact: Option<String>,
 }
 
-/// Everything printed on one certificate, as issued.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// 证明的内容（开具时固定，之后不再改变）
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Facts {
-    pub number: String,
-    pub issued_at: DateTime<Utc>,
-    pub volunteer: Volunteer,
-    pub period: Period,
-    pub items: Vec<ServiceLine>,
-    pub total_minutes: i64,
-    pub total_hours: String,
-    pub issuer: Issuer,
-}
-
-/// 志愿服务记录证明
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CertificateOut {
     /// 证明编号，如 LL2026-7K3M9-QX2PD-4（凭此公开核验）
     #[schema(example = "LL2026-7K3M9-QX2PD-4")]
     pub number: String,
@@ -92,6 +79,13 @@ pub struct CertificateOut {
     #[schema(example = "12.5")]
     pub total_hours: String,
     pub issuer: Issuer,
+}
+
+/// 志愿服务记录证明
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateOut {
+    #[serde(flatten)]
+    pub facts: Facts,
     /// 下载 PDF 的地址（本人与出具社区的工作者可下载）；公开核验时为 null
     #[schema(example = "/api/v1/certificates/LL2026-7K3M9-QX2PD-4/pdf")]
     pub pdf_url: Option<String>,
@@ -138,40 +132,20 @@ pub enum Reader {
 }
 
 /// The certificate as `reader` sees it.
-pub fn out(facts: Facts, reader: Reader) -> CertificateOut {
-    let Facts {
-        number,
-        issued_at,
-        mut volunteer,
-        period,
-        mut items,
-        total_minutes,
-        total_hours,
-        issuer,
-    } = facts;
+pub fn out(mut facts: Facts, reader: Reader) -> CertificateOut {
     let pdf_url = match reader {
-        Reader::Entitled => Some(pdf_url(&number)),
+        Reader::Entitled => Some(pdf_url(&facts.number)),
         Reader::Public => {
-            volunteer.name = mask_name(&volunteer.name);
-            volunteer.volunteer_number = None;
-            for line in &mut items {
+            facts.volunteer.name = mask_name(&facts.volunteer.name);
+            facts.volunteer.volunteer_number = None;
+            for line in &mut facts.items {
                 line.content = redact_digits(&line.content);
                 line.reason = line.reason.as_deref().map(redact_digits);
             }
             None
         }
     };
-    CertificateOut {
-        number,
-        issued_at,
-        volunteer,
-        period,
-        items,
-        total_minutes,
-        total_hours,
-        issuer,
-        pdf_url,
-    }
+    CertificateOut { facts, pdf_url }
 }
 
 /// A certificate in a list.

@@ -64,17 +64,14 @@ async fn pdf_text(app: &TestApp, who: &Session, number: &str) -> String {
     pdf_extract::extract_text_from_mem(&bytes).expect("the PDF parses")
 }
 
+async fn patch_community(app: &TestApp, w: &World, body: Value) -> reqwest::Response {
+    let path = format!("/api/v1/regions/{}", w.comm_a);
+    app.call("PATCH", &path, Some(&w.admin.token), Some(body)).await
+}
+
 async fn community_details(app: &TestApp, w: &World) {
     let body = json!({"leader_name": "李主任", "contact_phone": "0571-12345678"});
-    let res = app
-        .call(
-            "PATCH",
-            &format!("/api/v1/regions/{}", w.comm_a),
-            Some(&w.admin.token),
-            Some(body),
-        )
-        .await;
-    let r = ok_json(res, 200).await;
+    let r = ok_json(patch_community(app, w, body).await, 200).await;
     assert_eq!(r["leader_name"], "李主任");
 }
 
@@ -210,8 +207,29 @@ async fn issued_facts_do_not_change_with_later_credits() {
     let number = first["number"].as_str().unwrap();
     let before = pdf(&app, &w.member_a, number).await.bytes().await.unwrap();
 
-    // Later: another service credited inside the same period, and the community's details change.
+    // Later: another service credited inside the same period, the order's record corrected by
+    // 10 minutes, and the community's details change.
     activity_served(&app, &w).await;
+    let record = ok_json(
+        app.get_as("/api/v1/me/service-record", &w.member_a.token).await,
+        200,
+    )
+    .await;
+    let items = record["items"].as_array().unwrap();
+    let order = items.iter().find(|i| i["kind"] == "order").unwrap();
+    let res = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/service-records/{}/corrections",
+            order["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&w.staff_a.token)
+        .header("Idempotency-Key", "fix-1")
+        .json(&json!({"minutes": 10, "reason": "实际服务 30 分钟"}))
+        .send()
+        .await
+        .unwrap();
+    ok_json(res, 201).await;
     community_details(&app, &w).await;
 
     let again = ok_json(app.get(&format!("/api/v1/certificates/{number}")).await, 200).await;
@@ -221,9 +239,16 @@ async fn issued_facts_do_not_change_with_later_credits() {
     let after = pdf(&app, &w.member_a, number).await.bytes().await.unwrap();
     assert_eq!(before, after, "the PDF is rendered from the frozen facts");
 
-    // A new certificate counts the new service, under a new number.
+    // A new certificate counts the new service and the correction, under a new number.
     let second = issued(&app, &w.member_a).await;
-    assert_eq!(second["total_minutes"], 100);
+    assert_eq!(second["total_minutes"], 90);
+    let lines = second["items"].as_array().unwrap();
+    let fix = lines.iter().find(|l| l["kind"] == "correction").unwrap();
+    assert_eq!(
+        (fix["minutes"].as_i64(), fix["hours"].as_str()),
+        (Some(-10), Some("-0.17"))
+    );
+    assert_eq!(fix["reason"], "实际服务 30 分钟");
     assert_ne!(second["number"], first["number"]);
     assert_eq!(second["issuer"]["person_in_charge"], "李主任");
 }
@@ -304,14 +329,7 @@ async fn refusals_and_retries() {
     assert_eq!(rest["items"].as_array().unwrap().len(), 1, "two issued in all");
 
     // A contact phone with letters is refused by field.
-    let res = app
-        .call(
-            "PATCH",
-            &format!("/api/v1/regions/{}", w.comm_a),
-            Some(&w.admin.token),
-            Some(json!({"contact_phone": "call me"})),
-        )
-        .await;
+    let res = patch_community(&app, &w, json!({"contact_phone": "call me"})).await;
     let p = refused(res, 400, "VALIDATION_FAILED").await;
     assert_eq!(p["errors"][0]["field"], "contact_phone");
 }
