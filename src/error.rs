@@ -141,6 +141,7 @@ error_codes! {
     WishAlreadyClaimed = "WISH_ALREADY_CLAIMED" => CONFLICT, "手慢了，心愿已被认领";
     WishInvalidTransition = "WISH_INVALID_TRANSITION" => CONFLICT, "心愿当前状态不允许此操作";
     OwnWish = "OWN_WISH" => UNPROCESSABLE_ENTITY, "不能认领自己发布的心愿";
+    CertificatePeriodInvalid = "CERTIFICATE_PERIOD_INVALID" => UNPROCESSABLE_ENTITY, "证明期间不合理：起始日不早于 2000-01-01、不晚于截止日，截止日不晚于今天，最长 5 年";
     NothingToCertify = "NOTHING_TO_CERTIFY" => UNPROCESSABLE_ENTITY, "该期间没有计入的志愿服务时长，无法开具证明";
     NoIssuingCommunity = "NO_ISSUING_COMMUNITY" => UNPROCESSABLE_ENTITY, "你还没有所属社区（党员报到或居住地确认后才能开具证明）";
     CertificateNotFound = "CERTIFICATE_NOT_FOUND" => NOT_FOUND, "证明不存在，请核对证明编号";

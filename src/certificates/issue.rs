@@ -70,7 +70,10 @@ pub async fn issue(state: &AppState, p: &Principal, key: Option<&Key>, body: Iss
     let today = now.with_timezone(&crate::calendar::china()).date_naive();
     let errors = period_problems(body.from, body.to, today);
     if !errors.is_empty() {
-        return Err(AppError::validation(errors));
+        // 422, not 400: each date alone is well formed, so the spec cannot rule these out.
+        let mut refused = AppError::new(ErrorCode::CertificatePeriodInvalid);
+        refused.errors = errors;
+        return Err(refused);
     }
     let hour = std::time::Duration::from_secs(3600);
     crate::ratelimit::hit(&state.kv, &format!("certificates:{}", p.id()), PER_HOUR, hour).await?;

@@ -39,8 +39,8 @@ pub struct PdfFile(pub Vec<u8>);
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已开具（重试时返回第一次的证明，并带 `Idempotent-Replayed: true` 头）", body = CertificateOut),
-        (status = 400, description = "`VALIDATION_FAILED`：日期格式不对、起始日晚于截止日、截止日晚于今天或期间超过 5 年"),
-        (status = 422, description = "`NOTHING_TO_CERTIFY`：该期间没有计入的服务时长；`NO_ISSUING_COMMUNITY`：没有所属社区"),
+        (status = 400, description = "`VALIDATION_FAILED`：日期格式不对（YYYY-MM-DD）"),
+        (status = 422, description = "`CERTIFICATE_PERIOD_INVALID`：起始日早于 2000-01-01 或晚于截止日、截止日晚于今天或期间超过 5 年（errors 指明字段）；`NOTHING_TO_CERTIFY`：该期间没有计入的服务时长；`NO_ISSUING_COMMUNITY`：没有所属社区"),
         (status = 429, description = "`RATE_LIMITED`：申请过于频繁（每小时 10 次）"),
     )
 )]

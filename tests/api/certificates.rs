@@ -259,7 +259,7 @@ async fn refusals_and_retries() {
     let w = world::build(&app).await;
     order_served(&app, &w, 40).await;
 
-    // Bad periods: 400 naming the field.
+    // Bad periods: 422 naming the field (each date alone is valid, so not 400).
     let tomorrow = (Utc::now() + Duration::days(2)).date_naive().to_string();
     for (body, field) in [
         (json!({"from": "2026-05-02", "to": "2026-05-01"}), "from"),
@@ -269,8 +269,8 @@ async fn refusals_and_retries() {
     ] {
         let p = refused(
             request(&app, &w.member_a, body.clone()).await,
-            400,
-            "VALIDATION_FAILED",
+            422,
+            "CERTIFICATE_PERIOD_INVALID",
         )
         .await;
         assert_eq!(p["errors"][0]["field"], field, "{body}: {p}");
