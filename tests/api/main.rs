@@ -27,6 +27,7 @@ mod reports;
 mod residences;
 mod roles;
 mod seed;
+mod stats;
 mod store;
 mod wechat;
 mod wishes;
