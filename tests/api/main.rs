@@ -27,6 +27,7 @@ mod residences;
 mod roles;
 mod seed;
 mod store;
+mod teams;
 mod wechat;
 mod wishes;
 mod world;
