@@ -147,33 +147,44 @@ async fn check_in(
     at: DateTime<Utc>,
 ) -> AppResult<AttendanceOut> {
     crate::db::write(db, async |txn| {
-        let s = attendee(txn, a, user_id, by, Direction::In).await?;
-        if s.checkin_at.is_some() {
-            return Err(AppError::new(ErrorCode::AlreadyCheckedIn));
-        }
-        if at < a.starts_at - EARLY {
-            return Err(AppError::new(ErrorCode::CheckinNotOpen));
-        }
-        if at >= a.ends_at {
-            return Err(AppError::new(ErrorCode::ActivityEnded));
-        }
-        let (window, staff) = match by {
-            By::Code(w) => (Some(w), None),
-            By::Staff(id) => (None, Some(id)),
-        };
-        let update = signup::Entity::update_many()
-            .col_expr(signup::Column::CheckinAt, Expr::value(at))
-            .col_expr(signup::Column::CheckinWindow, Expr::value(window))
-            .col_expr(signup::Column::CheckinBy, Expr::value(staff))
-            .filter(signup::Column::Id.eq(s.id))
-            .filter(signup::Column::CheckinAt.is_null());
-        let reread = signup::Entity::find_by_id(s.id);
-        let s = crate::db::update_returning(txn, update, reread)
-            .await?
-            .ok_or_else(|| AppError::new(ErrorCode::AlreadyCheckedIn))?;
+        let s = record_in(txn, a, user_id, by, at).await?;
         Ok(AttendanceOut::new(s, None, None))
     })
     .await
+}
+
+/// Records a check-in at `at` in the caller's transaction.
+pub async fn record_in(
+    conn: &impl ConnectionTrait,
+    a: &activity::Model,
+    user_id: i64,
+    by: By,
+    at: DateTime<Utc>,
+) -> AppResult<signup::Model> {
+    let s = attendee(conn, a, user_id, by, Direction::In).await?;
+    if s.checkin_at.is_some() {
+        return Err(AppError::new(ErrorCode::AlreadyCheckedIn));
+    }
+    if at < a.starts_at - EARLY {
+        return Err(AppError::new(ErrorCode::CheckinNotOpen));
+    }
+    if at >= a.ends_at {
+        return Err(AppError::new(ErrorCode::ActivityEnded));
+    }
+    let (window, staff) = match by {
+        By::Code(w) => (Some(w), None),
+        By::Staff(id) => (None, Some(id)),
+    };
+    let update = signup::Entity::update_many()
+        .col_expr(signup::Column::CheckinAt, Expr::value(at))
+        .col_expr(signup::Column::CheckinWindow, Expr::value(window))
+        .col_expr(signup::Column::CheckinBy, Expr::value(staff))
+        .filter(signup::Column::Id.eq(s.id))
+        .filter(signup::Column::CheckinAt.is_null());
+    let reread = signup::Entity::find_by_id(s.id);
+    crate::db::update_returning(conn, update, reread)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::AlreadyCheckedIn))
 }
 
 /// Checks `s` out at `at` and posts its credit, if nobody has checked it out: answers the row as
@@ -244,20 +255,33 @@ async fn check_out(
     at: DateTime<Utc>,
 ) -> AppResult<AttendanceOut> {
     crate::db::write(db, async |txn| {
-        let s = attendee(txn, a, user_id, by, Direction::Out).await?;
-        let Some(checkin) = s.checkin_at else {
-            return Err(AppError::new(ErrorCode::NotCheckedIn));
-        };
-        if s.checkout_at.is_some() {
-            return Err(AppError::new(ErrorCode::AlreadyCheckedOut));
-        }
-        let at = at.max(checkin);
-        let done = close(txn, cfg, a, &s, Some(by), at)
-            .await?
-            .ok_or_else(|| AppError::new(ErrorCode::AlreadyCheckedOut))?;
+        let done = record_out(txn, cfg, a, user_id, by, at).await?;
         Ok(AttendanceOut::new(done, None, None))
     })
     .await
+}
+
+/// Records a check-out at `at` (not before the check-in) and posts the credit, in the caller's
+/// transaction.
+pub async fn record_out(
+    conn: &impl ConnectionTrait,
+    cfg: &Config,
+    a: &activity::Model,
+    user_id: i64,
+    by: By,
+    at: DateTime<Utc>,
+) -> AppResult<signup::Model> {
+    let s = attendee(conn, a, user_id, by, Direction::Out).await?;
+    let Some(checkin) = s.checkin_at else {
+        return Err(AppError::new(ErrorCode::NotCheckedIn));
+    };
+    if s.checkout_at.is_some() {
+        return Err(AppError::new(ErrorCode::AlreadyCheckedOut));
+    }
+    let at = at.max(checkin);
+    close(conn, cfg, a, &s, Some(by), at)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::AlreadyCheckedOut))
 }
 
 /// The member checks in or out with the code they scanned.

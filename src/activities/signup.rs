@@ -77,40 +77,50 @@ pub async fn sign_up(
     community: &region::Model,
 ) -> AppResult<AttendanceOut> {
     crate::db::write(db, async |txn| {
-        let a = lock(txn, activity_id).await?;
-        live(&a)?;
-        let now = Utc::now();
-        if now > a.signup_deadline || now >= a.ends_at {
-            return Err(AppError::new(ErrorCode::SignupClosed));
-        }
-        eligible(txn, p, &a, community).await?;
-        if mine(txn, a.id, p.id()).await?.is_some() {
-            return Err(AppError::new(ErrorCode::AlreadySignedUp));
-        }
-        let place = confirmed(txn, a.id).await? < a.capacity as u64;
-        let s = signup::ActiveModel {
-            activity_id: Set(a.id),
-            user_id: Set(p.id()),
-            status: Set(if place {
-                SignupStatus::Confirmed
-            } else {
-                SignupStatus::Waitlisted
-            }),
-            created_at: Set(now),
-            confirmed_at: Set(place.then_some(now)),
-            closed_by_clock: Set(false),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::AlreadySignedUp),
-            _ => e.into(),
-        })?;
+        let s = enrol(txn, p, activity_id, community, Utc::now()).await?;
         let pos = position(txn, &s).await?;
         Ok(AttendanceOut::new(s, pos, None))
     })
     .await
+}
+
+/// Signs `p` up at `now`, in the caller's transaction (which then holds the activity's lock).
+pub async fn enrol(
+    conn: &impl ConnectionTrait,
+    p: &Principal,
+    activity_id: i64,
+    community: &region::Model,
+    now: DateTime<Utc>,
+) -> AppResult<signup::Model> {
+    let a = lock(conn, activity_id).await?;
+    live(&a)?;
+    if now > a.signup_deadline || now >= a.ends_at {
+        return Err(AppError::new(ErrorCode::SignupClosed));
+    }
+    eligible(conn, p, &a, community).await?;
+    if mine(conn, a.id, p.id()).await?.is_some() {
+        return Err(AppError::new(ErrorCode::AlreadySignedUp));
+    }
+    let place = confirmed(conn, a.id).await? < a.capacity as u64;
+    signup::ActiveModel {
+        activity_id: Set(a.id),
+        user_id: Set(p.id()),
+        status: Set(if place {
+            SignupStatus::Confirmed
+        } else {
+            SignupStatus::Waitlisted
+        }),
+        created_at: Set(now),
+        confirmed_at: Set(place.then_some(now)),
+        closed_by_clock: Set(false),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::AlreadySignedUp),
+        _ => e.into(),
+    })
 }
 
 /// 已取消报名

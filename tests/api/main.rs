@@ -29,6 +29,7 @@ mod roles;
 mod seed;
 mod stats;
 mod store;
+mod teams;
 mod wechat;
 mod wishes;
 mod world;
