@@ -11,9 +11,11 @@
 
 use super::codes::{self, Direction, Refusal};
 use super::row::live;
-use super::signup::mine;
+use super::signup::{mine, walk_in};
 use super::view::{AttendanceOut, names, position};
+use super::visibility::Located;
 use crate::api::{Page, PageQuery, cut};
+use crate::auth::principal::load_user;
 use crate::config::Config;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::ledger::awards::{Award, award};
@@ -27,6 +29,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
+use std::collections::HashSet;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -301,26 +304,41 @@ pub async fn with_code(
     }
 }
 
-/// Staff check a person in or out by hand, at the time they say (default now).
+/// Staff check a person in or out by hand, at the time they say (default now). Checking in
+/// someone without a confirmed signup lets them join on the spot ([`walk_in`]).
 pub async fn by_hand(
     db: &DatabaseConnection,
     cfg: &Config,
-    a: &activity::Model,
+    at: &Located,
     staff_id: i64,
     user_id: i64,
     direction: Direction,
     body: ManualIn,
 ) -> AppResult<AttendanceOut> {
+    let a = &at.activity;
     live(a)?;
     let now = Utc::now();
-    let at = body.at.unwrap_or(now);
-    if at > now + Duration::minutes(1) {
+    let when = body.at.unwrap_or(now);
+    if when > now + Duration::minutes(1) {
         return Err(AppError::new(ErrorCode::AttendanceTimeInvalid));
     }
     let by = By::Staff(staff_id);
     match direction {
-        Direction::In => check_in(db, a, user_id, by, at).await,
-        Direction::Out => check_out(db, cfg, a, user_id, by, at).await,
+        Direction::In => {
+            crate::db::write(db, async |txn| {
+                let held = mine(txn, a.id, user_id).await?;
+                if held.is_none_or(|s| s.status != SignupStatus::Confirmed) {
+                    let person = load_user(txn, &HashSet::new(), user_id)
+                        .await
+                        .map_err(|_| AppError::new(ErrorCode::UserNotFound))?;
+                    walk_in(txn, &person, a.id, &at.community, now).await?;
+                }
+                let s = record_in(txn, a, user_id, by, when).await?;
+                Ok(AttendanceOut::new(s, None, None))
+            })
+            .await
+        }
+        Direction::Out => check_out(db, cfg, a, user_id, by, when).await,
     }
 }
 

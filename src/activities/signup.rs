@@ -123,6 +123,57 @@ pub async fn enrol(
     })
 }
 
+/// Lets `person`, who came without a confirmed signup, join `activity_id` as staff check them in
+/// (现场加入), in the caller's transaction (which then holds the activity's lock): eligible as for
+/// a signup, while a place is free (`ACTIVITY_FULL`), until the activity ends. A person on the
+/// waitlist takes the free place; one without a signup gets a confirmed one marked `walk_in`.
+pub async fn walk_in(
+    conn: &impl ConnectionTrait,
+    person: &Principal,
+    activity_id: i64,
+    community: &region::Model,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let a = lock(conn, activity_id).await?;
+    live(&a)?;
+    if now >= a.ends_at {
+        return Err(AppError::new(ErrorCode::ActivityEnded));
+    }
+    let held = mine(conn, a.id, person.id()).await?;
+    if held.as_ref().is_some_and(|s| s.status == SignupStatus::Confirmed) {
+        return Ok(());
+    }
+    eligible(conn, person, &a, community).await?;
+    if confirmed(conn, a.id).await? >= a.capacity as u64 {
+        return Err(AppError::new(ErrorCode::ActivityFull));
+    }
+    match held {
+        Some(waiting) => {
+            signup::Entity::update_many()
+                .col_expr(signup::Column::Status, Expr::value(SignupStatus::Confirmed))
+                .col_expr(signup::Column::ConfirmedAt, Expr::value(now))
+                .filter(signup::Column::Id.eq(waiting.id))
+                .exec(conn)
+                .await?;
+        }
+        None => {
+            signup::ActiveModel {
+                activity_id: Set(a.id),
+                user_id: Set(person.id()),
+                status: Set(SignupStatus::Confirmed),
+                created_at: Set(now),
+                confirmed_at: Set(Some(now)),
+                closed_by_clock: Set(false),
+                walk_in: Set(true),
+                ..Default::default()
+            }
+            .insert(conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 /// 已取消报名
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Withdrawn {
