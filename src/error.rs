@@ -128,6 +128,7 @@ error_codes! {
     ActivityTimesInvalid = "ACTIVITY_TIMES_INVALID" => UNPROCESSABLE_ENTITY, "活动时间不合理：结束须晚于开始和现在，报名截止不能晚于结束";
     UnitNotInCommunity = "UNIT_NOT_IN_COMMUNITY" => UNPROCESSABLE_ENTITY, "该单位未在本社区报到";
     TeamInvalid = "TEAM_INVALID" => UNPROCESSABLE_ENTITY, "志愿服务队无效：限定服务队时须指定本社区的服务队，其他情况不能指定";
+    ActivityFull = "ACTIVITY_FULL" => CONFLICT, "活动名额已满，无法现场加入";
     RecordNotCorrectable = "RECORD_NOT_CORRECTABLE" => UNPROCESSABLE_ENTITY, "更正记录不能再更正，请更正原记录";
     CorrectionEmpty = "CORRECTION_EMPTY" => UNPROCESSABLE_ENTITY, "更正的时长和绿币至少一项大于 0";
     CorrectionExceedsRecord = "CORRECTION_EXCEEDS_RECORD" => UNPROCESSABLE_ENTITY, "更正不能超过这条记录尚未冲减的时长或绿币";

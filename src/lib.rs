@@ -32,6 +32,7 @@ pub mod routes;
 pub mod seed;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod store;
 pub mod teams;
 pub mod telemetry;

@@ -35,6 +35,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::activities::routes::configure)
                 .configure(crate::teams::routes::configure)
                 .configure(crate::records::routes::configure)
+                .configure(crate::stats::routes::configure)
                 .configure(crate::wishes::routes::configure)
                 .configure(crate::certificates::routes::configure),
         );

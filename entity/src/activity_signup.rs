@@ -29,6 +29,8 @@ pub struct Model {
     pub credited_coins: Option<i32>,
     /// Set, once, by the transaction that posted the credit to the points bank.
     pub credited_at: Option<DateTimeUtc>,
+    /// Added by staff at check-in: came without signing up (现场加入).
+    pub walk_in: bool,
 }
 
 /// 报名状态：confirmed 已确认 / waitlisted 候补

@@ -23,6 +23,7 @@ mod m20261201_000011_outbox_without_order;
 mod m20261201_000101_create_wish;
 mod m20261201_000102_outbox_wish;
 mod m20261202_000001_create_service_record;
+mod m20261202_000002_signup_walk_in;
 mod m20261202_000101_region_contact;
 mod m20261202_000102_create_certificate;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000101_create_wish::Migration),
             Box::new(m20261201_000102_outbox_wish::Migration),
             Box::new(m20261202_000001_create_service_record::Migration),
+            Box::new(m20261202_000002_signup_walk_in::Migration),
             Box::new(m20261202_000101_region_contact::Migration),
             Box::new(m20261202_000102_create_certificate::Migration),
         ]

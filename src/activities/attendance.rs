@@ -11,9 +11,11 @@
 
 use super::codes::{self, Direction, Refusal};
 use super::row::live;
-use super::signup::mine;
+use super::signup::{mine, walk_in};
 use super::view::{AttendanceOut, names, position};
+use super::visibility::Located;
 use crate::api::{Page, PageQuery, cut};
+use crate::auth::principal::load_user;
 use crate::config::Config;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::ledger::awards::{Award, award};
@@ -27,6 +29,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
+use std::collections::HashSet;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -147,33 +150,44 @@ async fn check_in(
     at: DateTime<Utc>,
 ) -> AppResult<AttendanceOut> {
     crate::db::write(db, async |txn| {
-        let s = attendee(txn, a, user_id, by, Direction::In).await?;
-        if s.checkin_at.is_some() {
-            return Err(AppError::new(ErrorCode::AlreadyCheckedIn));
-        }
-        if at < a.starts_at - EARLY {
-            return Err(AppError::new(ErrorCode::CheckinNotOpen));
-        }
-        if at >= a.ends_at {
-            return Err(AppError::new(ErrorCode::ActivityEnded));
-        }
-        let (window, staff) = match by {
-            By::Code(w) => (Some(w), None),
-            By::Staff(id) => (None, Some(id)),
-        };
-        let update = signup::Entity::update_many()
-            .col_expr(signup::Column::CheckinAt, Expr::value(at))
-            .col_expr(signup::Column::CheckinWindow, Expr::value(window))
-            .col_expr(signup::Column::CheckinBy, Expr::value(staff))
-            .filter(signup::Column::Id.eq(s.id))
-            .filter(signup::Column::CheckinAt.is_null());
-        let reread = signup::Entity::find_by_id(s.id);
-        let s = crate::db::update_returning(txn, update, reread)
-            .await?
-            .ok_or_else(|| AppError::new(ErrorCode::AlreadyCheckedIn))?;
+        let s = record_in(txn, a, user_id, by, at).await?;
         Ok(AttendanceOut::new(s, None, None))
     })
     .await
+}
+
+/// Records a check-in at `at` in the caller's transaction.
+pub async fn record_in(
+    conn: &impl ConnectionTrait,
+    a: &activity::Model,
+    user_id: i64,
+    by: By,
+    at: DateTime<Utc>,
+) -> AppResult<signup::Model> {
+    let s = attendee(conn, a, user_id, by, Direction::In).await?;
+    if s.checkin_at.is_some() {
+        return Err(AppError::new(ErrorCode::AlreadyCheckedIn));
+    }
+    if at < a.starts_at - EARLY {
+        return Err(AppError::new(ErrorCode::CheckinNotOpen));
+    }
+    if at >= a.ends_at {
+        return Err(AppError::new(ErrorCode::ActivityEnded));
+    }
+    let (window, staff) = match by {
+        By::Code(w) => (Some(w), None),
+        By::Staff(id) => (None, Some(id)),
+    };
+    let update = signup::Entity::update_many()
+        .col_expr(signup::Column::CheckinAt, Expr::value(at))
+        .col_expr(signup::Column::CheckinWindow, Expr::value(window))
+        .col_expr(signup::Column::CheckinBy, Expr::value(staff))
+        .filter(signup::Column::Id.eq(s.id))
+        .filter(signup::Column::CheckinAt.is_null());
+    let reread = signup::Entity::find_by_id(s.id);
+    crate::db::update_returning(conn, update, reread)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::AlreadyCheckedIn))
 }
 
 /// Checks `s` out at `at` and posts its credit, if nobody has checked it out: answers the row as
@@ -244,20 +258,33 @@ async fn check_out(
     at: DateTime<Utc>,
 ) -> AppResult<AttendanceOut> {
     crate::db::write(db, async |txn| {
-        let s = attendee(txn, a, user_id, by, Direction::Out).await?;
-        let Some(checkin) = s.checkin_at else {
-            return Err(AppError::new(ErrorCode::NotCheckedIn));
-        };
-        if s.checkout_at.is_some() {
-            return Err(AppError::new(ErrorCode::AlreadyCheckedOut));
-        }
-        let at = at.max(checkin);
-        let done = close(txn, cfg, a, &s, Some(by), at)
-            .await?
-            .ok_or_else(|| AppError::new(ErrorCode::AlreadyCheckedOut))?;
+        let done = record_out(txn, cfg, a, user_id, by, at).await?;
         Ok(AttendanceOut::new(done, None, None))
     })
     .await
+}
+
+/// Records a check-out at `at` (not before the check-in) and posts the credit, in the caller's
+/// transaction.
+pub async fn record_out(
+    conn: &impl ConnectionTrait,
+    cfg: &Config,
+    a: &activity::Model,
+    user_id: i64,
+    by: By,
+    at: DateTime<Utc>,
+) -> AppResult<signup::Model> {
+    let s = attendee(conn, a, user_id, by, Direction::Out).await?;
+    let Some(checkin) = s.checkin_at else {
+        return Err(AppError::new(ErrorCode::NotCheckedIn));
+    };
+    if s.checkout_at.is_some() {
+        return Err(AppError::new(ErrorCode::AlreadyCheckedOut));
+    }
+    let at = at.max(checkin);
+    close(conn, cfg, a, &s, Some(by), at)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::AlreadyCheckedOut))
 }
 
 /// The member checks in or out with the code they scanned.
@@ -277,26 +304,41 @@ pub async fn with_code(
     }
 }
 
-/// Staff check a person in or out by hand, at the time they say (default now).
+/// Staff check a person in or out by hand, at the time they say (default now). Checking in
+/// someone without a confirmed signup lets them join on the spot ([`walk_in`]).
 pub async fn by_hand(
     db: &DatabaseConnection,
     cfg: &Config,
-    a: &activity::Model,
+    at: &Located,
     staff_id: i64,
     user_id: i64,
     direction: Direction,
     body: ManualIn,
 ) -> AppResult<AttendanceOut> {
+    let a = &at.activity;
     live(a)?;
     let now = Utc::now();
-    let at = body.at.unwrap_or(now);
-    if at > now + Duration::minutes(1) {
+    let when = body.at.unwrap_or(now);
+    if when > now + Duration::minutes(1) {
         return Err(AppError::new(ErrorCode::AttendanceTimeInvalid));
     }
     let by = By::Staff(staff_id);
     match direction {
-        Direction::In => check_in(db, a, user_id, by, at).await,
-        Direction::Out => check_out(db, cfg, a, user_id, by, at).await,
+        Direction::In => {
+            crate::db::write(db, async |txn| {
+                let held = mine(txn, a.id, user_id).await?;
+                if held.is_none_or(|s| s.status != SignupStatus::Confirmed) {
+                    let person = load_user(txn, &HashSet::new(), user_id)
+                        .await
+                        .map_err(|_| AppError::new(ErrorCode::UserNotFound))?;
+                    walk_in(txn, &person, a.id, &at.community, now).await?;
+                }
+                let s = record_in(txn, a, user_id, by, when).await?;
+                Ok(AttendanceOut::new(s, None, None))
+            })
+            .await
+        }
+        Direction::Out => check_out(db, cfg, a, user_id, by, when).await,
     }
 }
 

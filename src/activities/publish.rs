@@ -177,12 +177,26 @@ pub async fn publish(
     publisher(db, p, region, &community, unit).await?;
     let now = Utc::now();
     check_times(body.starts_at, body.ends_at, body.signup_deadline, now)?;
-    let team_id = crate::teams::eligible_team(db, &community, body.eligibility, body.team_id).await?;
-    let a = activity::ActiveModel {
+    let a = insert(db, region, &community, p.id(), body, now).await?;
+    Ok(ActivityOut::new(a, (0, 0)))
+}
+
+/// Inserts a published activity under `region` (of `community`) organised by `organiser`; the
+/// team it is limited to is checked here, who publishes and the times by the caller.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    region: &region::Model,
+    community: &region::Model,
+    organiser: i64,
+    body: ActivityIn,
+    now: DateTime<Utc>,
+) -> AppResult<activity::Model> {
+    let team_id = crate::teams::eligible_team(conn, community, body.eligibility, body.team_id).await?;
+    Ok(activity::ActiveModel {
         region_id: Set(region.id),
         community_id: Set(community.id),
-        unit_id: Set(unit),
-        organiser_id: Set(p.id()),
+        unit_id: Set(body.unit_id.map(|u| u.0)),
+        organiser_id: Set(organiser),
         title: Set(body.title),
         kind: Set(body.kind),
         description: Set(body.description),
@@ -201,9 +215,8 @@ pub async fn publish(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(ActivityOut::new(a, (0, 0)))
+    .insert(conn)
+    .await?)
 }
 
 /// One activity with its counts.

@@ -77,40 +77,101 @@ pub async fn sign_up(
     community: &region::Model,
 ) -> AppResult<AttendanceOut> {
     crate::db::write(db, async |txn| {
-        let a = lock(txn, activity_id).await?;
-        live(&a)?;
-        let now = Utc::now();
-        if now > a.signup_deadline || now >= a.ends_at {
-            return Err(AppError::new(ErrorCode::SignupClosed));
-        }
-        eligible(txn, p, &a, community).await?;
-        if mine(txn, a.id, p.id()).await?.is_some() {
-            return Err(AppError::new(ErrorCode::AlreadySignedUp));
-        }
-        let place = confirmed(txn, a.id).await? < a.capacity as u64;
-        let s = signup::ActiveModel {
-            activity_id: Set(a.id),
-            user_id: Set(p.id()),
-            status: Set(if place {
-                SignupStatus::Confirmed
-            } else {
-                SignupStatus::Waitlisted
-            }),
-            created_at: Set(now),
-            confirmed_at: Set(place.then_some(now)),
-            closed_by_clock: Set(false),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::AlreadySignedUp),
-            _ => e.into(),
-        })?;
+        let s = enrol(txn, p, activity_id, community, Utc::now()).await?;
         let pos = position(txn, &s).await?;
         Ok(AttendanceOut::new(s, pos, None))
     })
     .await
+}
+
+/// Signs `p` up at `now`, in the caller's transaction (which then holds the activity's lock).
+pub async fn enrol(
+    conn: &impl ConnectionTrait,
+    p: &Principal,
+    activity_id: i64,
+    community: &region::Model,
+    now: DateTime<Utc>,
+) -> AppResult<signup::Model> {
+    let a = lock(conn, activity_id).await?;
+    live(&a)?;
+    if now > a.signup_deadline || now >= a.ends_at {
+        return Err(AppError::new(ErrorCode::SignupClosed));
+    }
+    eligible(conn, p, &a, community).await?;
+    if mine(conn, a.id, p.id()).await?.is_some() {
+        return Err(AppError::new(ErrorCode::AlreadySignedUp));
+    }
+    let place = confirmed(conn, a.id).await? < a.capacity as u64;
+    signup::ActiveModel {
+        activity_id: Set(a.id),
+        user_id: Set(p.id()),
+        status: Set(if place {
+            SignupStatus::Confirmed
+        } else {
+            SignupStatus::Waitlisted
+        }),
+        created_at: Set(now),
+        confirmed_at: Set(place.then_some(now)),
+        closed_by_clock: Set(false),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::AlreadySignedUp),
+        _ => e.into(),
+    })
+}
+
+/// Lets `person`, who came without a confirmed signup, join `activity_id` as staff check them in
+/// (现场加入), in the caller's transaction (which then holds the activity's lock): eligible as for
+/// a signup, while a place is free (`ACTIVITY_FULL`), until the activity ends. A person on the
+/// waitlist takes the free place; one without a signup gets a confirmed one marked `walk_in`.
+pub async fn walk_in(
+    conn: &impl ConnectionTrait,
+    person: &Principal,
+    activity_id: i64,
+    community: &region::Model,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let a = lock(conn, activity_id).await?;
+    live(&a)?;
+    if now >= a.ends_at {
+        return Err(AppError::new(ErrorCode::ActivityEnded));
+    }
+    let held = mine(conn, a.id, person.id()).await?;
+    if held.as_ref().is_some_and(|s| s.status == SignupStatus::Confirmed) {
+        return Ok(());
+    }
+    eligible(conn, person, &a, community).await?;
+    if confirmed(conn, a.id).await? >= a.capacity as u64 {
+        return Err(AppError::new(ErrorCode::ActivityFull));
+    }
+    match held {
+        Some(waiting) => {
+            signup::Entity::update_many()
+                .col_expr(signup::Column::Status, Expr::value(SignupStatus::Confirmed))
+                .col_expr(signup::Column::ConfirmedAt, Expr::value(now))
+                .filter(signup::Column::Id.eq(waiting.id))
+                .exec(conn)
+                .await?;
+        }
+        None => {
+            signup::ActiveModel {
+                activity_id: Set(a.id),
+                user_id: Set(person.id()),
+                status: Set(SignupStatus::Confirmed),
+                created_at: Set(now),
+                confirmed_at: Set(Some(now)),
+                closed_by_clock: Set(false),
+                walk_in: Set(true),
+                ..Default::default()
+            }
+            .insert(conn)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// 已取消报名

@@ -144,6 +144,8 @@ pub struct AttendanceOut {
     pub checkout_by: Option<Id>,
     /// 未签退，活动结束时由系统按规则自动签退（供工作人员核对）
     pub closed_by_clock: bool,
+    /// 未报名、由工作人员签到时现场加入
+    pub walk_in: bool,
     /// 计入的服务时长（分钟），签退后才有
     pub minutes: Option<i32>,
     /// 获得的绿币，签退后才有
@@ -164,6 +166,7 @@ impl AttendanceOut {
             checkout_at: s.checkout_at,
             checkout_by: s.checkout_by.map(Id),
             closed_by_clock: s.closed_by_clock,
+            walk_in: s.walk_in,
             minutes: s.credited_minutes,
             coins: s.credited_coins,
         }

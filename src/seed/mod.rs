@@ -1,5 +1,6 @@
 //! `linli seed-demo`: a demo county, idempotent. Each domain adds its own data in its own file.
 
+mod activities;
 mod orders;
 mod people;
 mod regions;
@@ -40,6 +41,13 @@ pub async fn seed_demo(db: &DatabaseConnection, config: &Config) -> anyhow::Resu
     orders::orders(&txn, &cast, &member.name, &mut report).await?;
     store::demo_store(&txn, &mut report, heping, staff.id, &resident).await?;
     wishes::demo_wish(&txn, &mut report, heping, grid, staff.id, resident.id).await?;
+    let crew = activities::Crew {
+        config,
+        community: heping,
+        staff: staff.id,
+        member: member.id,
+    };
+    activities::demo_activities(&txn, &crew, &mut report).await?;
     txn.commit().await?;
     report.lines.extend(how_to_log_in());
     Ok(report)

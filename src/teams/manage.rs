@@ -2,7 +2,7 @@
 
 use crate::api::Id;
 use crate::auth::principal::Principal;
-use crate::db::sum_i64;
+use crate::db::{count_i64, sum_i64};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::regions::cache::RegionCache;
 use chrono::Utc;
@@ -11,10 +11,11 @@ use entity::role_grant::Role;
 use entity::{activity, activity_signup as signup, team, team_member, unit, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 use utoipa::ToSchema;
 use validator::Validate;
 
@@ -90,28 +91,40 @@ pub async fn form(
         .one(db)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::UserNotFound))?;
-    let now = Utc::now();
     let t = crate::db::write(db, async |txn| {
-        let t = team::ActiveModel {
-            community_id: Set(community.id),
-            unit_id: Set(unit),
-            name: Set(body.name.clone()),
-            leader_id: Set(leader.id),
-            created_by: Set(p.id()),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await
-        .map_err(|e| match e.sql_err() {
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::TeamNameTaken),
-            _ => e.into(),
-        })?;
-        add(txn, t.id, leader.id).await?;
-        Ok(t)
+        create(txn, community.id, unit, &body.name, leader.id, p.id()).await
     })
     .await?;
     totals(db, t, p.id()).await
+}
+
+/// Inserts a team of `community_id` led by `leader_id`, its first member, in the caller's
+/// transaction (`by` formed it).
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    community_id: i64,
+    unit: Option<i64>,
+    name: &str,
+    leader_id: i64,
+    by: i64,
+) -> AppResult<team::Model> {
+    let t = team::ActiveModel {
+        community_id: Set(community_id),
+        unit_id: Set(unit),
+        name: Set(name.to_owned()),
+        leader_id: Set(leader_id),
+        created_by: Set(by),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::TeamNameTaken),
+        _ => e.into(),
+    })?;
+    add(conn, t.id, leader_id).await?;
+    Ok(t)
 }
 
 async fn add(conn: &impl ConnectionTrait, team_id: i64, user_id: i64) -> AppResult<()> {
@@ -161,34 +174,65 @@ pub async fn leave(db: &DatabaseConnection, p: &Principal, at: &Located) -> AppR
 
 /// The team with its totals, as `viewer` sees it.
 pub async fn totals(conn: &impl ConnectionTrait, t: team::Model, viewer: i64) -> AppResult<TeamOut> {
-    let members = team_member::Entity::find()
-        .filter(team_member::Column::TeamId.eq(t.id))
-        .count(conn)
-        .await? as i64;
-    let minutes: Option<i64> = signup::Entity::find()
+    let mut out = totals_of(conn, vec![t], viewer).await?;
+    out.pop().ok_or_else(|| AppError::new(ErrorCode::NotFound))
+}
+
+/// Teams with their totals, as `viewer` sees them, in the order given. A team's total is the
+/// minutes credited in the activities limited to it (`eligibility = team`).
+pub async fn totals_of(
+    conn: &impl ConnectionTrait,
+    teams: Vec<team::Model>,
+    viewer: i64,
+) -> AppResult<Vec<TeamOut>> {
+    let ids: Vec<i64> = teams.iter().map(|t| t.id).collect();
+    let members: HashMap<i64, i64> = team_member::Entity::find()
         .select_only()
+        .column(team_member::Column::TeamId)
+        .column_as(count_i64(Expr::col(team_member::Column::Id)), "n")
+        .filter(team_member::Column::TeamId.is_in(ids.iter().copied()))
+        .group_by(team_member::Column::TeamId)
+        .into_tuple::<(i64, i64)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let minutes: HashMap<i64, Option<i64>> = signup::Entity::find()
+        .select_only()
+        .column(activity::Column::TeamId)
         .column_as(sum_i64(Expr::col(signup::Column::CreditedMinutes)), "m")
         .inner_join(activity::Entity)
-        .filter(activity::Column::TeamId.eq(t.id))
-        .into_tuple()
-        .one(conn)
+        .filter(activity::Column::TeamId.is_in(ids.iter().copied()))
+        .group_by(activity::Column::TeamId)
+        .into_tuple::<(i64, Option<i64>)>()
+        .all(conn)
         .await?
-        .flatten();
-    let leader_name = user::Entity::find_by_id(t.leader_id)
-        .one(conn)
+        .into_iter()
+        .collect();
+    let leaders: Vec<i64> = teams.iter().map(|t| t.leader_id).collect();
+    let names = crate::activities::view::names(conn, &leaders).await?;
+    let joined: HashSet<i64> = team_member::Entity::find()
+        .select_only()
+        .column(team_member::Column::TeamId)
+        .filter(team_member::Column::TeamId.is_in(ids.iter().copied()))
+        .filter(team_member::Column::UserId.eq(viewer))
+        .into_tuple::<i64>()
+        .all(conn)
         .await?
-        .map(|u| u.name)
-        .unwrap_or_default();
-    let joined = super::membership::is_member(conn, t.id, viewer).await?;
-    Ok(TeamOut {
-        id: Id(t.id),
-        community_id: Id(t.community_id),
-        unit_id: t.unit_id.map(Id),
-        name: t.name,
-        leader_id: Id(t.leader_id),
-        leader_name,
-        members,
-        credited_minutes: minutes.unwrap_or(0),
-        joined,
-    })
+        .into_iter()
+        .collect();
+    Ok(teams
+        .into_iter()
+        .map(|t| TeamOut {
+            id: Id(t.id),
+            community_id: Id(t.community_id),
+            unit_id: t.unit_id.map(Id),
+            leader_name: names.get(&t.leader_id).cloned().unwrap_or_default(),
+            members: members.get(&t.id).copied().unwrap_or(0),
+            credited_minutes: minutes.get(&t.id).copied().flatten().unwrap_or(0),
+            joined: joined.contains(&t.id),
+            name: t.name,
+            leader_id: Id(t.leader_id),
+        })
+        .collect())
 }

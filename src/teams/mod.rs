@@ -3,6 +3,7 @@
 //!
 //! The HTTP surface is `routes`; every other file is the domain core and knows nothing of HTTP.
 
+pub mod listing;
 pub mod manage;
 pub mod membership;
 pub mod routes;

@@ -1,14 +1,20 @@
 //! The HTTP surface of volunteer teams.
 
 use crate::access::{Browse, RegionAccess, TeamAccess};
+use crate::api::{Page, PageQuery};
 use crate::error::AppResult;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
+use crate::teams::listing;
 use crate::teams::manage::{self, TeamIn, TeamOut};
 use actix_web::{HttpResponse, delete, get, post, web};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(form).service(get_team).service(join).service(leave);
+    cfg.service(form)
+        .service(in_region)
+        .service(get_team)
+        .service(join)
+        .service(leave);
 }
 
 /// 成立志愿服务队
@@ -36,6 +42,32 @@ pub async fn form(
 ) -> AppResult<HttpResponse> {
     let t = manage::form(&state.db, &access.principal, &access.region, body.0).await?;
     Ok(HttpResponse::Created().json(t))
+}
+
+/// 区域的志愿服务队
+///
+/// 该区域下各社区的志愿服务队（区域在社区之内时为其所在社区），按成立时间倒序；只列出你能查看的服务队
+/// （本社区成员与上级工作者），含队长、队员人数与限本队活动累计计入的时长。
+#[utoipa::path(
+    tag = "志愿活动",
+    params(("id" = String, Path, description = "区域 id"), PageQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "服务队", body = Page<TeamOut>),
+        (status = 400, description = "`VALIDATION_FAILED`：游标或每页条数无效"),
+        (status = 404, description = "`NOT_FOUND`：区域不存在或不在你的范围"),
+    )
+)]
+#[get("/regions/{id}/teams")]
+pub async fn in_region(
+    state: web::Data<AppState>,
+    access: RegionAccess<Browse>,
+    q: ApiQuery<PageQuery>,
+) -> AppResult<web::Json<Page<TeamOut>>> {
+    let (p, region) = (&access.principal, &access.region);
+    Ok(web::Json(
+        listing::in_region(&state.db, &state.regions, p, region, &q).await?,
+    ))
 }
 
 /// 志愿服务队详情

@@ -957,3 +957,84 @@ async fn teams_form_join_leave_and_limit_activities() {
     )
     .await;
 }
+
+/// Staff checking in by hand someone who did not sign up lets them join on the spot, within the
+/// activity's rules and places; the roster marks them.
+#[tokio::test]
+async fn people_who_come_without_signing_up_join_at_check_in_within_rules_and_places() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let a = publish(&app, &w.staff_a, &w.grid_a, json!({"capacity": 2})).await;
+    ok_json(signup(&app, &w.resident_a, &a).await, 201).await;
+
+    // Someone living in community B may not join; nobody is not somebody.
+    let res = by_hand(&app, &w.staff_a, &a, &w.resident_b.user_id, "checkin", None).await;
+    refused(res, 422, "NOT_ELIGIBLE").await;
+    let res = by_hand(&app, &w.staff_a, &a, "999999", "checkin", None).await;
+    refused(res, 404, "USER_NOT_FOUND").await;
+
+    // The member lives in grid A: joins on the spot, checked in by the staff member.
+    let at = Some(Utc::now() - Duration::minutes(40));
+    let member = &w.member_a.user_id;
+    let joined = ok_json(by_hand(&app, &w.staff_a, &a, member, "checkin", at).await, 200).await;
+    assert_eq!(joined["status"], "confirmed");
+    assert_eq!(joined["walk_in"], true);
+    assert_eq!(joined["checkin_by"], w.staff_a.user_id.as_str());
+    // Both places are taken now: a third resident of grid A cannot join, waiting or not.
+    let third = residents(&app, &w, 1).await.remove(0);
+    let res = by_hand(&app, &w.staff_a, &a, &third.user_id, "checkin", None).await;
+    refused(res, 409, "ACTIVITY_FULL").await;
+    assert_eq!(
+        ok_json(signup(&app, &third, &a).await, 201).await["status"],
+        "waitlisted"
+    );
+    let res = by_hand(&app, &w.staff_a, &a, &third.user_id, "checkin", None).await;
+    refused(res, 409, "ACTIVITY_FULL").await;
+
+    let out = ok_json(by_hand(&app, &w.staff_a, &a, member, "checkout", None).await, 200).await;
+    assert_eq!(out["minutes"], 40);
+    let walk_ins: Vec<(String, bool)> = roster(&app, &w.staff_a, &a)
+        .await
+        .iter()
+        .map(|r| {
+            (
+                r["user_id"].as_str().unwrap().to_owned(),
+                r["walk_in"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert!(walk_ins.contains(&(member.clone(), true)), "{walk_ins:?}");
+    assert!(
+        walk_ins.contains(&(w.resident_a.user_id.clone(), false)),
+        "{walk_ins:?}"
+    );
+    // A member of the public cannot be added by another member.
+    let res = by_hand(&app, &w.member_a, &a, &third.user_id, "checkin", None).await;
+    assert_eq!(res.status(), 403);
+    assert_reconciled(&app, &w).await;
+}
+
+/// Five people added at once for the last place: one joins, four are told it is full.
+#[tokio::test]
+async fn walk_ins_racing_for_the_last_place_leave_one_in() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let a = publish(&app, &w.staff_a, &w.grid_a, json!({"capacity": 1})).await;
+    let people = residents(&app, &w, 5).await;
+    let tries = people
+        .iter()
+        .map(|p| by_hand(&app, &w.staff_a, &a, &p.user_id, "checkin", None));
+    let statuses: Vec<u16> = join_all(tries)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 4, "{statuses:?}");
+    let confirmed = roster(&app, &w.staff_a, &a)
+        .await
+        .iter()
+        .filter(|r| r["status"] == "confirmed")
+        .count();
+    assert_eq!(confirmed, 1);
+}

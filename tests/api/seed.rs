@@ -1,9 +1,9 @@
-use crate::helpers::{ok_json, spawn_app};
+use crate::helpers::{ADMIN_PHONE, ok_json, spawn_app};
 use entity::{
-    goods, member_report, region, restock, role_grant, service_item, service_order, store, transfer, unit,
-    user,
+    activity, activity_signup, goods, member_report, region, restock, role_grant, service_item,
+    service_order, store, team, team_member, transfer, unit, user,
 };
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
 #[tokio::test]
@@ -26,10 +26,21 @@ async fn seed_demo_builds_a_county_once() {
                 restock::Entity::find().count(db).await.unwrap(),
                 transfer::Entity::find().count(db).await.unwrap(),
             ),
+            (
+                team::Entity::find().count(db).await.unwrap(),
+                team_member::Entity::find().count(db).await.unwrap(),
+                activity::Entity::find().count(db).await.unwrap(),
+                activity_signup::Entity::find().count(db).await.unwrap(),
+            ),
         )
     };
     let after_first = counts().await;
-    let (regions, users, grants, units, reports, items, orders, shop) = after_first;
+    let (regions, users, grants, units, reports, items, orders, shop, volunteering) = after_first;
+    assert_eq!(
+        volunteering,
+        (1, 1, 2, 1),
+        "a team of one, an upcoming and a past activity, one signup"
+    );
     assert!(
         regions >= 10,
         "a county, a street, two communities, grids and buildings: {regions}"
@@ -149,4 +160,70 @@ async fn seed_demo_builds_a_county_once() {
         )
         .await;
     assert_eq!(ok_json(res, 200).await["status"], "fulfilled");
+
+    activities_were_seeded(&app).await;
+}
+
+/// The demo team, the upcoming activity open for signup, and the past one whose hours reached
+/// the demo member through the ledger, which reconciles.
+async fn activities_were_seeded(app: &crate::helpers::TestApp) {
+    let member = app.login("13800000201", "李党员").await;
+    let admin = app.login(ADMIN_PHONE, "县管理员").await;
+    let mine = ok_json(app.get_as("/api/v1/me/activities", &member.token).await, 200).await;
+    let items = mine["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{mine}");
+    let past = &items[0];
+    assert_eq!(past["activity"]["eligibility"], "team");
+    let ended = chrono::DateTime::parse_from_rfc3339(past["activity"]["ends_at"].as_str().unwrap()).unwrap();
+    assert!(ended < chrono::Utc::now(), "the past activity is over: {past}");
+    assert_eq!(past["signup"]["minutes"], 120, "{past}");
+    let a = past["activity"]["id"].as_str().unwrap();
+    let credit = transfer::Entity::find()
+        .filter(transfer::Column::Reference.eq(format!("activity:{a}:{}", member.user_id)))
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(credit, 1, "the past activity's minutes posted once");
+
+    let community = past["activity"]["community_id"].as_str().unwrap();
+    let teams = ok_json(
+        app.get_as(&format!("/api/v1/regions/{community}/teams"), &member.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(teams["items"][0]["name"], "和平社区助老服务队");
+    assert_eq!(teams["items"][0]["leader_id"], member.user_id.as_str());
+    assert_eq!(teams["items"][0]["credited_minutes"], 120);
+
+    let listed = ok_json(
+        app.get_as(&format!("/api/v1/regions/{community}/activities"), &admin.token)
+            .await,
+        200,
+    )
+    .await;
+    let others: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .filter(|id| *id != a)
+        .collect();
+    assert_eq!(others.len(), 1, "{listed}");
+    let res = app
+        .call(
+            "POST",
+            &format!("/api/v1/activities/{}/signup", others[0]),
+            Some(&member.token),
+            None,
+        )
+        .await;
+    assert_eq!(ok_json(res, 201).await["status"], "confirmed", "signup is open");
+
+    let r = ok_json(
+        app.get_as("/api/v1/ledger/reconciliation", &admin.token).await,
+        200,
+    )
+    .await;
+    assert_eq!(r["ok"], true, "{r}");
 }

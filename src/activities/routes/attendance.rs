@@ -99,7 +99,7 @@ pub async fn checkout(
 
 /// 手工签到
 ///
-/// 组织者为没有手机的志愿者签到，记录为手工签到（`checkin_by` 为操作人）。
+/// 组织者为没有手机的志愿者签到，记录为手工签到（`checkin_by` 为操作人）。未报名或仍在候补的人可现场加入（须符合参加条件且尚有名额，`walk_in` 为 true 表示未报名现场加入）。
 #[utoipa::path(
     tag = "志愿活动",
     params(
@@ -112,9 +112,9 @@ pub async fn checkout(
         (status = 200, description = "已签到", body = AttendanceOut),
         (status = 400, description = "`VALIDATION_FAILED`"),
         (status = 403, description = "需要组织者（工作者或组织单位管理员）"),
-        (status = 404, description = "不存在或不在你的管辖范围"),
-        (status = 409, description = "`ACTIVITY_CANCELLED`、`ACTIVITY_ENDED`、`CHECKIN_NOT_OPEN`、`NOT_SIGNED_UP`、`ALREADY_CHECKED_IN`"),
-        (status = 422, description = "`ATTENDANCE_TIME_INVALID`：时间晚于现在"),
+        (status = 404, description = "不存在或不在你的管辖范围；`USER_NOT_FOUND`：现场加入的人不存在"),
+        (status = 409, description = "`ACTIVITY_CANCELLED`、`ACTIVITY_ENDED`、`CHECKIN_NOT_OPEN`、`ACTIVITY_FULL`（现场加入时名额已满）、`ALREADY_CHECKED_IN`"),
+        (status = 422, description = "`ATTENDANCE_TIME_INVALID`：时间晚于现在；`NOT_ELIGIBLE`：现场加入的人不符合参加条件"),
     )
 )]
 #[post("/activities/{id}/attendance/{user_id}/checkin")]
@@ -124,8 +124,9 @@ pub async fn manual_checkin(
     user: PathUserId,
     body: ApiJson<ManualIn>,
 ) -> AppResult<web::Json<AttendanceOut>> {
-    let (a, staff) = (&access.at.activity, access.principal.id());
-    let done = attendance::by_hand(&state.db, &state.config, a, staff, user.0, Direction::In, body.0).await?;
+    let (at, staff) = (&access.at, access.principal.id());
+    let done =
+        attendance::by_hand(&state.db, &state.config, at, staff, user.0, Direction::In, body.0).await?;
     Ok(web::Json(done))
 }
 
@@ -156,9 +157,17 @@ pub async fn manual_checkout(
     user: PathUserId,
     body: ApiJson<ManualIn>,
 ) -> AppResult<web::Json<AttendanceOut>> {
-    let (a, staff) = (&access.at.activity, access.principal.id());
-    let done =
-        attendance::by_hand(&state.db, &state.config, a, staff, user.0, Direction::Out, body.0).await?;
+    let (at, staff) = (&access.at, access.principal.id());
+    let done = attendance::by_hand(
+        &state.db,
+        &state.config,
+        at,
+        staff,
+        user.0,
+        Direction::Out,
+        body.0,
+    )
+    .await?;
     Ok(web::Json(done))
 }
 

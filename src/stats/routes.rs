@@ -1,0 +1,42 @@
+//! The HTTP surface of dashboards.
+
+use super::dashboard::{StatsOut, of_region};
+use super::range::{Range, RangeQuery};
+use crate::access::{RegionAccess, StaffRole};
+use crate::error::AppResult;
+use crate::extract::ApiQuery;
+use crate::state::AppState;
+use actix_web::{get, web};
+use chrono::Utc;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(stats);
+}
+
+/// 区域统计
+///
+/// 本区域及下级在日期区间（北京时间，默认本月）内的订单统计：按状态、类别、服务项目、办结层级计数，响应率、解决率、满意率、办结率，派单、接单、完成用时的中位数与 90 分位，超时计数；并按直接下级区域分项（社区工作者）。
+#[utoipa::path(
+    tag = "统计",
+    params(("id" = String, Path, description = "区域 id"), RangeQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "统计结果", body = StatsOut),
+        (status = 400, description = "`INVALID_QUERY`：日期格式为 YYYY-MM-DD，from 不晚于 to，跨度至多 366 天"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+    )
+)]
+#[get("/regions/{id}/stats")]
+pub async fn stats(
+    state: web::Data<AppState>,
+    access: RegionAccess<StaffRole>,
+    q: ApiQuery<RangeQuery>,
+) -> AppResult<web::Json<StatsOut>> {
+    let now = Utc::now();
+    let range = Range::of(&q, now)?;
+    let rules = &state.config.orders;
+    Ok(web::Json(
+        of_region(&state.db, rules, &access.region, range, now).await?,
+    ))
+}
