@@ -88,6 +88,16 @@ pub struct WishRules {
     pub confirm_within: Duration,
 }
 
+/// 吹哨报到: default deadlines (hours) for a department to acknowledge (报到) and to resolve a
+/// whistle, by urgency; a region may set its own for its subtree (`whistles::deadlines`).
+#[derive(Debug, Clone)]
+pub struct WhistleRules {
+    pub respond_hours: i32,
+    pub respond_urgent_hours: i32,
+    pub resolve_hours: i32,
+    pub resolve_urgent_hours: i32,
+}
+
 /// 志愿服务星级: cumulative credited hours that reach each star, ascending (1★ first).
 #[derive(Debug, Clone)]
 pub struct StarRules {
@@ -152,6 +162,7 @@ pub struct Config {
     pub ledger: LedgerRules,
     pub store: StoreRules,
     pub wishes: WishRules,
+    pub whistles: WhistleRules,
     pub stars: StarRules,
     pub body_limit: usize,
     pub shutdown_timeout: Duration,
@@ -371,6 +382,13 @@ impl Config {
             ),
         };
 
+        let whistles = WhistleRules {
+            respond_hours: parse_num(&var, "WHISTLE_RESPOND_HOURS", 24, 1..=720, &mut errs),
+            respond_urgent_hours: parse_num(&var, "WHISTLE_RESPOND_URGENT_HOURS", 2, 1..=720, &mut errs),
+            resolve_hours: parse_num(&var, "WHISTLE_RESOLVE_HOURS", 72, 1..=2160, &mut errs),
+            resolve_urgent_hours: parse_num(&var, "WHISTLE_RESOLVE_URGENT_HOURS", 24, 1..=2160, &mut errs),
+        };
+
         let stars = StarRules {
             hours: parse_thresholds(&var, "STAR_HOURS", &[100, 300, 600, 1000, 1500], &mut errs),
         };
@@ -444,6 +462,7 @@ impl Config {
             ledger,
             store,
             wishes,
+            whistles,
             stars,
             body_limit,
             shutdown_timeout: Duration::from_secs(shutdown_secs),

@@ -146,6 +146,11 @@ error_codes! {
     NothingToCertify = "NOTHING_TO_CERTIFY" => UNPROCESSABLE_ENTITY, "该期间没有计入的志愿服务时长，无法开具证明";
     NoIssuingCommunity = "NO_ISSUING_COMMUNITY" => UNPROCESSABLE_ENTITY, "你还没有所属社区（党员报到或居住地确认后才能开具证明）";
     CertificateNotFound = "CERTIFICATE_NOT_FOUND" => NOT_FOUND, "证明不存在，请核对证明编号";
+    DepartmentInvalid = "DEPARTMENT_INVALID" => UNPROCESSABLE_ENTITY, "只能向本区域或上级街道、县的职能部门吹哨";
+    WhistleAlreadyOpen = "WHISTLE_ALREADY_OPEN" => CONFLICT, "已向该部门吹哨，部门尚未办结";
+    WhistleNotOpen = "WHISTLE_NOT_OPEN" => CONFLICT, "该吹哨已办结";
+    ResidentNotInRegion = "RESIDENT_NOT_IN_REGION" => UNPROCESSABLE_ENTITY, "代办下单的居民须居住在你负责的区域内";
+    NotWhistled = "NOT_WHISTLED" => FORBIDDEN, "只有被吹哨的职能部门可以报到或办结";
 }
 
 impl Serialize for ErrorCode {

@@ -38,6 +38,7 @@ pub mod teams;
 pub mod telemetry;
 pub mod users;
 pub mod wechat;
+pub mod whistles;
 pub mod wishes;
 
 /// Installs the process's one TLS crypto provider (rustls with ring); later calls do nothing.

@@ -37,6 +37,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::records::routes::configure)
                 .configure(crate::stats::routes::configure)
                 .configure(crate::wishes::routes::configure)
+                .configure(crate::whistles::routes::configure)
                 .configure(crate::certificates::routes::configure),
         );
 }

@@ -64,6 +64,17 @@ pub enum Action {
     Redispatch,
     /// 回访 → 结单, with the minutes kept or lowered.
     ReviewClose,
+    /// 代办: staff placed the order for the resident (who still owns it).
+    ProxySubmit,
+    /// 吹哨: a department is asked to report and resolve; the status does not change.
+    Whistle,
+    /// 报到: the department acknowledged the whistle.
+    Acknowledge,
+    /// 部门办结: the department resolved its whistle; an order nobody else works on then waits
+    /// for the resident's rating.
+    DepartmentResolve,
+    /// A department missed a deadline (报到 or 办结); the status does not change.
+    WhistleOverdue,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

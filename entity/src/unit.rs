@@ -7,6 +7,7 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// The community it reports to; for a department, the street or county it is attached to.
     pub community_id: i64,
     pub name: String,
     /// e.g. 机关 / 事业单位 / 国有企业 / 非公企业 / 社会组织
@@ -15,6 +16,9 @@ pub struct Model {
     pub contact_phone_enc: String,
     pub created_by: i64,
     pub created_at: DateTimeUtc,
+    /// 职能部门 (公安、消防、城管…): attached to a street or the county (`community_id` names that
+    /// region), whistled to report on orders.
+    pub department: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

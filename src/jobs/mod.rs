@@ -1,5 +1,5 @@
 //! Every clock-driven sweep, in one place: the order SLA clocks, award posting, ledger hold
-//! expiry, store redemption expiry, activity close-out, wish confirmation (one pass every
+//! expiry, store redemption expiry, activity close-out, wish confirmation, whistle deadlines (one pass every
 //! `SLA_TICK_SECS`, [`tick`]), the outbox relay (its own interval) and the process's upkeep
 //! (metrics, heap; every 5 s). Jobs only schedule and pick work; the rule each applies stays in
 //! its domain. Each job's doc says how it picks work so that any number of instances can run it.
@@ -11,6 +11,7 @@ mod orders;
 mod redemptions;
 mod relay;
 mod upkeep;
+mod whistles;
 mod wishes;
 
 use crate::error::AppResult;
@@ -33,6 +34,10 @@ pub struct TickReport {
     pub closed_attendances: usize,
     /// Fulfilled wishes confirmed because their residents did not in time.
     pub confirmed_wishes: usize,
+    /// Whistles a department did not acknowledge (报到) in time.
+    pub unacknowledged_whistles: usize,
+    /// Whistles a department did not resolve in time.
+    pub unresolved_whistles: usize,
 }
 
 /// One pass of every clock at time `now`. Tests call it with a moved clock instead of sleeping.
@@ -51,6 +56,14 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport>
             activities::run(db, &state.config, now).await,
         ),
         confirmed_wishes: alone("wish confirmation", wishes::run(state, now).await),
+        unacknowledged_whistles: alone(
+            "whistle deadlines",
+            whistles::run(state, crate::whistles::overdue::Missed::Respond, now).await,
+        ),
+        unresolved_whistles: alone(
+            "whistle deadlines",
+            whistles::run(state, crate::whistles::overdue::Missed::Resolve, now).await,
+        ),
     })
 }
 

@@ -14,6 +14,7 @@ use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use entity::region;
 use entity::service_order;
+use entity::whistle::{self, WhistleStatus};
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -44,18 +45,35 @@ async fn candidates(state: &AppState, clock: Clock, due: Due) -> AppResult<Vec<i
         // would fill every batch and starve the rest.
         q = q
             .inner_join(region::Entity)
-            .filter(region::Column::ParentId.is_not_null());
+            .filter(region::Column::ParentId.is_not_null())
+            .filter(not_with_a_department());
     }
     Ok(q.into_tuple().all(&state.db).await?)
+}
+
+/// Not whistled to a department that has yet to resolve it: the whistle's own deadlines
+/// (`jobs::whistles`) decide when such an order moves up, not the dispatch clock.
+fn not_with_a_department() -> sea_orm::sea_query::SimpleExpr {
+    service_order::Column::Id.not_in_subquery(
+        sea_orm::sea_query::Query::select()
+            .column(whistle::Column::OrderId)
+            .from(whistle::Entity)
+            .and_where(whistle::Column::Status.ne(WhistleStatus::Resolved))
+            .to_owned(),
+    )
 }
 
 /// Acts on one order in its own transaction, if it is still due and not locked by another
 /// instance. A step that lost its race (or an escalation at the top of the tree) is skipped.
 async fn act(state: &AppState, clock: Clock, id: i64, due: Due, now: DateTime<Utc>) -> AppResult<bool> {
     let txn = crate::db::begin_write(&state.db).await?;
-    let locked = service_order::Entity::find_by_id(id)
+    let mut locked = service_order::Entity::find_by_id(id)
         .filter(service_order::Column::Status.eq(due.status))
-        .filter(due.since.lt(due.before))
+        .filter(due.since.lt(due.before));
+    if clock == Clock::Dispatch {
+        locked = locked.filter(not_with_a_department());
+    }
+    let locked = locked
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .one(&txn)
         .await?;

@@ -7,6 +7,7 @@ pub mod lifecycle;
 pub mod listing;
 pub mod minutes;
 pub mod placement;
+pub mod proxy;
 pub mod review;
 pub mod routes;
 pub mod scope;

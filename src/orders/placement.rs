@@ -1,5 +1,6 @@
 //! 群众点单: what a resident sends to place an order.
 
+use super::proxy::OnBehalfIn;
 use super::service::{self, NewOrder};
 use super::view::orders_out;
 use crate::api::{Id, valid_phone};
@@ -41,6 +42,9 @@ pub struct PlaceOrderIn {
     #[serde(default)]
     #[schema(max_items = 9, value_type = Vec<crate::media::Reference>)]
     pub photos: Vec<String>,
+    /// 代办：工作人员替居民下单（居民仍是订单的主人，可查看和评价）
+    #[validate(nested)]
+    pub on_behalf_of: Option<OnBehalfIn>,
 }
 
 /// Every photo reference is one the public may safely be shown (see [`crate::media`]).
@@ -75,9 +79,11 @@ pub async fn place(state: &AppState, p: &Principal, key: Option<&Key>, b: PlaceO
         contact_phone: b.contact_phone,
         preferred_time: b.preferred_time,
         photos: b.photos,
+        placed_by: None,
     };
+    let on_behalf = b.on_behalf_of;
     idempotency::once(&state.db, key, 201, async |txn| {
-        let order = service::place(txn, state, p, new.clone()).await?;
+        let order = service::place(txn, state, p, new.clone(), on_behalf.as_ref()).await?;
         Ok(orders_out(txn, &state.pii, p.id(), vec![order]).await?.remove(0))
     })
     .await

@@ -72,7 +72,11 @@ pub async fn review_step(
             return Err(misplaced("minutes", "退回重办时不能填写分钟数"));
         }
         ReviewDecision::Close => Action::ReviewClose,
-        ReviewDecision::Redo if input.redispatch == Some(true) => Action::Redispatch,
+        // An order no member served (a department resolved it) has nobody to redo it: it goes
+        // back to be dispatched (or whistled) again.
+        ReviewDecision::Redo if input.redispatch == Some(true) || order.assignee_id.is_none() => {
+            Action::Redispatch
+        }
         ReviewDecision::Redo => Action::Redo,
     };
     if state::next(order.status, action).is_none() {

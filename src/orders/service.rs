@@ -290,6 +290,40 @@ pub async fn apply(
     Ok(updated)
 }
 
+/// Writes a timeline event that leaves the status as it is (吹哨, 报到, a missed deadline), in the
+/// caller's transaction.
+pub async fn remark(
+    conn: &impl ConnectionTrait,
+    order: &service_order::Model,
+    action: Action,
+    actor: Option<i64>,
+    note: String,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    order_event::ActiveModel {
+        order_id: Set(order.id),
+        actor_id: Set(actor),
+        action: Set(action),
+        from_status: Set(Some(order.status)),
+        to_status: Set(order.status),
+        note: Set(Some(note)),
+        created_at: Set(at),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// The order, read for update in the caller's transaction (PostgreSQL; SQLite has one writer).
+pub async fn lock(conn: &impl ConnectionTrait, id: i64) -> AppResult<service_order::Model> {
+    service_order::Entity::find_by_id(id)
+        .lock(sea_orm::sea_query::LockType::Update)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound))
+}
+
 pub async fn find(conn: &impl ConnectionTrait, id: i64) -> AppResult<service_order::Model> {
     service_order::Entity::find_by_id(id)
         .one(conn)
@@ -341,24 +375,37 @@ pub struct NewOrder {
     pub contact_phone: Option<String>,
     pub preferred_time: Option<DateTime<Utc>>,
     pub photos: Vec<String>,
+    /// 代办: the staff member who placed it for the resident.
+    pub placed_by: Option<i64>,
 }
 
-/// Places an order for the caller where they live, in the caller's transaction; retries with
+/// Places an order for the caller where they live (or, 代办, by staff for a resident of theirs),
+/// in the caller's transaction; retries with
 /// a key are [`crate::idempotency`]'s business.
 pub async fn place(
     conn: &impl ConnectionTrait,
     state: &AppState,
     p: &Principal,
-    new: NewOrder,
+    mut new: NewOrder,
+    on_behalf: Option<&super::proxy::OnBehalfIn>,
 ) -> AppResult<service_order::Model> {
     let target = crate::regions::find(conn, new.region_id).await?;
     let placeable = matches!(
         target.kind,
         RegionKind::Community | RegionKind::Grid | RegionKind::Building
     );
-    if !placeable || !crate::residences::may_order_at(conn, p, &target).await? {
+    if !placeable {
         return Err(AppError::new(ErrorCode::OrderRegionInvalid));
     }
+    let resident = match on_behalf {
+        // 代办: the staff member answers for the resident; no hourly limit on staff.
+        Some(who) => {
+            new.placed_by = Some(p.id());
+            super::proxy::resident_for(conn, &state.pii, p, &target, who, &new.address).await?
+        }
+        None if crate::residences::may_order_at(conn, p, &target).await? => p.id(),
+        None => return Err(AppError::new(ErrorCode::OrderRegionInvalid)),
+    };
     if let Some(item_id) = new.service_item_id {
         let item = service_item::Entity::find_by_id(item_id).one(conn).await?;
         let community = crate::regions::community_of(conn, &target).await?;
@@ -368,14 +415,16 @@ pub async fn place(
         }
     }
     // Only orders that would be placed count against the hourly limit.
-    crate::ratelimit::hit(
-        &state.kv,
-        &format!("orders:submit:{}", p.id()),
-        state.config.orders.submits_per_hour,
-        std::time::Duration::from_secs(3600),
-    )
-    .await?;
-    Ok(insert(conn, &state.config, &state.pii, p.id(), new, None, Utc::now()).await?)
+    if on_behalf.is_none() {
+        crate::ratelimit::hit(
+            &state.kv,
+            &format!("orders:submit:{}", p.id()),
+            state.config.orders.submits_per_hour,
+            std::time::Duration::from_secs(3600),
+        )
+        .await?;
+    }
+    Ok(insert(conn, &state.config, &state.pii, resident, new, None, Utc::now()).await?)
 }
 
 /// Writes a submitted order with its first timeline event and notifications (checks done by the caller).
@@ -408,12 +457,21 @@ pub async fn insert(
     }
     .insert(conn)
     .await?;
+    let (action, actor, note) = match new.placed_by {
+        Some(staff) => (
+            Action::ProxySubmit,
+            staff,
+            Some("代办：工作人员替居民下单".to_owned()),
+        ),
+        None => (Action::Submit, resident, None),
+    };
     order_event::ActiveModel {
         order_id: Set(order.id),
-        actor_id: Set(Some(resident)),
-        action: Set(Action::Submit),
+        actor_id: Set(Some(actor)),
+        action: Set(action),
         from_status: Set(None),
         to_status: Set(OrderStatus::Submitted),
+        note: Set(note),
         created_at: Set(now),
         ..Default::default()
     }

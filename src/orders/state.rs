@@ -27,12 +27,18 @@ pub fn next(from: OrderStatus, action: Action) -> Option<OrderStatus> {
         (Submitted | Published, A::Escalate) => Submitted,
         (Claimed, A::ReleaseToPool) => Published,
         (Claimed, A::ReturnToDispatcher) => Submitted,
+        (Submitted | Published, A::DepartmentResolve) => Completed,
         _ => return None,
     })
 }
 
 pub fn is_terminal(s: OrderStatus) -> bool {
     matches!(s, Closed | Cancelled | Rejected)
+}
+
+/// Whether a department may be whistled on an order in `s`: open and not waiting for the rating.
+pub fn whistleable(s: OrderStatus) -> bool {
+    !is_terminal(s) && s != Completed
 }
 
 /// Chinese label for messages.

@@ -73,7 +73,9 @@ pub struct EventOut {
     pub id: Id,
     /// submit / assign / publish / accept / decline / claim / start / complete / confirm / cancel / reject /
     /// escalate / release_to_pool / return_to_dispatcher / auto_close / dispute（不满意，转回访）/
-    /// redo（回访：退回原党员重办）/ redispatch（回访：退回重新派单）/ review_close（回访结单）
+    /// redo（回访：退回原党员重办）/ redispatch（回访：退回重新派单）/ review_close（回访结单）/
+    /// proxy_submit（代办：工作人员替居民下单）/ whistle（吹哨）/ acknowledge（部门报到）/
+    /// department_resolve（部门办结）/ whistle_overdue（部门超时）
     pub action: String,
     /// 操作人；系统自动操作为 null
     pub actor_id: Option<Id>,

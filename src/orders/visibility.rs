@@ -9,7 +9,7 @@ use entity::member_report::{self, ReportStatus};
 use entity::region;
 use entity::role_grant::Role;
 use entity::service_order::{self, OrderStatus};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 /// How the caller stands to an order.
 pub struct Standing {
@@ -21,6 +21,9 @@ pub struct Standing {
     pub origin_staff: bool,
     pub unit_admin: bool,
     pub may_claim: bool,
+    /// Speaks for a department whistled on the order (吹哨报到): sees it, and acknowledges and
+    /// resolves its whistle.
+    pub department: bool,
 }
 
 impl Standing {
@@ -31,6 +34,7 @@ impl Standing {
             || self.origin_staff
             || self.unit_admin
             || self.may_claim
+            || self.department
     }
 }
 
@@ -104,7 +108,23 @@ pub async fn standing(state: &AppState, p: &Principal, o: &service_order::Model)
         origin_staff: p.covers(&origin.path, &[Role::Staff]),
         unit_admin: o.unit_id.is_some_and(|u| p.unit_ids().any(|own| own == u)),
         may_claim: may_claim_one(state, p, o, &owner).await?,
+        department: whistled_to_caller(&state.db, p, o.id).await?,
     })
+}
+
+/// Whether one of the caller's units (as `unit_admin`) was whistled on the order; no query for
+/// callers who speak for no unit.
+async fn whistled_to_caller(conn: &impl ConnectionTrait, p: &Principal, order_id: i64) -> AppResult<bool> {
+    let units: Vec<i64> = p.unit_ids().collect();
+    if units.is_empty() {
+        return Ok(false);
+    }
+    let n = entity::whistle::Entity::find()
+        .filter(entity::whistle::Column::OrderId.eq(order_id))
+        .filter(entity::whistle::Column::UnitId.is_in(units))
+        .count(conn)
+        .await?;
+    Ok(n > 0)
 }
 
 /// The order, its resident and member (and its timeline when `timeline`), and the caller's

@@ -114,7 +114,8 @@ pub async fn list(
     ))
 }
 
-/// The unit a `unit_admin` grant names: one registered in `target`, a community. Other roles name none.
+/// The unit a `unit_admin` grant names: one registered in `target` (a community, or for a
+/// department its street or county). Other roles name none.
 async fn unit_for(
     conn: &impl ConnectionTrait,
     target: &region::Model,
@@ -125,7 +126,11 @@ async fn unit_for(
         (Role::UnitAdmin, Some(unit_id)) => {
             let unit = unit::Entity::find_by_id(unit_id.0).one(conn).await?;
             match unit {
-                Some(u) if target.kind == RegionKind::Community && u.community_id == target.id => {
+                // A unit's admins are granted at its community; a department's at its street or county.
+                Some(u)
+                    if u.community_id == target.id
+                        && (u.department || target.kind == RegionKind::Community) =>
+                {
                     Ok(Some(u.id))
                 }
                 _ => Err(AppError::new(ErrorCode::UnitRequired)),

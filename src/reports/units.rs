@@ -21,7 +21,7 @@ use validator::Validate;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UnitOut {
     pub id: Id,
-    /// 报到的社区
+    /// 报到的社区；职能部门为所在的街道或县
     pub community_id: Id,
     pub name: String,
     /// 单位类型，如 机关 / 事业单位 / 国有企业 / 非公企业 / 社会组织
@@ -29,6 +29,8 @@ pub struct UnitOut {
     pub contact_name: String,
     /// 联系电话（脱敏）
     pub contact_phone_masked: String,
+    /// 是否为职能部门（公安、消防、城管等，设在街道或县，可被吹哨）
+    pub department: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -45,6 +47,7 @@ impl UnitOut {
             kind: u.kind,
             contact_name: u.contact_name,
             contact_phone_masked: phone,
+            department: u.department,
             created_at: u.created_at,
         }
     }

@@ -111,6 +111,7 @@ pub async fn demo_order(
         contact_phone: Some("13800000301".into()),
         preferred_time: None,
         photos: vec![],
+        placed_by: None,
     };
     let mut o = service::insert(conn, config, pii, resident.id, new, Some(key), began).await?;
     let go =

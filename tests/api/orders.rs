@@ -1082,6 +1082,7 @@ async fn orders_stuck_at_the_top_do_not_starve_the_clock() {
             contact_phone: None,
             preferred_time: None,
             photos: vec![],
+            placed_by: None,
         };
         linli::orders::service::insert(
             &app.state.db,

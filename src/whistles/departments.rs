@@ -1,0 +1,80 @@
+//! 职能部门: units attached to a street or the county, whistled from that region's subtree.
+
+use crate::api::Page;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::pii::Pii;
+use crate::reports::units::{UnitIn, UnitOut};
+use chrono::Utc;
+use entity::region::{self, RegionKind};
+use entity::unit;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr,
+};
+
+/// Registers a department at `region` (a street or the county).
+pub async fn create(
+    conn: &impl ConnectionTrait,
+    pii: &Pii,
+    region: &region::Model,
+    actor: i64,
+    body: UnitIn,
+) -> AppResult<UnitOut> {
+    if !matches!(region.kind, RegionKind::Street | RegionKind::County) {
+        return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("职能部门须设在街道或县"));
+    }
+    let created = unit::ActiveModel {
+        community_id: Set(region.id),
+        name: Set(body.name),
+        kind: Set(body.kind),
+        contact_name: Set(body.contact_name),
+        contact_phone_enc: Set(pii.encrypt(&body.contact_phone)),
+        created_by: Set(actor),
+        created_at: Set(Utc::now()),
+        department: Set(true),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::UnitNameTaken),
+        _ => e.into(),
+    })?;
+    Ok(UnitOut::new(created, pii))
+}
+
+/// The ids on a region's path, the region itself last.
+pub fn path_ids(path: &str) -> Vec<i64> {
+    path.split('/').filter_map(|s| s.parse().ok()).collect()
+}
+
+/// Departments staff of `region` may whistle: those attached to it or to a region above it.
+pub async fn reachable(
+    conn: &impl ConnectionTrait,
+    pii: &Pii,
+    region: &region::Model,
+) -> AppResult<Page<UnitOut>> {
+    let rows = unit::Entity::find()
+        .filter(unit::Column::Department.eq(true))
+        .filter(unit::Column::CommunityId.is_in(path_ids(&region.path)))
+        .order_by_asc(unit::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(Page {
+        items: rows.into_iter().map(|u| UnitOut::new(u, pii)).collect(),
+        next_cursor: None,
+    })
+}
+
+/// The department `id`, when staff of `region` may whistle it.
+pub async fn whistleable(
+    conn: &impl ConnectionTrait,
+    region: &region::Model,
+    id: i64,
+) -> AppResult<unit::Model> {
+    unit::Entity::find_by_id(id)
+        .filter(unit::Column::Department.eq(true))
+        .filter(unit::Column::CommunityId.is_in(path_ids(&region.path)))
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::new(ErrorCode::DepartmentInvalid))
+}
