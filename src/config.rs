@@ -124,6 +124,16 @@ pub struct OrderRules {
     /// Minutes credited beyond the time between start and complete (rounded up), for a member
     /// who pressed start late or complete early.
     pub minutes_slack: i32,
+    /// Default hours of each step's deadline for an urgent order, and those of the steps with no
+    /// older setting above (a region may set its own: `regions::deadlines`).
+    pub urgent_dispatch_hours: i32,
+    pub accept_hours: i32,
+    pub urgent_accept_hours: i32,
+    pub claim_hours: i32,
+    pub urgent_claim_hours: i32,
+    pub urgent_start_hours: i32,
+    pub complete_hours: i32,
+    pub urgent_complete_hours: i32,
 }
 
 #[derive(Debug, Clone)]
@@ -322,6 +332,14 @@ impl Config {
             submits_per_hour: parse_num(&var, "ORDER_SUBMITS_PER_HOUR", 10, 1..=1000, &mut errs),
             default_max_minutes: parse_num(&var, "DEFAULT_MAX_MINUTES", 240, 1..=1440, &mut errs),
             minutes_slack: parse_num(&var, "ORDER_MINUTES_SLACK_MINS", 15, 0..=1440, &mut errs),
+            urgent_dispatch_hours: parse_num(&var, "SLA_DISPATCH_URGENT_HOURS", 4, 1..=720, &mut errs),
+            accept_hours: parse_num(&var, "SLA_ACCEPT_HOURS", 24, 1..=720, &mut errs),
+            urgent_accept_hours: parse_num(&var, "SLA_ACCEPT_URGENT_HOURS", 4, 1..=720, &mut errs),
+            claim_hours: parse_num(&var, "SLA_CLAIM_HOURS", 48, 1..=720, &mut errs),
+            urgent_claim_hours: parse_num(&var, "SLA_CLAIM_URGENT_HOURS", 8, 1..=720, &mut errs),
+            urgent_start_hours: parse_num(&var, "SLA_START_URGENT_HOURS", 12, 1..=720, &mut errs),
+            complete_hours: parse_num(&var, "SLA_COMPLETE_HOURS", 48, 1..=720, &mut errs),
+            urgent_complete_hours: parse_num(&var, "SLA_COMPLETE_URGENT_HOURS", 12, 1..=720, &mut errs),
         };
 
         let notify = NotifyConfig {

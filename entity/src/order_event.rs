@@ -75,6 +75,8 @@ pub enum Action {
     DepartmentResolve,
     /// A department missed a deadline (报到 or 办结); the status does not change.
     WhistleOverdue,
+    /// SLA: in service and not completed in time; staff are told, the status does not change.
+    ServiceOverdue,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,7 +16,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-/// 时限环节：respond 部门报到（响应）/ resolve 部门办结
+/// 时限环节：dispatch 派单 / accept 接受指派 / claim 抢单 / start 开始服务 / complete 完成服务 /
+/// respond 部门报到（响应）/ resolve 部门办结
 #[derive(
     Debug,
     Clone,
@@ -37,6 +38,11 @@ pub struct Model {
     rename_all = "snake_case"
 )]
 pub enum DeadlineStep {
+    Dispatch,
+    Accept,
+    Claim,
+    Start,
+    Complete,
     Respond,
     Resolve,
 }

@@ -48,6 +48,10 @@ pub struct Model {
     pub started_at: Option<DateTimeUtc>,
     pub completed_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
+    pub urgency: super::whistle::Urgency,
+    /// When the current step is due (派单、接受指派、抢单、开始、完成), from the deadlines where the
+    /// order is owned; None when no clock runs on the current status.
+    pub due_at: Option<DateTimeUtc>,
 }
 
 /// 派单方式

@@ -27,6 +27,7 @@ mod m20261202_000002_signup_walk_in;
 mod m20261202_000101_region_contact;
 mod m20261202_000102_create_certificate;
 mod m20261203_000001_create_whistle;
+mod m20261203_000002_order_due;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000101_region_contact::Migration),
             Box::new(m20261202_000102_create_certificate::Migration),
             Box::new(m20261203_000001_create_whistle::Migration),
+            Box::new(m20261203_000002_order_due::Migration),
         ]
     }
 }

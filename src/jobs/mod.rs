@@ -22,7 +22,13 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct TickReport {
     pub escalated: usize,
+    /// Assigned and not accepted in time: back to the dispatcher.
+    pub returned: usize,
+    /// Published and not claimed in time: escalated one level up.
+    pub unclaimed: usize,
     pub released: usize,
+    /// In service and not completed in time: flagged once.
+    pub overdue_services: usize,
     pub closed: usize,
     /// Award claims posted to the points bank that no close had posted.
     pub awarded: usize,
@@ -45,7 +51,10 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport>
     let db = &state.db;
     Ok(TickReport {
         escalated: orders::run(state, Clock::Dispatch, now).await?,
+        returned: orders::run(state, Clock::Accept, now).await?,
+        unclaimed: orders::run(state, Clock::Claim, now).await?,
         released: orders::run(state, Clock::Start, now).await?,
+        overdue_services: orders::run(state, Clock::Complete, now).await?,
         closed: orders::run(state, Clock::Confirm, now).await?,
         // Each job below stands alone: one failing must not stop the others.
         expired_holds: alone("hold expiry", holds::run(db, now).await),

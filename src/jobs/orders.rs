@@ -1,4 +1,4 @@
-//! The order SLA clocks (`orders::sla`): escalation, release and auto-close.
+//! The order SLA clocks (`orders::sla`): escalation, return, release, overdue service and auto-close.
 //!
 //! Picking: candidates are listed oldest first, a batch per clock and pass; each is then acted
 //! on in its own write transaction after reading it again under `FOR UPDATE SKIP LOCKED`
@@ -24,29 +24,31 @@ const BATCH: u64 = 100;
 pub async fn run(state: &AppState, clock: Clock, now: DateTime<Utc>) -> AppResult<usize> {
     let due = clock.due(&state.config.orders, now);
     let mut acted = 0;
-    for id in candidates(state, clock, due).await? {
-        if act(state, clock, id, due, now).await? {
+    for id in candidates(state, clock, &due).await? {
+        if act(state, clock, id, &due, now).await? {
             acted += 1;
         }
     }
     Ok(acted)
 }
 
-async fn candidates(state: &AppState, clock: Clock, due: Due) -> AppResult<Vec<i64>> {
+async fn candidates(state: &AppState, clock: Clock, due: &Due) -> AppResult<Vec<i64>> {
     let mut q = service_order::Entity::find()
         .select_only()
         .column(service_order::Column::Id)
         .filter(service_order::Column::Status.eq(due.status))
-        .filter(due.since.lt(due.before))
+        .filter(due.overdue.clone())
         .order_by_asc(service_order::Column::Id)
         .limit(BATCH);
-    if clock == Clock::Dispatch {
+    if clock.escalates() {
         // Orders already at the top of the tree have nowhere to go: leave them out, or they
         // would fill every batch and starve the rest.
         q = q
             .inner_join(region::Entity)
-            .filter(region::Column::ParentId.is_not_null())
-            .filter(not_with_a_department());
+            .filter(region::Column::ParentId.is_not_null());
+    }
+    if clock == Clock::Dispatch {
+        q = q.filter(not_with_a_department());
     }
     Ok(q.into_tuple().all(&state.db).await?)
 }
@@ -65,11 +67,11 @@ fn not_with_a_department() -> sea_orm::sea_query::SimpleExpr {
 
 /// Acts on one order in its own transaction, if it is still due and not locked by another
 /// instance. A step that lost its race (or an escalation at the top of the tree) is skipped.
-async fn act(state: &AppState, clock: Clock, id: i64, due: Due, now: DateTime<Utc>) -> AppResult<bool> {
+async fn act(state: &AppState, clock: Clock, id: i64, due: &Due, now: DateTime<Utc>) -> AppResult<bool> {
     let txn = crate::db::begin_write(&state.db).await?;
     let mut locked = service_order::Entity::find_by_id(id)
         .filter(service_order::Column::Status.eq(due.status))
-        .filter(due.since.lt(due.before));
+        .filter(due.overdue.clone());
     if clock == Clock::Dispatch {
         locked = locked.filter(not_with_a_department());
     }

@@ -42,6 +42,9 @@ pub struct PlaceOrderIn {
     #[serde(default)]
     #[schema(max_items = 9, value_type = Vec<crate::media::Reference>)]
     pub photos: Vec<String>,
+    /// 紧急程度，默认 normal；urgent 的各环节时限更短
+    #[serde(default)]
+    pub urgency: Option<entity::whistle::Urgency>,
     /// 代办：工作人员替居民下单（居民仍是订单的主人，可查看和评价）
     #[validate(nested)]
     pub on_behalf_of: Option<OnBehalfIn>,
@@ -80,6 +83,7 @@ pub async fn place(state: &AppState, p: &Principal, key: Option<&Key>, b: PlaceO
         preferred_time: b.preferred_time,
         photos: b.photos,
         placed_by: None,
+        urgency: b.urgency.unwrap_or(entity::whistle::Urgency::Normal),
     };
     let on_behalf = b.on_behalf_of;
     idempotency::once(&state.db, key, 201, async |txn| {

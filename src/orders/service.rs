@@ -220,6 +220,12 @@ pub async fn apply(
     let mut set = step.set;
     set.status = Set(to);
     set.updated_at = Set(step.at);
+    if !set.due_at.is_set() {
+        // The next step's deadline, where the order is owned after this one.
+        let owner = step.region_move.map_or(order.region_id, |m| m.1);
+        let due = crate::regions::deadlines::order_due(conn, cfg, owner, to, order.urgency, step.at).await?;
+        set.due_at = Set(due);
+    }
     if let Some((member, limit)) = step.open_limit {
         // Lock the member first: their claims and accepts then count one after another (SQLite
         // serialises write transactions anyway).
@@ -377,6 +383,7 @@ pub struct NewOrder {
     pub photos: Vec<String>,
     /// 代办: the staff member who placed it for the resident.
     pub placed_by: Option<i64>,
+    pub urgency: entity::whistle::Urgency,
 }
 
 /// Places an order for the caller where they live (or, 代办, by staff for a resident of theirs),
@@ -424,7 +431,7 @@ pub async fn place(
         )
         .await?;
     }
-    Ok(insert(conn, &state.config, &state.pii, resident, new, None, Utc::now()).await?)
+    insert(conn, &state.config, &state.pii, resident, new, None, Utc::now()).await
 }
 
 /// Writes a submitted order with its first timeline event and notifications (checks done by the caller).
@@ -436,8 +443,19 @@ pub async fn insert(
     new: NewOrder,
     key: Option<String>,
     now: DateTime<Utc>,
-) -> Result<service_order::Model, sea_orm::DbErr> {
+) -> AppResult<service_order::Model> {
+    let due = crate::regions::deadlines::order_due(
+        conn,
+        cfg,
+        new.region_id,
+        OrderStatus::Submitted,
+        new.urgency,
+        now,
+    )
+    .await?;
     let order = service_order::ActiveModel {
+        urgency: Set(new.urgency),
+        due_at: Set(due),
         region_id: Set(new.region_id),
         origin_region_id: Set(new.region_id),
         resident_id: Set(resident),

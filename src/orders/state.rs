@@ -26,7 +26,8 @@ pub fn next(from: OrderStatus, action: Action) -> Option<OrderStatus> {
         (Submitted | Assigned | Published, A::Reject) => Rejected,
         (Submitted | Published, A::Escalate) => Submitted,
         (Claimed, A::ReleaseToPool) => Published,
-        (Claimed, A::ReturnToDispatcher) => Submitted,
+        (Claimed | Assigned, A::ReturnToDispatcher) => Submitted,
+        (InService, A::ServiceOverdue) => InService,
         (Submitted | Published, A::DepartmentResolve) => Completed,
         _ => return None,
     })
@@ -181,7 +182,10 @@ mod tests {
                         prop_assert_eq!(state, Completed);
                     }
                     if to == InService {
-                        prop_assert_eq!(state, Claimed);
+                        prop_assert!(
+                            state == Claimed || (state == InService && a == Action::ServiceOverdue),
+                            "{:?} into service from {:?}", a, state
+                        );
                     }
                     state = to;
                 }

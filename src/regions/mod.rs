@@ -6,6 +6,7 @@
 //! hold the rules of the `/regions` routes: who may create, move, grant and revoke.
 
 pub mod cache;
+pub mod deadlines;
 pub mod grants;
 pub mod manage;
 pub mod routes;

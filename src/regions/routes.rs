@@ -1,14 +1,16 @@
-//! `/regions` and `/regions/{id}/…`: browsing and managing the tree, and role grants on it.
+//! `/regions` and `/regions/{id}/…`: browsing and managing the tree, role grants on it, and the
+//! deadlines a region sets for its subtree.
 
 use crate::access::{AdminRole, Browse, Principal, RegionAccess, StaffRole};
 use crate::api::{Id, Page, PageQuery};
 use crate::error::AppResult;
 use crate::extract::{ApiJson, ApiQuery};
+use crate::regions::deadlines::{self, DeadlinesIn, DeadlinesOut};
 use crate::regions::grants::{self, GrantOut, RoleGrantIn};
 use crate::regions::manage::{self, CreateRegionIn, MoveRegionIn, UpdateRegionIn};
 use crate::regions::tree::{self, RegionOut};
 use crate::state::AppState;
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -21,7 +23,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(move_region)
         .service(list)
         .service(grant)
-        .service(revoke);
+        .service(revoke)
+        .service(deadlines_of)
+        .service(set_deadlines);
 }
 
 fn out(regions: Vec<entity::region::Model>) -> Vec<RegionOut> {
@@ -249,4 +253,58 @@ pub async fn revoke(
     let (_, Id(grant_id)) = path.into_inner();
     grants::revoke(&state, &access.principal, &access.region, grant_id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// 办理时限
+///
+/// 在本区域生效的各环节时限（小时），按紧急程度：订单的派单 dispatch、接受指派 accept、抢单 claim、开始服务 start、
+/// 完成服务 complete，以及职能部门的报到 respond、办结 resolve；`set_by_region_id` 为设定它的区域，
+/// null 为系统默认。
+#[utoipa::path(
+    tag = "区域",
+    params(("id" = String, Path, description = "区域 id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "生效的时限", body = DeadlinesOut),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+    )
+)]
+#[get("/regions/{id}/deadlines")]
+pub async fn deadlines_of(
+    state: web::Data<AppState>,
+    access: RegionAccess<StaffRole>,
+) -> AppResult<web::Json<DeadlinesOut>> {
+    let cfg = &state.config;
+    Ok(web::Json(
+        deadlines::effective(&state.db, cfg, &access.region).await?,
+    ))
+}
+
+/// 设定办理时限
+///
+/// 管理员为本区域及下级设定时限（小时）；`hours` 为 null 时取消本区域的设定，沿用上级或默认值。
+/// 新时限对此后进入该环节的订单和此后的吹哨生效。
+#[utoipa::path(
+    tag = "区域",
+    params(("id" = String, Path, description = "区域 id")),
+    request_body = DeadlinesIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "设定后生效的时限", body = DeadlinesOut),
+        (status = 400, description = "`VALIDATION_FAILED`"),
+        (status = 403, description = "需要该区域的管理员角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+    )
+)]
+#[put("/regions/{id}/deadlines")]
+pub async fn set_deadlines(
+    state: web::Data<AppState>,
+    access: RegionAccess<AdminRole>,
+    body: ApiJson<DeadlinesIn>,
+) -> AppResult<web::Json<DeadlinesOut>> {
+    let (cfg, actor) = (&state.config, access.principal.id());
+    Ok(web::Json(
+        deadlines::set(&state.db, cfg, &access.region, actor, body.0).await?,
+    ))
 }

@@ -74,6 +74,11 @@ pub async fn ensure_grant(
     Ok(())
 }
 
+/// The ids on a region's path (`/1/4/9/`), the region itself last.
+pub fn path_ids(path: &str) -> Vec<i64> {
+    path.split('/').filter_map(|s| s.parse().ok()).collect()
+}
+
 /// The region, or 404.
 pub async fn find(conn: &impl ConnectionTrait, id: i64) -> AppResult<region::Model> {
     region::Entity::find_by_id(id)

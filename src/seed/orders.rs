@@ -112,6 +112,7 @@ pub async fn demo_order(
         preferred_time: None,
         photos: vec![],
         placed_by: None,
+        urgency: entity::whistle::Urgency::Normal,
     };
     let mut o = service::insert(conn, config, pii, resident.id, new, Some(key), began).await?;
     let go =

@@ -3,6 +3,7 @@
 use crate::api::Page;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::pii::Pii;
+use crate::regions::tree::path_ids;
 use crate::reports::units::{UnitIn, UnitOut};
 use chrono::Utc;
 use entity::region::{self, RegionKind};
@@ -40,11 +41,6 @@ pub async fn create(
         _ => e.into(),
     })?;
     Ok(UnitOut::new(created, pii))
-}
-
-/// The ids on a region's path, the region itself last.
-pub fn path_ids(path: &str) -> Vec<i64> {
-    path.split('/').filter_map(|s| s.parse().ok()).collect()
 }
 
 /// Departments staff of `region` may whistle: those attached to it or to a region above it.

@@ -7,7 +7,6 @@
 //!
 //! The HTTP surface is `routes`; every other file is the domain core and knows nothing of HTTP.
 
-pub mod deadlines;
 pub mod departments;
 pub mod listing;
 pub mod overdue;

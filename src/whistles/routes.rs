@@ -1,6 +1,5 @@
-//! The HTTP surface of 吹哨报到: departments, deadlines, and the whistle steps on an order.
+//! The HTTP surface of 吹哨报到: departments and the whistle steps on an order.
 
-use super::deadlines::{self, DeadlinesIn, DeadlinesOut};
 use super::departments;
 use super::listing::{self, InboxQuery};
 use super::view::{WhistleOut, WhistlesOut};
@@ -11,13 +10,11 @@ use crate::error::AppResult;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::reports::units::{UnitIn, UnitOut};
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, get, post, web};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_department)
         .service(departments_of)
-        .service(deadlines_of)
-        .service(set_deadlines)
         .service(whistle_order)
         .service(acknowledge)
         .service(resolve)
@@ -74,59 +71,6 @@ pub async fn departments_of(
 ) -> AppResult<web::Json<Page<UnitOut>>> {
     Ok(web::Json(
         departments::reachable(&state.db, &state.pii, &access.region).await?,
-    ))
-}
-
-/// 吹哨时限
-///
-/// 在本区域生效的部门报到（respond）与办结（resolve）时限，按紧急程度；`set_by_region_id` 为设定它的区域，
-/// null 为系统默认。
-#[utoipa::path(
-    tag = "吹哨报到",
-    params(("id" = String, Path, description = "区域 id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "生效的时限", body = DeadlinesOut),
-        (status = 403, description = "需要社区工作者角色"),
-        (status = 404, description = "不存在或不在你的管辖范围"),
-    )
-)]
-#[get("/regions/{id}/deadlines")]
-pub async fn deadlines_of(
-    state: web::Data<AppState>,
-    access: RegionAccess<StaffRole>,
-) -> AppResult<web::Json<DeadlinesOut>> {
-    let rules = &state.config.whistles;
-    Ok(web::Json(
-        deadlines::effective(&state.db, rules, &access.region).await?,
-    ))
-}
-
-/// 设定吹哨时限
-///
-/// 管理员为本区域及下级设定时限（小时）；`hours` 为 null 时取消本区域的设定，沿用上级或默认值。
-/// 新时限对此后的吹哨生效。
-#[utoipa::path(
-    tag = "吹哨报到",
-    params(("id" = String, Path, description = "区域 id")),
-    request_body = DeadlinesIn,
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "设定后生效的时限", body = DeadlinesOut),
-        (status = 400, description = "`VALIDATION_FAILED`"),
-        (status = 403, description = "需要该区域的管理员角色"),
-        (status = 404, description = "不存在或不在你的管辖范围"),
-    )
-)]
-#[put("/regions/{id}/deadlines")]
-pub async fn set_deadlines(
-    state: web::Data<AppState>,
-    access: RegionAccess<AdminRole>,
-    body: ApiJson<DeadlinesIn>,
-) -> AppResult<web::Json<DeadlinesOut>> {
-    let (rules, actor) = (&state.config.whistles, access.principal.id());
-    Ok(web::Json(
-        deadlines::set(&state.db, rules, &access.region, actor, body.0).await?,
     ))
 }
 

@@ -1,7 +1,6 @@
 //! The three steps of a whistle: 吹哨 (staff owning the order), 报到 and 办结 (the department).
 //! Each runs in one write transaction with the order locked, and writes the timeline.
 
-use super::deadlines;
 use super::listing::on_order;
 use super::view::{WhistleOut, WhistlesOut, urgency_label};
 use crate::api::Id;
@@ -10,6 +9,7 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::orders::service::{self, Step};
 use crate::orders::state::{self, Action};
 use crate::orders::visibility::Standing;
+use crate::regions::deadlines;
 use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
 use entity::region_deadline::DeadlineStep;
@@ -75,9 +75,9 @@ pub async fn whistle(
     }
     let owner = state.regions.find(&state.db, order.region_id).await?;
     let department = super::departments::whistleable(&state.db, &owner, body.unit_id.0).await?;
-    let rules = &state.config.whistles;
-    let respond = deadlines::hours(&state.db, rules, &owner, DeadlineStep::Respond, body.urgency).await?;
-    let resolve = deadlines::hours(&state.db, rules, &owner, DeadlineStep::Resolve, body.urgency).await?;
+    let cfg = &state.config;
+    let respond = deadlines::hours(&state.db, cfg, &owner, DeadlineStep::Respond, body.urgency).await?;
+    let resolve = deadlines::hours(&state.db, cfg, &owner, DeadlineStep::Resolve, body.urgency).await?;
     let now = Utc::now();
     let created = crate::db::write(&state.db, async |txn| {
         let current = service::lock(txn, order.id).await?;

@@ -5,6 +5,7 @@ mod callers;
 mod certificates;
 mod cli;
 mod contract;
+mod deadlines;
 mod errors;
 mod faults;
 mod friction;

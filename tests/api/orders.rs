@@ -1083,6 +1083,7 @@ async fn orders_stuck_at_the_top_do_not_starve_the_clock() {
             preferred_time: None,
             photos: vec![],
             placed_by: None,
+            urgency: entity::whistle::Urgency::Normal,
         };
         linli::orders::service::insert(
             &app.state.db,

@@ -241,7 +241,7 @@ async fn a_missed_report_is_flagged_once_and_moves_the_order_up() {
         200,
     )
     .await;
-    assert_eq!(set["items"].as_array().unwrap().len(), 4);
+    assert_eq!(set["items"].as_array().unwrap().len(), 14);
     let res = app
         .call(
             "PUT",

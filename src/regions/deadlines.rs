@@ -1,13 +1,15 @@
-//! Deadlines of a department's steps (报到, 办结) by urgency: set by a region for its subtree; the
-//! nearest setting on the way up the tree wins, else the configured default.
+//! Deadlines by step and urgency: an order's steps (派单, 接受指派, 抢单, 开始, 完成) and a whistled
+//! department's (报到, 办结). A region sets them for its subtree; the nearest setting on the way up
+//! the tree wins, else the configured default.
 
-use super::departments::path_ids;
+use super::tree::path_ids;
 use crate::api::Id;
-use crate::config::WhistleRules;
+use crate::config::Config;
 use crate::error::AppResult;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::region;
 use entity::region_deadline::{self, DeadlineStep};
+use entity::service_order::OrderStatus;
 use entity::whistle::Urgency;
 use sea_orm::Iterable;
 use sea_orm::sea_query::OnConflict;
@@ -17,12 +19,25 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 /// The configured default, in hours.
-pub fn default_hours(rules: &WhistleRules, step: DeadlineStep, urgency: Urgency) -> i32 {
-    match (step, urgency) {
-        (DeadlineStep::Respond, Urgency::Normal) => rules.respond_hours,
-        (DeadlineStep::Respond, Urgency::Urgent) => rules.respond_urgent_hours,
-        (DeadlineStep::Resolve, Urgency::Normal) => rules.resolve_hours,
-        (DeadlineStep::Resolve, Urgency::Urgent) => rules.resolve_urgent_hours,
+pub fn default_hours(cfg: &Config, step: DeadlineStep, urgency: Urgency) -> i32 {
+    let (o, w) = (&cfg.orders, &cfg.whistles);
+    let hours = |d: std::time::Duration| i32::try_from(d.as_secs() / 3600).unwrap_or(i32::MAX);
+    let urgent = urgency == Urgency::Urgent;
+    match step {
+        DeadlineStep::Dispatch if urgent => o.urgent_dispatch_hours,
+        DeadlineStep::Dispatch => hours(o.dispatch_within),
+        DeadlineStep::Accept if urgent => o.urgent_accept_hours,
+        DeadlineStep::Accept => o.accept_hours,
+        DeadlineStep::Claim if urgent => o.urgent_claim_hours,
+        DeadlineStep::Claim => o.claim_hours,
+        DeadlineStep::Start if urgent => o.urgent_start_hours,
+        DeadlineStep::Start => hours(o.start_within),
+        DeadlineStep::Complete if urgent => o.urgent_complete_hours,
+        DeadlineStep::Complete => o.complete_hours,
+        DeadlineStep::Respond if urgent => w.respond_urgent_hours,
+        DeadlineStep::Respond => w.respond_hours,
+        DeadlineStep::Resolve if urgent => w.resolve_urgent_hours,
+        DeadlineStep::Resolve => w.resolve_hours,
     }
 }
 
@@ -59,15 +74,15 @@ pub struct DeadlineIn {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeadlinesIn {
-    #[validate(length(min = 1, max = 4, message = "一次设定 1 到 4 项"), nested)]
-    #[schema(min_items = 1, max_items = 4)]
+    #[validate(length(min = 1, max = 14, message = "一次设定 1 到 14 项"), nested)]
+    #[schema(min_items = 1, max_items = 14)]
     pub items: Vec<DeadlineIn>,
 }
 
 /// Every step and urgency as they hold at `region`.
 pub async fn effective(
     conn: &impl ConnectionTrait,
-    rules: &WhistleRules,
+    cfg: &Config,
     region: &region::Model,
 ) -> AppResult<DeadlinesOut> {
     let ids = path_ids(&region.path);
@@ -86,7 +101,7 @@ pub async fn effective(
             items.push(DeadlineOut {
                 step,
                 urgency,
-                hours: nearest.map_or_else(|| default_hours(rules, step, urgency), |r| r.hours),
+                hours: nearest.map_or_else(|| default_hours(cfg, step, urgency), |r| r.hours),
                 set_by_region_id: nearest.map(|r| Id(r.region_id)),
             });
         }
@@ -97,23 +112,23 @@ pub async fn effective(
 /// The hours of one step at `region`.
 pub async fn hours(
     conn: &impl ConnectionTrait,
-    rules: &WhistleRules,
+    cfg: &Config,
     region: &region::Model,
     step: DeadlineStep,
     urgency: Urgency,
 ) -> AppResult<i32> {
-    let all = effective(conn, rules, region).await?;
+    let all = effective(conn, cfg, region).await?;
     Ok(all
         .items
         .iter()
         .find(|d| d.step == step && d.urgency == urgency)
-        .map_or_else(|| default_hours(rules, step, urgency), |d| d.hours))
+        .map_or_else(|| default_hours(cfg, step, urgency), |d| d.hours))
 }
 
 /// Sets (or clears) `region`'s own deadlines, all in one transaction; answers what then holds.
 pub async fn set(
     db: &DatabaseConnection,
-    rules: &WhistleRules,
+    cfg: &Config,
     region: &region::Model,
     actor: i64,
     body: DeadlinesIn,
@@ -159,5 +174,34 @@ pub async fn set(
         Ok(())
     })
     .await?;
-    effective(db, rules, region).await
+    effective(db, cfg, region).await
+}
+
+/// The step whose deadline runs while an order is in `status`, if any.
+pub fn step_of(status: OrderStatus) -> Option<DeadlineStep> {
+    Some(match status {
+        OrderStatus::Submitted => DeadlineStep::Dispatch,
+        OrderStatus::Assigned => DeadlineStep::Accept,
+        OrderStatus::Published => DeadlineStep::Claim,
+        OrderStatus::Claimed => DeadlineStep::Start,
+        OrderStatus::InService => DeadlineStep::Complete,
+        _ => return None,
+    })
+}
+
+/// When an order entering `status` at `from`, owned by `region_id`, is due to leave it.
+pub async fn order_due(
+    conn: &impl ConnectionTrait,
+    cfg: &Config,
+    region_id: i64,
+    status: OrderStatus,
+    urgency: Urgency,
+    from: DateTime<Utc>,
+) -> AppResult<Option<DateTime<Utc>>> {
+    let Some(step) = step_of(status) else {
+        return Ok(None);
+    };
+    let region = super::tree::find(conn, region_id).await?;
+    let h = hours(conn, cfg, &region, step, urgency).await?;
+    Ok(Some(from + chrono::Duration::hours(h.into())))
 }
