@@ -72,6 +72,8 @@ pub struct NotifyConfig {
     pub wish_page: String,
     /// Mini-program page of the volunteer's service record (a star message opens it).
     pub record_page: String,
+    /// Mini-program page a problem-list item's message opens.
+    pub problem_page: String,
     /// Whether this instance runs the relay.
     pub relay: bool,
     pub relay_every: Duration,
@@ -86,6 +88,16 @@ pub struct NotifyConfig {
 pub struct WishRules {
     /// A fulfilled wish the resident has not confirmed within this is confirmed by the clock.
     pub confirm_within: Duration,
+}
+
+/// 问题清单 deadlines: days of the list's month in China (a day past the month's end means its
+/// last day). Filing closes at the end of `file_day`, the joint meeting is due by the end of
+/// `meeting_day`, and unresolved items pass to the street when `street_day` begins.
+#[derive(Debug, Clone, Copy)]
+pub struct ProblemRules {
+    pub file_day: u32,
+    pub meeting_day: u32,
+    pub street_day: u32,
 }
 
 /// 志愿服务星级: cumulative credited hours that reach each star, ascending (1★ first).
@@ -152,6 +164,7 @@ pub struct Config {
     pub ledger: LedgerRules,
     pub store: StoreRules,
     pub wishes: WishRules,
+    pub problems: ProblemRules,
     pub stars: StarRules,
     pub body_limit: usize,
     pub shutdown_timeout: Duration,
@@ -329,6 +342,7 @@ impl Config {
             activity_page: var("WECHAT_PAGE_ACTIVITY").unwrap_or_else(|| "pages/activity/detail".into()),
             wish_page: var("WECHAT_PAGE_WISH").unwrap_or_else(|| "pages/wish/detail".into()),
             record_page: var("WECHAT_PAGE_RECORD").unwrap_or_else(|| "pages/me/record".into()),
+            problem_page: var("WECHAT_PAGE_PROBLEM").unwrap_or_else(|| "pages/problem/detail".into()),
             relay: match var("NOTIFY_RELAY").as_deref() {
                 None | Some("true") | Some("1") => true,
                 Some("false") | Some("0") => false,
@@ -370,6 +384,18 @@ impl Config {
                 24 * hour * parse_num(&var, "WISH_CONFIRM_DAYS", 7, 1..=90, &mut errs),
             ),
         };
+
+        let problems = ProblemRules {
+            file_day: parse_num(&var, "PROBLEM_FILE_DAY", 10, 1..=31, &mut errs),
+            meeting_day: parse_num(&var, "PROBLEM_MEETING_DAY", 15, 1..=31, &mut errs),
+            street_day: parse_num(&var, "PROBLEM_STREET_DAY", 25, 1..=31, &mut errs),
+        };
+        if !(problems.file_day < problems.meeting_day && problems.meeting_day < problems.street_day) {
+            errs.push(format!(
+                "PROBLEM_FILE_DAY < PROBLEM_MEETING_DAY < PROBLEM_STREET_DAY must hold (got {}, {}, {})",
+                problems.file_day, problems.meeting_day, problems.street_day
+            ));
+        }
 
         let stars = StarRules {
             hours: parse_thresholds(&var, "STAR_HOURS", &[100, 300, 600, 1000, 1500], &mut errs),
@@ -444,6 +470,7 @@ impl Config {
             ledger,
             store,
             wishes,
+            problems,
             stars,
             body_limit,
             shutdown_timeout: Duration::from_secs(shutdown_secs),

@@ -146,6 +146,12 @@ error_codes! {
     NothingToCertify = "NOTHING_TO_CERTIFY" => UNPROCESSABLE_ENTITY, "该期间没有计入的志愿服务时长，无法开具证明";
     NoIssuingCommunity = "NO_ISSUING_COMMUNITY" => UNPROCESSABLE_ENTITY, "你还没有所属社区（党员报到或居住地确认后才能开具证明）";
     CertificateNotFound = "CERTIFICATE_NOT_FOUND" => NOT_FOUND, "证明不存在，请核对证明编号";
+    ProblemNotFound = "PROBLEM_NOT_FOUND" => NOT_FOUND, "问题不存在";
+    ProblemAlreadyClaimed = "PROBLEM_ALREADY_CLAIMED" => CONFLICT, "手慢了，该问题已被其他单位认领";
+    ProblemInvalidState = "PROBLEM_INVALID_STATE" => CONFLICT, "问题当前状态不允许此操作";
+    ProblemDeadlinePassed = "PROBLEM_DEADLINE_PASSED" => UNPROCESSABLE_ENTITY, "已到移交街道的日期，不能再认领或放弃认领";
+    MeetingDecisionInvalid = "MEETING_DECISION_INVALID" => UNPROCESSABLE_ENTITY, "会议决定有误：每项须为本社区该月清单中待审议的问题，合并须并入同一清单中已采纳的问题";
+    MeetingNotFound = "MEETING_NOT_FOUND" => NOT_FOUND, "联席会议记录不存在";
 }
 
 impl Serialize for ErrorCode {

@@ -37,7 +37,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::records::routes::configure)
                 .configure(crate::stats::routes::configure)
                 .configure(crate::wishes::routes::configure)
-                .configure(crate::certificates::routes::configure),
+                .configure(crate::certificates::routes::configure)
+                .configure(crate::problems::routes::configure),
         );
 }
 

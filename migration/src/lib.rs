@@ -26,6 +26,7 @@ mod m20261202_000001_create_service_record;
 mod m20261202_000002_signup_walk_in;
 mod m20261202_000101_region_contact;
 mod m20261202_000102_create_certificate;
+mod m20261203_000101_create_problem;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000002_signup_walk_in::Migration),
             Box::new(m20261202_000101_region_contact::Migration),
             Box::new(m20261202_000102_create_certificate::Migration),
+            Box::new(m20261203_000101_create_problem::Migration),
         ]
     }
 }

@@ -1,5 +1,5 @@
 //! Every clock-driven sweep, in one place: the order SLA clocks, award posting, ledger hold
-//! expiry, store redemption expiry, activity close-out, wish confirmation (one pass every
+//! expiry, store redemption expiry, activity close-out, wish confirmation, the problem list's street day (one pass every
 //! `SLA_TICK_SECS`, [`tick`]), the outbox relay (its own interval) and the process's upkeep
 //! (metrics, heap; every 5 s). Jobs only schedule and pick work; the rule each applies stays in
 //! its domain. Each job's doc says how it picks work so that any number of instances can run it.
@@ -8,6 +8,7 @@ mod activities;
 mod awards;
 mod holds;
 mod orders;
+mod problems;
 mod redemptions;
 mod relay;
 mod upkeep;
@@ -33,6 +34,10 @@ pub struct TickReport {
     pub closed_attendances: usize,
     /// Fulfilled wishes confirmed because their residents did not in time.
     pub confirmed_wishes: usize,
+    /// Problem-list items still open when their street day began, passed to the street.
+    pub escalated_problems: usize,
+    /// Owners of claimed problem-list items reminded the day before the street day.
+    pub problem_reminders: usize,
 }
 
 /// One pass of every clock at time `now`. Tests call it with a moved clock instead of sleeping.
@@ -51,6 +56,8 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport>
             activities::run(db, &state.config, now).await,
         ),
         confirmed_wishes: alone("wish confirmation", wishes::run(state, now).await),
+        problem_reminders: alone("problem reminders", problems::remind(state, now).await),
+        escalated_problems: alone("problem street day", problems::run(state, now).await),
     })
 }
 

@@ -333,3 +333,38 @@ async fn personal(
     )
     .await
 }
+
+/// A 问题清单 item its owner must hear of (a deadline coming), sent with the progress template:
+/// the item's title, what is due, when.
+pub struct ProblemNotice<'a> {
+    pub problem_id: i64,
+    /// The community whose list holds it.
+    pub region_id: i64,
+    pub recipient: i64,
+    pub title: &'a str,
+    /// What is due, as the recipient reads it (e.g. 明日移交街道); `phrase2` of the template.
+    pub status_label: &'static str,
+    pub at: DateTime<Utc>,
+}
+
+/// Writes the WeChat message a problem-list reminder owes, in the caller's transaction.
+pub async fn enqueue_problem(
+    conn: &impl ConnectionTrait,
+    cfg: &NotifyConfig,
+    notice: ProblemNotice<'_>,
+) -> Result<(), DbErr> {
+    let subject = Subject {
+        order_id: None,
+        activity_id: None,
+        wish_id: None,
+        region_id: notice.region_id,
+    };
+    let message = Personal {
+        recipient: notice.recipient,
+        title: notice.title,
+        status_label: notice.status_label,
+        page: format!("{}?id={}", cfg.problem_page, notice.problem_id),
+        at: notice.at,
+    };
+    personal(conn, cfg, subject, message).await
+}

@@ -22,6 +22,7 @@ mod ops;
 mod order_review;
 mod orders;
 mod pii;
+mod problems;
 mod records;
 mod regions;
 mod reports;
