@@ -646,6 +646,30 @@ mod tests {
     }
 
     #[test]
+    fn problem_list_days_are_validated_at_start_up() {
+        let c = load(&[]).unwrap();
+        assert_eq!(
+            (c.problems.file_day, c.problems.meeting_day, c.problems.street_day),
+            (10, 15, 25)
+        );
+        let c = load(&[("PROBLEM_STREET_DAY", "31")]).unwrap();
+        assert_eq!(c.problems.street_day, 31);
+        for (key, bad) in [
+            ("PROBLEM_FILE_DAY", "0"),
+            ("PROBLEM_MEETING_DAY", "32"),
+            ("PROBLEM_STREET_DAY", "x"),
+        ] {
+            let err = load(&[(key, bad)]).unwrap_err();
+            assert!(err.to_string().contains(key), "{key}={bad}: {err}");
+        }
+        let err = load(&[("PROBLEM_FILE_DAY", "20")]).unwrap_err();
+        assert!(
+            err.to_string().contains("PROBLEM_FILE_DAY < PROBLEM_MEETING_DAY"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn production_requires_jwt_secret() {
         let err = load(&[("APP_ENV", "production")]).unwrap_err();
         assert!(err.to_string().contains("JWT_SECRET: required"), "{err}");
