@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod problem;
 pub mod problem_event;
 pub mod problem_meeting;
+pub mod problem_reminder;
 pub mod redemption;
 pub mod redemption_line;
 pub mod refresh_token;

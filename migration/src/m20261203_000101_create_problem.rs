@@ -3,8 +3,8 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// 问题清单: the items of each community's monthly list, their append-only event log, and the
-/// joint meetings that decide and publish a list.
+/// 问题清单: the items of each community's monthly list, their append-only event log, the joint
+/// meetings that decide and publish a list, and the list reminders sent (once each).
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -148,6 +148,31 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_table(
+                Table::create()
+                    .table(ProblemReminder::Table)
+                    .if_not_exists()
+                    .col(big_pk_auto(ProblemReminder::Id))
+                    .col(big_integer(ProblemReminder::CommunityId))
+                    .col(string_len(ProblemReminder::Month, 7))
+                    .col(string_len(ProblemReminder::Kind, 16))
+                    .col(timestamp_with_time_zone(ProblemReminder::SentAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_problem_reminder_once")
+                    .table(ProblemReminder::Table)
+                    .col(ProblemReminder::CommunityId)
+                    .col(ProblemReminder::Month)
+                    .col(ProblemReminder::Kind)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .create_index(
                 Index::create()
                     .name("ix_problem_meeting_community")
@@ -161,6 +186,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for t in [
+            ProblemReminder::Table.into_iden(),
             ProblemEvent::Table.into_iden(),
             Problem::Table.into_iden(),
             ProblemMeeting::Table.into_iden(),
@@ -226,6 +252,16 @@ enum ProblemMeeting {
     Late,
     RecordedBy,
     CreatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum ProblemReminder {
+    Table,
+    Id,
+    CommunityId,
+    Month,
+    Kind,
+    SentAt,
 }
 
 #[derive(DeriveIden)]

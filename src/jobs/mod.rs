@@ -36,7 +36,7 @@ pub struct TickReport {
     pub confirmed_wishes: usize,
     /// Problem-list items still open when their street day began, passed to the street.
     pub escalated_problems: usize,
-    /// Owners of claimed problem-list items reminded the day before the street day.
+    /// Problem-list reminders recorded (filing closes, the meeting is due, the street day).
     pub problem_reminders: usize,
 }
 

@@ -1,19 +1,21 @@
-//! The problem list's street day (`problems::escalation`): items still `published` or `claimed`
-//! when their month's street day begins pass to the street; the day before, the admin who claimed
-//! an item is reminded.
+//! The problem list's clock: items still `published` or `claimed` when their month's street day
+//! begins pass to the street (`problems::escalation`); the day before each deadline the reminders
+//! go out (`problems::reminders`).
 //!
 //! Picking: candidate ids by id, a hundred at a time, each acted on in its own write transaction
-//! (`db::sweep`). Passing is a conditional update on the state and version read, and a reminder
-//! marks the item (`street_reminded_at IS NULL`), so an item another instance (or a person) got to
+//! (`db::sweep`). Passing is a conditional update on the state and version read; a reminder marks
+//! the item (`street_reminded_at IS NULL`) or inserts its unique `problem_reminder` row, so an item another instance (or a person) got to
 //! first answers `PROBLEM_INVALID_STATE` and is skipped: each happens once.
 
 use crate::calendar::month_of;
 use crate::error::{AppResult, ErrorCode};
 use crate::problems::deadlines::street_due;
-use crate::problems::escalation::{OPEN, pass_to_street, remind_owner, reminder_due};
+use crate::problems::escalation::{OPEN, pass_to_street};
+use crate::problems::reminders::{ListReminder, day_before, remind_list, remind_owner};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use entity::problem::{self, ProblemState};
+use entity::region::{self, RegionKind};
 use futures_util::future::BoxFuture;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -58,23 +60,96 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
     .await
 }
 
-/// Reminds the owners of claimed items whose street day is tomorrow; returns how many.
+/// Sends the reminders due at `now` (see `problems::reminders`); returns how many were recorded
+/// (one per item, or per community and list).
 pub async fn remind(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
+    let current = month_of(now);
+    let rules = state.config.problems;
+    let mut sent = 0;
+    for which in [ListReminder::File, ListReminder::Meeting] {
+        if day_before(&current, which.day(&rules), now) {
+            sent += remind_lists(state, which, &current, now).await?;
+        }
+    }
+    if day_before(&current, rules.street_day, now) {
+        sent += remind_owners(state, &current, now).await?;
+    }
+    Ok(sent)
+}
+
+/// The list reminders `which` for `month`: every community (filing), or those whose list still
+/// has undecided items (the meeting).
+async fn remind_lists(
+    state: &AppState,
+    which: ListReminder,
+    month: &str,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    let db = &state.db;
+    let cfg = state.config.notify.clone();
+    let listed = month.to_owned();
+    let due = move |after: i64| -> BoxFuture<'_, AppResult<Vec<i64>>> {
+        let month = listed.clone();
+        Box::pin(async move {
+            let ids = match which {
+                ListReminder::File => {
+                    region::Entity::find()
+                        .select_only()
+                        .column(region::Column::Id)
+                        .filter(region::Column::Kind.eq(RegionKind::Community))
+                        .filter(region::Column::Id.gt(after))
+                        .order_by_asc(region::Column::Id)
+                        .limit(100)
+                        .into_tuple()
+                        .all(db)
+                        .await?
+                }
+                ListReminder::Meeting => {
+                    problem::Entity::find()
+                        .select_only()
+                        .column(problem::Column::CommunityId)
+                        .distinct()
+                        .filter(problem::Column::State.eq(ProblemState::Filed))
+                        .filter(problem::Column::Month.eq(month))
+                        .filter(problem::Column::CommunityId.gt(after))
+                        .order_by_asc(problem::Column::CommunityId)
+                        .limit(100)
+                        .into_tuple()
+                        .all(db)
+                        .await?
+                }
+            };
+            Ok(ids)
+        })
+    };
+    let month = month.to_owned();
+    crate::db::sweep(
+        db,
+        "problem list reminders",
+        ErrorCode::ProblemInvalidState,
+        due,
+        move |txn, id| {
+            let (cfg, month) = (cfg.clone(), month.clone());
+            Box::pin(async move { remind_list(txn, &cfg, which, id, &month, now).await })
+        },
+    )
+    .await
+}
+
+/// Reminds the owners of claimed items of `month`'s lists that the street day is tomorrow.
+async fn remind_owners(state: &AppState, month: &str, now: DateTime<Utc>) -> AppResult<usize> {
     let db = &state.db;
     let rules = state.config.problems;
-    let current = month_of(now);
-    if !reminder_due(&current, &rules, now) {
-        return Ok(0);
-    }
     let cfg = state.config.notify.clone();
+    let month = month.to_owned();
     let due = move |after: i64| -> BoxFuture<'_, AppResult<Vec<i64>>> {
-        let current = current.clone();
+        let month = month.clone();
         Box::pin(async move {
             Ok(problem::Entity::find()
                 .select_only()
                 .column(problem::Column::Id)
                 .filter(problem::Column::State.eq(ProblemState::Claimed))
-                .filter(problem::Column::Month.eq(current))
+                .filter(problem::Column::Month.eq(month))
                 .filter(problem::Column::StreetRemindedAt.is_null())
                 .filter(problem::Column::Id.gt(after))
                 .order_by_asc(problem::Column::Id)

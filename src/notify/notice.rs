@@ -334,16 +334,17 @@ async fn personal(
     .await
 }
 
-/// A 问题清单 item its owner must hear of (a deadline coming), sent with the progress template:
-/// the item's title, what is due, when.
+/// A 问题清单 reminder (a deadline coming), sent with the progress template: what it is about,
+/// what is due, when.
 pub struct ProblemNotice<'a> {
-    pub problem_id: i64,
-    /// The community whose list holds it.
+    /// The community whose list it is about.
     pub region_id: i64,
     pub recipient: i64,
     pub title: &'a str,
-    /// What is due, as the recipient reads it (e.g. 明日移交街道); `phrase2` of the template.
+    /// What is due, as the recipient reads it (e.g. 明日移交); `phrase2` of the template.
     pub status_label: &'static str,
+    /// The query of `WECHAT_PAGE_PROBLEM` the message opens (e.g. `id=12`).
+    pub query: String,
     pub at: DateTime<Utc>,
 }
 
@@ -363,7 +364,7 @@ pub async fn enqueue_problem(
         recipient: notice.recipient,
         title: notice.title,
         status_label: notice.status_label,
-        page: format!("{}?id={}", cfg.problem_page, notice.problem_id),
+        page: format!("{}?{}", cfg.problem_page, notice.query),
         at: notice.at,
     };
     personal(conn, cfg, subject, message).await

@@ -8,7 +8,8 @@ use crate::world::{self, World, grant};
 use chrono::{DateTime, Duration, Utc};
 use entity::problem as item;
 use futures_util::future::join_all;
-use linli::problems::deadlines::{filing_month, street_due};
+use linli::calendar::month_of;
+use linli::problems::deadlines::{day_start, filing_month, street_due};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 
@@ -427,7 +428,12 @@ async fn the_street_day_passes_unresolved_items_to_the_street_once() {
         .await
         .unwrap();
     assert_eq!(reminded.len(), 1);
-    assert!(reminded[0].payload.contains("明日移交街道"));
+    assert!(reminded[0].payload.contains("明日移交"));
+    assert!(
+        reminded[0]
+            .payload
+            .contains(&format!("pages/problem/detail?id={}", ids[0]))
+    );
     assert_eq!(state_of(&app, &ids[0]).await.state, item::ProblemState::Claimed);
 
     // At the street day's first second: the claimed and the published one pass, once.
@@ -805,4 +811,83 @@ async fn bad_input_is_refused_with_field_errors_and_codes() {
         "VALIDATION_FAILED",
     )
     .await;
+}
+
+/// The list reminders written to `who`: the phrases (`phrase2`) of their messages.
+async fn reminders_to(app: &TestApp, who: &Session) -> Vec<String> {
+    entity::outbox::Entity::find()
+        .filter(entity::outbox::Column::RecipientId.eq(who.user_id.parse::<i64>().unwrap()))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let p: Value = serde_json::from_str(&r.payload).unwrap();
+            p["data"]["phrase2"]["value"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn staff_are_reminded_the_day_before_filing_closes_and_before_the_meeting() {
+    let (app, w) = setup().await;
+    let rules = app.state.config.problems;
+    let grid_staff = app.login("13800000077", "网格员").await;
+    grant(&app, &w.admin.token, &w.grid_a, &grid_staff.user_id, "staff").await;
+
+    // The day before the file day: every staff member of every community and its grids, once.
+    let month = month_of(Utc::now());
+    let file_day = day_start(&month, rules.file_day).unwrap();
+    assert_eq!(
+        tick(&app, file_day - Duration::days(1) - Duration::seconds(1))
+            .await
+            .problem_reminders,
+        0
+    );
+    assert_eq!(
+        tick(&app, file_day - Duration::days(1)).await.problem_reminders,
+        2,
+        "two communities"
+    );
+    assert_eq!(
+        tick(&app, file_day - Duration::seconds(1))
+            .await
+            .problem_reminders,
+        0,
+        "once"
+    );
+    assert_eq!(tick(&app, file_day).await.problem_reminders, 0);
+    for who in [&w.staff_a, &w.staff_b, &grid_staff] {
+        assert_eq!(reminders_to(&app, who).await, ["明日截止"]);
+    }
+
+    // The day before the meeting day: the staff of a community whose list waits for it.
+    let filed = file(&app, &w.staff_a, &w.grid_a, "待上会", "small").await;
+    let list = filed["month"].as_str().unwrap().to_owned();
+    let meeting_day = day_start(&list, rules.meeting_day).unwrap();
+    assert_eq!(
+        tick(&app, meeting_day - Duration::hours(1))
+            .await
+            .problem_reminders,
+        1
+    );
+    assert_eq!(
+        tick(&app, meeting_day - Duration::minutes(1))
+            .await
+            .problem_reminders,
+        0,
+        "once"
+    );
+    let heard = reminders_to(&app, &w.staff_a).await;
+    assert_eq!(heard.last().unwrap(), "明日上会");
+    assert_eq!(
+        reminders_to(&app, &w.staff_b).await.len(),
+        1,
+        "B has nothing waiting"
+    );
+    assert_eq!(
+        reminders_to(&app, &grid_staff).await.len(),
+        1,
+        "grid staff hold no meeting"
+    );
 }
