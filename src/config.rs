@@ -72,6 +72,8 @@ pub struct NotifyConfig {
     pub wish_page: String,
     /// Mini-program page of the volunteer's service record (a star message opens it).
     pub record_page: String,
+    /// Mini-program page a problem-list item's message opens.
+    pub problem_page: String,
     /// Whether this instance runs the relay.
     pub relay: bool,
     pub relay_every: Duration,
@@ -89,13 +91,23 @@ pub struct WishRules {
 }
 
 /// 吹哨报到: default deadlines (hours) for a department to acknowledge (报到) and to resolve a
-/// whistle, by urgency; a region may set its own for its subtree (`whistles::deadlines`).
+/// whistle, by urgency; a region may set its own for its subtree (`regions::deadlines`).
 #[derive(Debug, Clone)]
 pub struct WhistleRules {
     pub respond_hours: i32,
     pub respond_urgent_hours: i32,
     pub resolve_hours: i32,
     pub resolve_urgent_hours: i32,
+}
+
+/// 问题清单 deadlines: days of the list's month in China (a day past the month's end means its
+/// last day). Filing closes at the end of `file_day`, the joint meeting is due by the end of
+/// `meeting_day`, and unresolved items pass to the street when `street_day` begins.
+#[derive(Debug, Clone, Copy)]
+pub struct ProblemRules {
+    pub file_day: u32,
+    pub meeting_day: u32,
+    pub street_day: u32,
 }
 
 /// 志愿服务星级: cumulative credited hours that reach each star, ascending (1★ first).
@@ -173,6 +185,7 @@ pub struct Config {
     pub store: StoreRules,
     pub wishes: WishRules,
     pub whistles: WhistleRules,
+    pub problems: ProblemRules,
     pub stars: StarRules,
     pub body_limit: usize,
     pub shutdown_timeout: Duration,
@@ -358,6 +371,7 @@ impl Config {
             activity_page: var("WECHAT_PAGE_ACTIVITY").unwrap_or_else(|| "pages/activity/detail".into()),
             wish_page: var("WECHAT_PAGE_WISH").unwrap_or_else(|| "pages/wish/detail".into()),
             record_page: var("WECHAT_PAGE_RECORD").unwrap_or_else(|| "pages/me/record".into()),
+            problem_page: var("WECHAT_PAGE_PROBLEM").unwrap_or_else(|| "pages/problem/detail".into()),
             relay: match var("NOTIFY_RELAY").as_deref() {
                 None | Some("true") | Some("1") => true,
                 Some("false") | Some("0") => false,
@@ -406,6 +420,17 @@ impl Config {
             resolve_hours: parse_num(&var, "WHISTLE_RESOLVE_HOURS", 72, 1..=2160, &mut errs),
             resolve_urgent_hours: parse_num(&var, "WHISTLE_RESOLVE_URGENT_HOURS", 24, 1..=2160, &mut errs),
         };
+        let problems = ProblemRules {
+            file_day: parse_num(&var, "PROBLEM_FILE_DAY", 10, 1..=31, &mut errs),
+            meeting_day: parse_num(&var, "PROBLEM_MEETING_DAY", 15, 1..=31, &mut errs),
+            street_day: parse_num(&var, "PROBLEM_STREET_DAY", 25, 1..=31, &mut errs),
+        };
+        if !(problems.file_day < problems.meeting_day && problems.meeting_day < problems.street_day) {
+            errs.push(format!(
+                "PROBLEM_FILE_DAY < PROBLEM_MEETING_DAY < PROBLEM_STREET_DAY must hold (got {}, {}, {})",
+                problems.file_day, problems.meeting_day, problems.street_day
+            ));
+        }
 
         let stars = StarRules {
             hours: parse_thresholds(&var, "STAR_HOURS", &[100, 300, 600, 1000, 1500], &mut errs),
@@ -481,6 +506,7 @@ impl Config {
             store,
             wishes,
             whistles,
+            problems,
             stars,
             body_limit,
             shutdown_timeout: Duration::from_secs(shutdown_secs),
@@ -653,6 +679,30 @@ mod tests {
             let err = load(&[("STAR_HOURS", bad)]).unwrap_err();
             assert!(err.to_string().contains("STAR_HOURS"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn problem_list_days_are_validated_at_start_up() {
+        let c = load(&[]).unwrap();
+        assert_eq!(
+            (c.problems.file_day, c.problems.meeting_day, c.problems.street_day),
+            (10, 15, 25)
+        );
+        let c = load(&[("PROBLEM_STREET_DAY", "31")]).unwrap();
+        assert_eq!(c.problems.street_day, 31);
+        for (key, bad) in [
+            ("PROBLEM_FILE_DAY", "0"),
+            ("PROBLEM_MEETING_DAY", "32"),
+            ("PROBLEM_STREET_DAY", "x"),
+        ] {
+            let err = load(&[(key, bad)]).unwrap_err();
+            assert!(err.to_string().contains(key), "{key}={bad}: {err}");
+        }
+        let err = load(&[("PROBLEM_FILE_DAY", "20")]).unwrap_err();
+        assert!(
+            err.to_string().contains("PROBLEM_FILE_DAY < PROBLEM_MEETING_DAY"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -151,6 +151,12 @@ error_codes! {
     WhistleNotOpen = "WHISTLE_NOT_OPEN" => CONFLICT, "该吹哨已办结";
     ResidentNotInRegion = "RESIDENT_NOT_IN_REGION" => UNPROCESSABLE_ENTITY, "代办下单的居民须居住在你负责的区域内";
     NotWhistled = "NOT_WHISTLED" => FORBIDDEN, "只有被吹哨的职能部门可以报到或办结";
+    ProblemNotFound = "PROBLEM_NOT_FOUND" => NOT_FOUND, "问题不存在";
+    ProblemAlreadyClaimed = "PROBLEM_ALREADY_CLAIMED" => CONFLICT, "手慢了，该问题已被其他单位认领";
+    ProblemInvalidState = "PROBLEM_INVALID_STATE" => CONFLICT, "问题当前状态不允许此操作";
+    ProblemDeadlinePassed = "PROBLEM_DEADLINE_PASSED" => UNPROCESSABLE_ENTITY, "已到移交街道的日期，不能再认领或放弃认领";
+    MeetingDecisionInvalid = "MEETING_DECISION_INVALID" => UNPROCESSABLE_ENTITY, "会议决定有误：每项须为本社区该月清单中待审议的问题，合并须并入同一清单中已采纳的问题";
+    MeetingNotFound = "MEETING_NOT_FOUND" => NOT_FOUND, "联席会议记录不存在";
 }
 
 impl Serialize for ErrorCode {

@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod ops;
 pub mod orders;
 pub mod pii;
+pub mod problems;
 pub mod ratelimit;
 pub mod records;
 pub mod regions;

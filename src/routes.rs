@@ -38,7 +38,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::stats::routes::configure)
                 .configure(crate::wishes::routes::configure)
                 .configure(crate::whistles::routes::configure)
-                .configure(crate::certificates::routes::configure),
+                .configure(crate::certificates::routes::configure)
+                .configure(crate::problems::routes::configure),
         );
 }
 

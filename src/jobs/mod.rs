@@ -1,5 +1,6 @@
 //! Every clock-driven sweep, in one place: the order SLA clocks, award posting, ledger hold
-//! expiry, store redemption expiry, activity close-out, wish confirmation, whistle deadlines (one pass every
+//! expiry, store redemption expiry, activity close-out, wish confirmation, whistle deadlines, the
+//! problem list's street day and reminders (one pass every
 //! `SLA_TICK_SECS`, [`tick`]), the outbox relay (its own interval) and the process's upkeep
 //! (metrics, heap; every 5 s). Jobs only schedule and pick work; the rule each applies stays in
 //! its domain. Each job's doc says how it picks work so that any number of instances can run it.
@@ -8,6 +9,7 @@ mod activities;
 mod awards;
 mod holds;
 mod orders;
+mod problems;
 mod redemptions;
 mod relay;
 mod upkeep;
@@ -44,6 +46,10 @@ pub struct TickReport {
     pub unacknowledged_whistles: usize,
     /// Whistles a department did not resolve in time.
     pub unresolved_whistles: usize,
+    /// Problem-list items still open when their street day began, passed to the street.
+    pub escalated_problems: usize,
+    /// Problem-list reminders recorded (filing closes, the meeting is due, the street day).
+    pub problem_reminders: usize,
 }
 
 /// One pass of every clock at time `now`. Tests call it with a moved clock instead of sleeping.
@@ -73,6 +79,8 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport>
             "whistle deadlines",
             whistles::run(state, crate::whistles::overdue::Missed::Resolve, now).await,
         ),
+        problem_reminders: alone("problem reminders", problems::remind(state, now).await),
+        escalated_problems: alone("problem street day", problems::run(state, now).await),
     })
 }
 

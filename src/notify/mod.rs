@@ -10,7 +10,7 @@ pub mod streams;
 mod subscriptions;
 
 pub use notice::{
-    ActivityChange, OrderChange, StarChange, WishChange, enqueue, enqueue_activity, enqueue_star,
-    enqueue_wish, region_channel,
+    ActivityChange, OrderChange, ProblemNotice, StarChange, WishChange, enqueue, enqueue_activity,
+    enqueue_problem, enqueue_star, enqueue_wish, region_channel,
 };
 pub use subscriptions::add_credits;

@@ -333,3 +333,39 @@ async fn personal(
     )
     .await
 }
+
+/// A 问题清单 reminder (a deadline coming), sent with the progress template: what it is about,
+/// what is due, when.
+pub struct ProblemNotice<'a> {
+    /// The community whose list it is about.
+    pub region_id: i64,
+    pub recipient: i64,
+    pub title: &'a str,
+    /// What is due, as the recipient reads it (e.g. 明日移交); `phrase2` of the template.
+    pub status_label: &'static str,
+    /// The query of `WECHAT_PAGE_PROBLEM` the message opens (e.g. `id=12`).
+    pub query: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Writes the WeChat message a problem-list reminder owes, in the caller's transaction.
+pub async fn enqueue_problem(
+    conn: &impl ConnectionTrait,
+    cfg: &NotifyConfig,
+    notice: ProblemNotice<'_>,
+) -> Result<(), DbErr> {
+    let subject = Subject {
+        order_id: None,
+        activity_id: None,
+        wish_id: None,
+        region_id: notice.region_id,
+    };
+    let message = Personal {
+        recipient: notice.recipient,
+        title: notice.title,
+        status_label: notice.status_label,
+        page: format!("{}?{}", cfg.problem_page, notice.query),
+        at: notice.at,
+    };
+    personal(conn, cfg, subject, message).await
+}

@@ -23,6 +23,7 @@ mod ops;
 mod order_review;
 mod orders;
 mod pii;
+mod problems;
 mod proxy_orders;
 mod records;
 mod regions;
