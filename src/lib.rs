@@ -4,6 +4,7 @@ pub mod access;
 pub mod activities;
 pub mod api;
 pub mod auth;
+pub mod boards;
 pub mod cache;
 pub mod calendar;
 pub mod certificates;

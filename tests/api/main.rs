@@ -1,6 +1,7 @@
 mod activities;
 mod auth;
 mod authz;
+mod boards;
 mod callers;
 mod certificates;
 mod cli;

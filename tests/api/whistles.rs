@@ -7,13 +7,13 @@ use crate::world::{self, World};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
-struct Dept {
-    id: String,
-    staff: Session,
+pub struct Dept {
+    pub id: String,
+    pub staff: Session,
 }
 
 /// A department at `region` (street or county) with one staff member.
-async fn department(app: &TestApp, w: &World, region: &str, name: &str, phone: &str) -> Dept {
+pub async fn department(app: &TestApp, w: &World, region: &str, name: &str, phone: &str) -> Dept {
     let res = app
         .post_as(
             &format!("/api/v1/regions/{region}/departments"),
@@ -36,7 +36,7 @@ async fn department(app: &TestApp, w: &World, region: &str, name: &str, phone: &
     Dept { id, staff }
 }
 
-async fn whistle(app: &TestApp, who: &Session, order: &str, body: Value) -> reqwest::Response {
+pub async fn whistle(app: &TestApp, who: &Session, order: &str, body: Value) -> reqwest::Response {
     app.post_as(&format!("/api/v1/orders/{order}/whistle"), &who.token, body)
         .await
 }
