@@ -32,6 +32,7 @@ pub mod reports;
 pub mod residences;
 pub mod routes;
 pub mod seed;
+pub mod severity;
 pub mod startup;
 pub mod state;
 pub mod stats;

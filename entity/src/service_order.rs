@@ -52,6 +52,8 @@ pub struct Model {
     /// When the current step is due (派单、接受指派、抢单、开始、完成), from the deadlines where the
     /// order is owned; None when no clock runs on the current status.
     pub due_at: Option<DateTimeUtc>,
+    /// 微事 / 小事 / 大事: the level expected to solve it.
+    pub severity: Option<super::problem::Severity>,
 }
 
 /// 派单方式

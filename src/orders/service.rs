@@ -384,6 +384,7 @@ pub struct NewOrder {
     /// 代办: the staff member who placed it for the resident.
     pub placed_by: Option<i64>,
     pub urgency: entity::whistle::Urgency,
+    pub severity: Option<entity::problem::Severity>,
 }
 
 /// Places an order for the caller where they live (or, 代办, by staff for a resident of theirs),
@@ -455,6 +456,7 @@ pub async fn insert(
     .await?;
     let order = service_order::ActiveModel {
         urgency: Set(new.urgency),
+        severity: Set(new.severity),
         due_at: Set(due),
         region_id: Set(new.region_id),
         origin_region_id: Set(new.region_id),

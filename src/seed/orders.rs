@@ -113,6 +113,7 @@ pub async fn demo_order(
         photos: vec![],
         placed_by: None,
         urgency: entity::whistle::Urgency::Normal,
+        severity: None,
     };
     let mut o = service::insert(conn, config, pii, resident.id, new, Some(key), began).await?;
     let go =

@@ -32,6 +32,7 @@ mod reports;
 mod residences;
 mod roles;
 mod seed;
+mod severity;
 mod stats;
 mod store;
 mod teams;
