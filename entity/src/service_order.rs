@@ -54,6 +54,8 @@ pub struct Model {
     pub due_at: Option<DateTimeUtc>,
     /// 微事 / 小事 / 大事: the level expected to solve it.
     pub severity: Option<super::problem::Severity>,
+    /// The problem-list item it was placed for (问题清单 → 派单).
+    pub problem_id: Option<i64>,
 }
 
 /// 派单方式

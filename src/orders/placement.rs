@@ -87,6 +87,8 @@ pub async fn place(state: &AppState, p: &Principal, key: Option<&Key>, b: PlaceO
         placed_by: None,
         urgency: b.urgency.unwrap_or(entity::whistle::Urgency::Normal),
         severity: b.severity,
+        problem_id: None,
+        note: None,
     };
     let on_behalf = b.on_behalf_of;
     idempotency::once(&state.db, key, 201, async |txn| {

@@ -59,6 +59,8 @@ pub struct OrderOut {
     pub urgency: entity::whistle::Urgency,
     /// 轻重：micro 微事（网格解决）/ small 小事（社区解决）/ major 大事（街道解决）；未定级为 null
     pub severity: Option<entity::problem::Severity>,
+    /// 派生自哪一项问题清单事项；无则为 null
+    pub problem_id: Option<Id>,
     /// 当前环节（派单、接受指派、抢单、开始、完成服务）的截止时间，按所在区域设定的时限；无时限时为 null
     pub due_at: Option<DateTime<Utc>>,
     /// 评分 1–5；自动结单为 null
@@ -154,6 +156,7 @@ pub fn order_out(o: service_order::Model, viewer: i64, users: &[user::Model], pi
         completion_photos: json_list(&o.completion_photos),
         urgency: o.urgency,
         severity: o.severity,
+        problem_id: o.problem_id.map(Id),
         due_at: o.due_at,
         rating: o.rating,
         comment: o.comment,

@@ -1085,6 +1085,8 @@ async fn orders_stuck_at_the_top_do_not_starve_the_clock() {
             placed_by: None,
             urgency: entity::whistle::Urgency::Normal,
             severity: None,
+            problem_id: None,
+            note: None,
         };
         linli::orders::service::insert(
             &app.state.db,
