@@ -39,7 +39,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::wishes::routes::configure)
                 .configure(crate::whistles::routes::configure)
                 .configure(crate::certificates::routes::configure)
-                .configure(crate::problems::routes::configure),
+                .configure(crate::problems::routes::configure)
+                .configure(crate::projects::routes::configure),
         );
 }
 

@@ -29,6 +29,7 @@ mod m20261202_000102_create_certificate;
 mod m20261203_000001_create_whistle;
 mod m20261203_000002_order_due;
 mod m20261203_000101_create_problem;
+mod m20261203_000131_create_projects;
 
 pub struct Migrator;
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_create_whistle::Migration),
             Box::new(m20261203_000002_order_due::Migration),
             Box::new(m20261203_000101_create_problem::Migration),
+            Box::new(m20261203_000131_create_projects::Migration),
         ]
     }
 }
