@@ -43,7 +43,7 @@ pub async fn post(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "需求列表", body = Page<NeedOut>),
-        (status = 400, description = "`VALIDATION_FAILED`：类别、状态、游标或每页条数无效"),
+        (status = 400, description = "`VALIDATION_FAILED`：游标或每页条数无效；`INVALID_QUERY`：类别或状态无效"),
         (status = 403, description = "不是该区域的工作者，也不属于其社区"),
         (status = 404, description = "区域不存在或与你无关"),
     )

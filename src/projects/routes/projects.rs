@@ -45,7 +45,7 @@ pub async fn post(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "项目列表", body = Page<ProjectOut>),
-        (status = 400, description = "`VALIDATION_FAILED`：状态、单位、游标或每页条数无效"),
+        (status = 400, description = "`VALIDATION_FAILED`：游标或每页条数无效；`INVALID_QUERY`：状态或单位无效"),
         (status = 403, description = "不是该区域的工作者，也不属于其社区"),
         (status = 404, description = "区域不存在或与你无关"),
     )
