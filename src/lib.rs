@@ -25,6 +25,7 @@ pub mod ops;
 pub mod orders;
 pub mod pii;
 pub mod problems;
+pub mod projects;
 pub mod ratelimit;
 pub mod records;
 pub mod regions;

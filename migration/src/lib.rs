@@ -31,6 +31,7 @@ mod m20261203_000002_order_due;
 mod m20261203_000003_order_severity;
 mod m20261203_000004_order_problem;
 mod m20261203_000101_create_problem;
+mod m20261203_000131_create_projects;
 
 pub struct Migrator;
 
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000003_order_severity::Migration),
             Box::new(m20261203_000004_order_problem::Migration),
             Box::new(m20261203_000101_create_problem::Migration),
+            Box::new(m20261203_000131_create_projects::Migration),
         ]
     }
 }

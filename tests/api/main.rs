@@ -25,6 +25,7 @@ mod order_review;
 mod orders;
 mod pii;
 mod problems;
+mod projects;
 mod proxy_orders;
 mod records;
 mod regions;
