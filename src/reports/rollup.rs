@@ -1,13 +1,15 @@
 //! 单位汇总: for each unit reported to the communities under a region, what its people and the
 //! unit did in a month — its approved members (双报到), their hours and 报到 visits (人次: each
 //! order or activity a member was credited for counts once), problems of the lists it claimed and
-//! resolved. Counted by when each row was written, like the boards.
+//! resolved, and co-building projects it completed. Counted by when each row was written, like
+//! the boards.
 
 use crate::api::Id;
 use crate::db::{count_i64, sum_i64};
 use crate::error::{AppError, AppResult, ErrorCode};
 use entity::member_report::{self, ReportStatus};
 use entity::problem::{self, ProblemState};
+use entity::project::{self, ProjectState};
 use entity::region;
 use entity::service_record::{self, RecordKind};
 use entity::unit;
@@ -47,6 +49,8 @@ pub struct UnitRollup {
     pub problems_claimed: i64,
     /// 本月解决的认领事项
     pub problems_resolved: i64,
+    /// 本月完成的共建项目
+    pub projects_done: i64,
 }
 
 /// 单位汇总
@@ -130,6 +134,16 @@ pub async fn of_region(
         .into_tuple()
         .all(conn)
         .await?;
+    let done: Vec<Option<i64>> = project::Entity::find()
+        .select_only()
+        .column(project::Column::OwnerUnitId)
+        .filter(project::Column::OwnerUnitId.is_in(units.iter().map(|u| u.id)))
+        .filter(project::Column::State.eq(ProjectState::Done))
+        .filter(project::Column::DoneAt.gte(start))
+        .filter(project::Column::DoneAt.lt(end))
+        .into_tuple()
+        .all(conn)
+        .await?;
     let items = units
         .into_iter()
         .map(|u| {
@@ -147,6 +161,7 @@ pub async fn of_region(
                 visits,
                 problems_claimed: count(&claimed),
                 problems_resolved: count(&resolved),
+                projects_done: count(&done),
                 name: u.name,
             }
         })

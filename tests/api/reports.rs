@@ -337,6 +337,46 @@ async fn the_unit_rollup_counts_members_hours_visits_and_problems() {
     .await
     .unwrap();
 
+    // The unit takes and completes a co-building project.
+    let boss = app.login("13877770099", "供电书记").await;
+    ok_json(
+        app.post_as(
+            &format!("/api/v1/regions/{}/roles", w.comm_a),
+            &w.admin.token,
+            json!({"user_id": boss.user_id, "role": "unit_admin", "unit_id": id}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let project = ok_json(
+        app.post_as(
+            &format!("/api/v1/regions/{}/projects", w.comm_a),
+            &w.staff_a.token,
+            json!({"title": "楼道照明改造", "description": "更换 20 盏灯"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let ppath = format!("/api/v1/projects/{}", project["id"].as_str().unwrap());
+    ok_json(
+        app.post_as(&format!("{ppath}/take"), &boss.token, json!({}))
+            .await,
+        200,
+    )
+    .await;
+    ok_json(
+        app.post_as(
+            &format!("{ppath}/complete"),
+            &boss.token,
+            json!({"result": "已完成"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+
     let month = linli::calendar::month_of(now);
     let out = ok_json(
         app.get_as(
@@ -367,10 +407,28 @@ async fn the_unit_rollup_counts_members_hours_visits_and_problems() {
         ),
         (Some(1), Some(1))
     );
+    assert_eq!(mine["projects_done"], 1);
     let theirs = of(&other);
     assert_eq!(
         (theirs["members"].as_i64(), theirs["visits"].as_i64()),
         (Some(0), Some(0))
+    );
+    assert_eq!(theirs["projects_done"], 0);
+    // The month's board puts the unit on the red list for it.
+    let board = ok_json(
+        app.get_as(
+            &format!("/api/v1/regions/{}/boards?month={month}", w.street),
+            &w.admin.token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let red = board["red"]["units"].as_array().unwrap();
+    assert_eq!(red[0]["unit_id"], id.as_str());
+    assert_eq!(
+        (red[0]["resolved"].as_i64(), red[0]["projects_done"].as_i64()),
+        (Some(1), Some(1))
     );
     // Another month: nothing; staff of another community: 404; a bad month: 400.
     let empty = ok_json(
