@@ -82,14 +82,27 @@ pub async fn create(
     if community.kind != RegionKind::Community {
         return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("单位须向社区报到"));
     }
+    insert(conn, pii, community.id, actor, body, false).await
+}
+
+/// Writes a unit attached to `region_id` (its community; a department's street or county).
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    pii: &Pii,
+    region_id: i64,
+    actor: i64,
+    body: UnitIn,
+    department: bool,
+) -> AppResult<UnitOut> {
     let created = unit::ActiveModel {
-        community_id: Set(community.id),
+        community_id: Set(region_id),
         name: Set(body.name),
         kind: Set(body.kind),
         contact_name: Set(body.contact_name),
         contact_phone_enc: Set(pii.encrypt(&body.contact_phone)),
         created_by: Set(actor),
         created_at: Set(Utc::now()),
+        department: Set(department),
         ..Default::default()
     }
     .insert(conn)

@@ -5,12 +5,9 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::pii::Pii;
 use crate::regions::tree::path_ids;
 use crate::reports::units::{UnitIn, UnitOut};
-use chrono::Utc;
 use entity::region::{self, RegionKind};
 use entity::unit;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, SqlErr,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// Registers a department at `region` (a street or the county).
 pub async fn create(
@@ -23,24 +20,7 @@ pub async fn create(
     if !matches!(region.kind, RegionKind::Street | RegionKind::County) {
         return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("职能部门须设在街道或县"));
     }
-    let created = unit::ActiveModel {
-        community_id: Set(region.id),
-        name: Set(body.name),
-        kind: Set(body.kind),
-        contact_name: Set(body.contact_name),
-        contact_phone_enc: Set(pii.encrypt(&body.contact_phone)),
-        created_by: Set(actor),
-        created_at: Set(Utc::now()),
-        department: Set(true),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await
-    .map_err(|e| match e.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::new(ErrorCode::UnitNameTaken),
-        _ => e.into(),
-    })?;
-    Ok(UnitOut::new(created, pii))
+    crate::reports::units::insert(conn, pii, region.id, actor, body, true).await
 }
 
 /// Departments staff of `region` may whistle: those attached to it or to a region above it.
