@@ -95,7 +95,7 @@ async fn monthly_cycle(
     let now = Utc::now();
     let (this_start, _) = month_bounds(&month_of(now)).ok_or_else(|| anyhow::anyhow!("no month"))?;
     let last = month_of(this_start - Duration::seconds(1));
-    let (start, _) = month_bounds(&last).ok_or_else(|| anyhow::anyhow!("no month"))?;
+    let (start, end) = month_bounds(&last).ok_or_else(|| anyhow::anyhow!("no month"))?;
     let scene = whistles::Scene {
         config: c.config,
         pii: c.pii,
@@ -104,7 +104,7 @@ async fn monthly_cycle(
         staff: c.staff,
         department: &department,
     };
-    whistles::last_month(txn, &scene, &last, start, report).await?;
+    whistles::last_month(txn, &scene, &last, (start, end), report).await?;
     let board = problems::Board {
         rules: &c.config.problems,
         community: heping,

@@ -132,7 +132,7 @@ pub async fn last_month(
     conn: &impl ConnectionTrait,
     scene: &Scene<'_>,
     month: &str,
-    start: DateTime<Utc>,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
     report: &mut SeedReport,
 ) -> anyhow::Result<()> {
     report.lines.push(String::new());
@@ -150,7 +150,7 @@ pub async fn last_month(
             Some(o) => o,
             None => {
                 report.created += 1;
-                whistled_order(conn, scene, plan, key, start).await?
+                whistled_order(conn, scene, plan, key, (start, end)).await?
             }
         };
         let how = if plan.late {
@@ -176,10 +176,18 @@ async fn whistled_order(
     scene: &Scene<'_>,
     plan: &Plan,
     key: String,
-    start: DateTime<Utc>,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
 ) -> anyhow::Result<service_order::Model> {
     let (cfg, dept) = (scene.config, &scene.department.unit);
-    let placed = start + Duration::days(plan.day) + Duration::hours(1);
+    let step = |s| deadlines::hours(conn, cfg, scene.grid, s, Urgency::Normal);
+    let respond = step(DeadlineStep::Respond).await.map_err(anyhow_of)?;
+    let resolve = step(DeadlineStep::Resolve).await.map_err(anyhow_of)?;
+    // Everything happens within the month when the deadlines allow (a late resolution takes
+    // the deadline plus two days): earlier in the month under long deadline settings.
+    let span = Duration::hours(i64::from(resolve.max(respond)) + 50);
+    let placed = (start + Duration::days(plan.day) + Duration::hours(1))
+        .min(end - span)
+        .max(start + Duration::hours(1));
     let new = NewOrder {
         region_id: scene.grid.id,
         service_item_id: None,
@@ -197,9 +205,6 @@ async fn whistled_order(
         .map_err(anyhow_of)?;
     // 吹哨, an hour after it was placed, with the deadlines that hold at the grid.
     let at = placed + Duration::hours(1);
-    let step = |s| deadlines::hours(conn, cfg, scene.grid, s, Urgency::Normal);
-    let respond = step(DeadlineStep::Respond).await.map_err(anyhow_of)?;
-    let resolve = step(DeadlineStep::Resolve).await.map_err(anyhow_of)?;
     let w = whistle::ActiveModel {
         order_id: Set(order.id),
         unit_id: Set(dept.id),
