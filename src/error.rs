@@ -157,6 +157,14 @@ error_codes! {
     ProblemDeadlinePassed = "PROBLEM_DEADLINE_PASSED" => UNPROCESSABLE_ENTITY, "已到移交街道的日期，不能再认领或放弃认领";
     MeetingDecisionInvalid = "MEETING_DECISION_INVALID" => UNPROCESSABLE_ENTITY, "会议决定有误：每项须为本社区该月清单中待审议的问题，合并须并入同一清单中已采纳的问题";
     MeetingNotFound = "MEETING_NOT_FOUND" => NOT_FOUND, "联席会议记录不存在";
+    ResourceNotFound = "RESOURCE_NOT_FOUND" => NOT_FOUND, "资源不存在";
+    ResourceInvalidState = "RESOURCE_INVALID_STATE" => CONFLICT, "该资源已撤回";
+    NeedNotFound = "NEED_NOT_FOUND" => NOT_FOUND, "需求不存在";
+    NeedInvalidState = "NEED_INVALID_STATE" => CONFLICT, "该需求已关闭";
+    ProjectNotFound = "PROJECT_NOT_FOUND" => NOT_FOUND, "共建项目不存在";
+    ProjectAlreadyTaken = "PROJECT_ALREADY_TAKEN" => CONFLICT, "手慢了，该项目已由其他单位承接";
+    ProjectInvalidState = "PROJECT_INVALID_STATE" => CONFLICT, "项目当前状态不允许此操作";
+    ProjectNeedInvalid = "PROJECT_NEED_INVALID" => UNPROCESSABLE_ENTITY, "关联的需求不存在、不属于本社区或已关闭";
 }
 
 impl Serialize for ErrorCode {

@@ -40,7 +40,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::whistles::routes::configure)
                 .configure(crate::certificates::routes::configure)
                 .configure(crate::problems::routes::configure)
-                .configure(crate::boards::routes::configure),
+                .configure(crate::boards::routes::configure)
+                .configure(crate::projects::routes::configure),
         );
 }
 

@@ -77,6 +77,8 @@ pub enum Action {
     WhistleOverdue,
     /// SLA: in service and not completed in time; staff are told, the status does not change.
     ServiceOverdue,
+    /// 定级: staff set how serious it is (微事 / 小事 / 大事); the status does not change.
+    Classify,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

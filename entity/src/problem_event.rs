@@ -16,7 +16,8 @@ pub struct Model {
 }
 
 /// 事件：filed 排查登记 / accepted 会议采纳 / merged 会议合并 / rejected 会议不予采纳 /
-/// published 发布 / claimed 单位认领 / dropped 放弃认领 / escalated 移交街道 / resolved 解决
+/// published 发布 / claimed 单位认领 / dropped 放弃认领 / escalated 移交街道 / resolved 解决 /
+/// order_placed 派生服务订单（状态不变）
 #[derive(
     Debug,
     Clone,
@@ -46,6 +47,7 @@ pub enum ProblemAction {
     Dropped,
     Escalated,
     Resolved,
+    OrderPlaced,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

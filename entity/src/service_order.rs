@@ -52,6 +52,10 @@ pub struct Model {
     /// When the current step is due (派单、接受指派、抢单、开始、完成), from the deadlines where the
     /// order is owned; None when no clock runs on the current status.
     pub due_at: Option<DateTimeUtc>,
+    /// 微事 / 小事 / 大事: the level expected to solve it.
+    pub severity: Option<super::problem::Severity>,
+    /// The problem-list item it was placed for (问题清单 → 派单).
+    pub problem_id: Option<i64>,
 }
 
 /// 派单方式

@@ -28,7 +28,10 @@ mod m20261202_000101_region_contact;
 mod m20261202_000102_create_certificate;
 mod m20261203_000001_create_whistle;
 mod m20261203_000002_order_due;
+mod m20261203_000003_order_severity;
+mod m20261203_000004_order_problem;
 mod m20261203_000101_create_problem;
+mod m20261203_000131_create_projects;
 
 pub struct Migrator;
 
@@ -64,7 +67,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000102_create_certificate::Migration),
             Box::new(m20261203_000001_create_whistle::Migration),
             Box::new(m20261203_000002_order_due::Migration),
+            Box::new(m20261203_000003_order_severity::Migration),
+            Box::new(m20261203_000004_order_problem::Migration),
             Box::new(m20261203_000101_create_problem::Migration),
+            Box::new(m20261203_000131_create_projects::Migration),
         ]
     }
 }

@@ -87,6 +87,8 @@ pub struct UnitEntry {
     pub resolved: i64,
     /// 认领后未解决、到期移交街道的问题
     pub passed_up_unresolved: i64,
+    /// 本月完成的共建项目
+    pub projects_done: i64,
 }
 
 /// 一张榜（红榜或黑榜）
@@ -187,6 +189,7 @@ pub async fn of_region(
         name: f.name,
         resolved: f.resolved,
         passed_up_unresolved: f.passed_up_unresolved,
+        projects_done: f.projects_done,
     };
     let red = Lists {
         communities: ranked(
@@ -205,10 +208,14 @@ pub async fn of_region(
         .into_iter()
         .map(department)
         .collect(),
-        units: ranked(units.clone(), |u| u.resolved > 0, |u| (u.resolved, u.unit_id))
-            .into_iter()
-            .map(unit)
-            .collect(),
+        units: ranked(
+            units.clone(),
+            |u| u.resolved + u.projects_done > 0,
+            |u| (u.resolved + u.projects_done, u.unit_id),
+        )
+        .into_iter()
+        .map(unit)
+        .collect(),
         members: ranked(
             members,
             |f| f.minutes > 0,

@@ -5,6 +5,7 @@ use crate::error::AppResult;
 use chrono::{DateTime, Utc};
 use entity::problem::{self, ProblemState};
 use entity::problem_event::{self, ProblemAction};
+use entity::project::{self, ProjectState};
 use entity::region::{self, RegionKind};
 use entity::service_order::{self, OrderStatus};
 use entity::{order_event, service_record, unit, user, whistle};
@@ -297,14 +298,16 @@ pub async fn departments(
     Ok(facts)
 }
 
-/// A reported unit's month on the problem lists of the communities under the region: problems
-/// it resolved in the month, and those it held when they passed to the street unresolved.
+/// A reported unit's month in the communities under the region: problems it resolved and
+/// co-building projects it completed in the month, and problems it held when they passed to the
+/// street unresolved.
 #[derive(Debug, Clone, Default)]
 pub struct UnitFacts {
     pub unit_id: i64,
     pub name: String,
     pub resolved: i64,
     pub passed_up_unresolved: i64,
+    pub projects_done: i64,
 }
 
 pub async fn units(
@@ -334,12 +337,30 @@ pub async fn units(
         .into_iter()
         .flatten()
         .collect();
-    let passed: Vec<i64> = passed_up(conn, communities, m)
+    let passed: Vec<i64> = passed_up(conn, communities.clone(), m)
         .await?
         .into_iter()
         .filter_map(|(_, unit)| unit)
         .collect();
-    let ids: Vec<i64> = resolved.iter().chain(passed.iter()).copied().collect();
+    let done: Vec<i64> = project::Entity::find()
+        .select_only()
+        .column(project::Column::OwnerUnitId)
+        .filter(project::Column::CommunityId.is_in(communities))
+        .filter(project::Column::State.eq(ProjectState::Done))
+        .filter(project::Column::DoneAt.gte(m.start))
+        .filter(project::Column::DoneAt.lt(m.end))
+        .into_tuple::<Option<i64>>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    let ids: Vec<i64> = resolved
+        .iter()
+        .chain(passed.iter())
+        .chain(done.iter())
+        .copied()
+        .collect();
     let names: HashMap<i64, String> = unit::Entity::find()
         .select_only()
         .columns([unit::Column::Id, unit::Column::Name])
@@ -363,11 +384,15 @@ pub async fn units(
     };
     let resolved_at: Vec<usize> = resolved.into_iter().map(&mut entry).collect();
     let passed_at: Vec<usize> = passed.into_iter().map(&mut entry).collect();
+    let done_at: Vec<usize> = done.into_iter().map(&mut entry).collect();
     for i in resolved_at {
         facts[i].resolved += 1;
     }
     for i in passed_at {
         facts[i].passed_up_unresolved += 1;
+    }
+    for i in done_at {
+        facts[i].projects_done += 1;
     }
     Ok(facts)
 }

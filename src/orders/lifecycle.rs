@@ -364,3 +364,45 @@ pub async fn escalate(
     let step = service::escalation(&state.db, order, Some(p.id()), Utc::now(), Some(reason)).await?;
     act(state, p, order, step).await
 }
+
+/// 定级
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityIn {
+    /// micro 微事（网格解决）/ small 小事（社区解决）/ major 大事（街道解决）
+    pub severity: entity::problem::Severity,
+}
+
+/// 定级 by the staff owning an open order: how serious it is, and so the level expected to solve
+/// it; written in the timeline.
+pub async fn classify(
+    state: &AppState,
+    p: &Principal,
+    order: &service_order::Model,
+    standing: &Standing,
+    severity: entity::problem::Severity,
+) -> AppResult<OrderOut> {
+    if !standing.dispatcher {
+        return Err(forbidden("只有负责该订单所在区域的工作人员可以定级"));
+    }
+    let now = Utc::now();
+    let updated = crate::db::write(&state.db, async |txn| {
+        let current = service::lock(txn, order.id).await?;
+        if super::state::is_terminal(current.status) {
+            return Err(service::refused(current.status, Action::Classify));
+        }
+        let mut row: service_order::ActiveModel = current.clone().into();
+        row.severity = Set(Some(severity));
+        let updated = sea_orm::ActiveModelTrait::update(row, txn).await?;
+        let level = match crate::severity::expected_level(severity) {
+            entity::region::RegionKind::Grid => "网格",
+            entity::region::RegionKind::Community => "社区",
+            _ => "街道",
+        };
+        let note = format!("定级：{}（{}解决）", crate::severity::label(severity), level);
+        service::remark(txn, &current, Action::Classify, Some(p.id()), note, now).await?;
+        Ok(updated)
+    })
+    .await?;
+    one_out(state, p.id(), updated).await
+}

@@ -45,6 +45,8 @@ pub struct PlaceOrderIn {
     /// 紧急程度，默认 normal；urgent 的各环节时限更短
     #[serde(default)]
     pub urgency: Option<entity::whistle::Urgency>,
+    /// 轻重：micro 微事（网格解决）/ small 小事（社区解决）/ major 大事（街道解决）；可不填，由工作人员定级
+    pub severity: Option<entity::problem::Severity>,
     /// 代办：工作人员替居民下单（居民仍是订单的主人，可查看和评价）
     #[validate(nested)]
     pub on_behalf_of: Option<OnBehalfIn>,
@@ -84,6 +86,9 @@ pub async fn place(state: &AppState, p: &Principal, key: Option<&Key>, b: PlaceO
         photos: b.photos,
         placed_by: None,
         urgency: b.urgency.unwrap_or(entity::whistle::Urgency::Normal),
+        severity: b.severity,
+        problem_id: None,
+        note: None,
     };
     let on_behalf = b.on_behalf_of;
     idempotency::once(&state.db, key, 201, async |txn| {

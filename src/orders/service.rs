@@ -384,6 +384,11 @@ pub struct NewOrder {
     /// 代办: the staff member who placed it for the resident.
     pub placed_by: Option<i64>,
     pub urgency: entity::whistle::Urgency,
+    pub severity: Option<entity::problem::Severity>,
+    /// The problem-list item it is placed for.
+    pub problem_id: Option<i64>,
+    /// The first timeline event's note (代办 has its own).
+    pub note: Option<String>,
 }
 
 /// Places an order for the caller where they live (or, 代办, by staff for a resident of theirs),
@@ -455,6 +460,8 @@ pub async fn insert(
     .await?;
     let order = service_order::ActiveModel {
         urgency: Set(new.urgency),
+        severity: Set(new.severity),
+        problem_id: Set(new.problem_id),
         due_at: Set(due),
         region_id: Set(new.region_id),
         origin_region_id: Set(new.region_id),
@@ -481,7 +488,7 @@ pub async fn insert(
             staff,
             Some("代办：工作人员替居民下单".to_owned()),
         ),
-        None => (Action::Submit, resident, None),
+        None => (Action::Submit, resident, new.note.clone()),
     };
     order_event::ActiveModel {
         order_id: Set(order.id),

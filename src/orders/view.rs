@@ -57,6 +57,10 @@ pub struct OrderOut {
     pub completion_photos: Vec<String>,
     /// 紧急程度：normal 一般 / urgent 紧急
     pub urgency: entity::whistle::Urgency,
+    /// 轻重：micro 微事（网格解决）/ small 小事（社区解决）/ major 大事（街道解决）；未定级为 null
+    pub severity: Option<entity::problem::Severity>,
+    /// 派生自哪一项问题清单事项；无则为 null
+    pub problem_id: Option<Id>,
     /// 当前环节（派单、接受指派、抢单、开始、完成服务）的截止时间，按所在区域设定的时限；无时限时为 null
     pub due_at: Option<DateTime<Utc>>,
     /// 评分 1–5；自动结单为 null
@@ -79,7 +83,7 @@ pub struct EventOut {
     /// escalate / release_to_pool / return_to_dispatcher / auto_close / dispute（不满意，转回访）/
     /// redo（回访：退回原党员重办）/ redispatch（回访：退回重新派单）/ review_close（回访结单）/
     /// proxy_submit（代办：工作人员替居民下单）/ whistle（吹哨）/ acknowledge（部门报到）/
-    /// department_resolve（部门办结）/ whistle_overdue（部门超时）/ service_overdue（超时未完成服务）
+    /// department_resolve（部门办结）/ whistle_overdue（部门超时）/ service_overdue（超时未完成服务）/ classify（定级）
     pub action: String,
     /// 操作人；系统自动操作为 null
     pub actor_id: Option<Id>,
@@ -151,6 +155,8 @@ pub fn order_out(o: service_order::Model, viewer: i64, users: &[user::Model], pi
         completion_note: o.completion_note,
         completion_photos: json_list(&o.completion_photos),
         urgency: o.urgency,
+        severity: o.severity,
+        problem_id: o.problem_id.map(Id),
         due_at: o.due_at,
         rating: o.rating,
         comment: o.comment,

@@ -17,6 +17,7 @@ mod events;
 pub mod filing;
 pub mod listing;
 pub mod meetings;
+pub mod orders;
 pub mod reminders;
 pub mod routes;
 pub mod state;

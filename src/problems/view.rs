@@ -83,11 +83,12 @@ pub struct ProblemEventOut {
 }
 
 pub fn severity_label(s: Severity) -> (&'static str, &'static str) {
-    match s {
-        Severity::Micro => ("微事", "grid"),
-        Severity::Small => ("小事", "community"),
-        Severity::Major => ("大事", "street"),
-    }
+    let level = match crate::severity::expected_level(s) {
+        entity::region::RegionKind::Grid => "grid",
+        entity::region::RegionKind::Community => "community",
+        _ => "street",
+    };
+    (crate::severity::label(s), level)
 }
 
 /// The names a page of items shows: filers and units, read once.

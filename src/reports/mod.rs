@@ -4,6 +4,7 @@
 //! The HTTP surface is `routes`; every other file is the domain core and knows nothing of HTTP.
 
 pub mod members;
+pub mod rollup;
 pub mod routes;
 pub mod stats;
 pub mod units;

@@ -113,6 +113,9 @@ pub async fn demo_order(
         photos: vec![],
         placed_by: None,
         urgency: entity::whistle::Urgency::Normal,
+        severity: None,
+        problem_id: None,
+        note: None,
     };
     let mut o = service::insert(conn, config, pii, resident.id, new, Some(key), began).await?;
     let go =

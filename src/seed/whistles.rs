@@ -199,6 +199,9 @@ async fn whistled_order(
         photos: vec![],
         placed_by: Some(scene.staff),
         urgency: Urgency::Normal,
+        severity: None,
+        problem_id: None,
+        note: None,
     };
     let mut order = service::insert(conn, cfg, scene.pii, scene.resident, new, Some(key), placed)
         .await

@@ -17,6 +17,7 @@ use crate::config::OrderRules;
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
 use entity::order_event::{self, Action};
+use entity::problem::Severity;
 use entity::region::{self, RegionKind};
 use entity::service_item;
 use entity::service_order::{self, OrderStatus};
@@ -47,6 +48,7 @@ pub struct Facts {
     pub completed_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub rating: Option<i16>,
+    pub severity: Option<Severity>,
 }
 
 /// The facts with what needs a second look: redone, and the kind of the region holding it.
@@ -61,6 +63,20 @@ pub struct Order {
 pub struct Count<K: ToSchema> {
     pub key: K,
     pub count: i64,
+}
+
+/// 某一轻重的订单在哪一级办结
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeverityStats {
+    pub severity: Severity,
+    /// 应解决的层级：微事 grid、小事 community、大事 street
+    pub expected_level: RegionKind,
+    pub placed: i64,
+    pub closed: i64,
+    /// 在应解决的层级或以下办结（微事不出格、小事不出村、大事不出乡）
+    pub solved_within_level: i64,
+    /// 上交到更高层级才办结
+    pub solved_above_level: i64,
 }
 
 /// 超时计数
@@ -87,6 +103,8 @@ pub struct OrderStats {
     pub by_item: Vec<Count<String>>,
     /// 已办结订单按办结时所在层级（网格、社区、街道、县）计数
     pub solved_at: Vec<Count<RegionKind>>,
+    /// 按轻重（微事、小事、大事）：应在哪一级解决、实际在哪一级办结；未定级的不计
+    pub by_severity: Vec<SeverityStats>,
     /// 响应率：在派单时限内派出的占比（分母不含已取消、已驳回）
     pub response_rate: Rate,
     /// 解决率：已办结中未经退回重办的占比
@@ -121,6 +139,7 @@ pub async fn load(conn: &impl ConnectionTrait, root: &region::Model, range: &Ran
         .column(service_order::Column::CompletedAt)
         .column(service_order::Column::ClosedAt)
         .column(service_order::Column::Rating)
+        .column(service_order::Column::Severity)
         .join(
             JoinType::LeftJoin,
             service_order::Entity::belongs_to(service_item::Entity)
@@ -240,6 +259,27 @@ pub fn summarize(orders: &[&Order], rules: &OrderRules, now: DateTime<Utc>) -> O
                 count: closed_orders.iter().filter(|o| o.held_by == Some(k)).count() as i64,
             })
             .filter(|c| c.count > 0)
+            .collect(),
+        by_severity: Severity::iter()
+            .map(|sev| {
+                let of: Vec<&&Order> = orders.iter().filter(|o| o.facts.severity == Some(sev)).collect();
+                let closed: Vec<&&&Order> = of
+                    .iter()
+                    .filter(|o| o.facts.status == OrderStatus::Closed)
+                    .collect();
+                let above = closed
+                    .iter()
+                    .filter(|o| o.held_by.is_some_and(|k| crate::severity::above_expected(sev, k)))
+                    .count() as i64;
+                SeverityStats {
+                    severity: sev,
+                    expected_level: crate::severity::expected_level(sev),
+                    placed: of.len() as i64,
+                    closed: closed.len() as i64,
+                    solved_within_level: closed.len() as i64 - above,
+                    solved_above_level: above,
+                }
+            })
             .collect(),
         response_rate: Rate::count(&facts, served, |o| {
             within(o.created_at, o.dispatched_at, dispatch)

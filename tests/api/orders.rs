@@ -1084,6 +1084,9 @@ async fn orders_stuck_at_the_top_do_not_starve_the_clock() {
             photos: vec![],
             placed_by: None,
             urgency: entity::whistle::Urgency::Normal,
+            severity: None,
+            problem_id: None,
+            note: None,
         };
         linli::orders::service::insert(
             &app.state.db,

@@ -891,3 +891,55 @@ async fn staff_are_reminded_the_day_before_filing_closes_and_before_the_meeting(
         "grid staff hold no meeting"
     );
 }
+
+#[tokio::test]
+async fn staff_place_an_order_for_a_published_problem() {
+    let (app, w) = setup().await;
+    let filed = file(&app, &w.staff_a, &w.grid_a, "路灯不亮", "micro").await;
+    let fid = id(&filed);
+    // Not yet accepted: no order.
+    let path = format!("/api/v1/problems/{fid}/orders");
+    refused(
+        app.post_as(&path, &w.staff_a.token, json!({})).await,
+        409,
+        "PROBLEM_INVALID_STATE",
+    )
+    .await;
+    let (ids, _) = published(&app, &w, 1).await;
+    let pid = &ids[0];
+    let path = format!("/api/v1/problems/{pid}/orders");
+    // Only the staff owning it; a resident of the community sees the item but may not.
+    let res = app.post_as(&path, &w.resident_a.token, json!({})).await;
+    assert_eq!(res.status(), 403);
+    let res = app.post_as(&path, &w.staff_b.token, json!({})).await;
+    assert_eq!(res.status(), 404);
+    let res = app.post_as(&path, &w.staff_a.token, json!({"title": ""})).await;
+    assert_eq!(res.status(), 400);
+
+    let order = ok_json(
+        app.post_as(&path, &w.staff_a.token, json!({"address": "3 号楼前"}))
+            .await,
+        201,
+    )
+    .await;
+    assert_eq!(order["problem_id"], pid.as_str());
+    assert_eq!(order["status"], "submitted");
+    assert_eq!(order["severity"], "small");
+    assert_eq!(order["title"], "问题0");
+    assert_eq!(order["address"], "3 号楼前");
+    assert_eq!(order["region_id"], w.grid_a.as_str());
+    // The problem keeps its state; its log names the order.
+    let item = ok_json(get(&app, &w.staff_a, pid).await, 200).await;
+    assert_eq!(item["state"], "published");
+    assert_eq!(actions(&item).last().unwrap(), "order_placed");
+    // The order goes through the usual life: dispatched by the same staff.
+    let oid = order["id"].as_str().unwrap();
+    let res = app
+        .post_as(
+            &format!("/api/v1/orders/{oid}/dispatch"),
+            &w.staff_a.token,
+            json!({"mode": "assign", "member_id": w.member_a.user_id}),
+        )
+        .await;
+    assert_eq!(ok_json(res, 200).await["status"], "assigned");
+}

@@ -254,3 +254,211 @@ async fn simultaneous_reports_make_one() {
     assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
     assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
 }
+
+/// 单位汇总: a unit's approved members, their hours and visits this month, and its problems.
+#[tokio::test]
+async fn the_unit_rollup_counts_members_hours_visits_and_problems() {
+    use crate::orders::{place, step};
+    use entity::problem::{self, ProblemState, Severity};
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let id = unit(&app, &w, "市供电公司").await;
+    let other = unit(&app, &w, "市自来水公司").await;
+    let r = ok_json(report(&app, &w.member_a.token, &w.comm_a, Some(&id)).await, 201).await;
+    ok_json(
+        app.post_as(
+            &format!("/api/v1/reports/{}/approve", r["id"].as_str().unwrap()),
+            &w.staff_a.token,
+            json!({}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    // The member serves two orders this month.
+    for _ in 0..2 {
+        let o = place(&app, &w.resident_a, &w.grid_a, None).await;
+        let oid = o["id"].as_str().unwrap();
+        step(
+            &app,
+            &w.staff_a,
+            oid,
+            "dispatch",
+            json!({"mode": "assign", "member_id": w.member_a.user_id}),
+            "assigned",
+        )
+        .await;
+        step(&app, &w.member_a, oid, "accept", json!({}), "claimed").await;
+        step(&app, &w.member_a, oid, "start", json!({}), "in_service").await;
+        step(
+            &app,
+            &w.member_a,
+            oid,
+            "complete",
+            json!({"minutes": 1}),
+            "completed",
+        )
+        .await;
+        step(
+            &app,
+            &w.resident_a,
+            oid,
+            "confirm",
+            json!({"rating": 5}),
+            "closed",
+        )
+        .await;
+    }
+    // The unit claimed a problem this month and resolved it.
+    let now = chrono::Utc::now();
+    let comm: i64 = w.comm_a.parse().unwrap();
+    problem::ActiveModel {
+        region_id: Set(comm),
+        community_id: Set(comm),
+        month: Set(linli::calendar::month_of(now)),
+        title: Set("路灯不亮".into()),
+        description: Set(String::new()),
+        severity: Set(Severity::Small),
+        photos: Set("[]".into()),
+        state: Set(ProblemState::Resolved),
+        filed_by: Set(w.staff_a.user_id.parse().unwrap()),
+        owner_region_id: Set(comm),
+        owner_unit_id: Set(Some(id.parse().unwrap())),
+        claimed_at: Set(Some(now)),
+        late: Set(false),
+        result_photos: Set("[]".into()),
+        resolved_at: Set(Some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+
+    // The unit takes and completes a co-building project.
+    let boss = app.login("13877770099", "供电书记").await;
+    ok_json(
+        app.post_as(
+            &format!("/api/v1/regions/{}/roles", w.comm_a),
+            &w.admin.token,
+            json!({"user_id": boss.user_id, "role": "unit_admin", "unit_id": id}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let project = ok_json(
+        app.post_as(
+            &format!("/api/v1/regions/{}/projects", w.comm_a),
+            &w.staff_a.token,
+            json!({"title": "楼道照明改造", "description": "更换 20 盏灯"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let ppath = format!("/api/v1/projects/{}", project["id"].as_str().unwrap());
+    ok_json(
+        app.post_as(&format!("{ppath}/take"), &boss.token, json!({}))
+            .await,
+        200,
+    )
+    .await;
+    ok_json(
+        app.post_as(
+            &format!("{ppath}/complete"),
+            &boss.token,
+            json!({"result": "已完成"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+
+    let month = linli::calendar::month_of(now);
+    let out = ok_json(
+        app.get_as(
+            &format!("/api/v1/regions/{}/unit-rollup?month={month}", w.street),
+            &w.admin.token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let of = |unit: &str| {
+        out["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit_id"] == unit)
+            .unwrap()
+            .clone()
+    };
+    let mine = of(&id);
+    assert_eq!(mine["members"], 1);
+    assert_eq!(mine["visits"], 2);
+    assert!(mine["minutes"].as_i64().unwrap() >= 1, "{mine}");
+    assert_eq!(
+        (
+            mine["problems_claimed"].as_i64(),
+            mine["problems_resolved"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(mine["projects_done"], 1);
+    let theirs = of(&other);
+    assert_eq!(
+        (theirs["members"].as_i64(), theirs["visits"].as_i64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(theirs["projects_done"], 0);
+    // The month's board puts the unit on the red list for it.
+    let board = ok_json(
+        app.get_as(
+            &format!("/api/v1/regions/{}/boards?month={month}", w.street),
+            &w.admin.token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let red = board["red"]["units"].as_array().unwrap();
+    assert_eq!(red[0]["unit_id"], id.as_str());
+    assert_eq!(
+        (red[0]["resolved"].as_i64(), red[0]["projects_done"].as_i64()),
+        (Some(1), Some(1))
+    );
+    // Another month: nothing; staff of another community: 404; a bad month: 400.
+    let empty = ok_json(
+        app.get_as(
+            &format!("/api/v1/regions/{}/unit-rollup?month=2020-01", w.comm_a),
+            &w.staff_a.token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert!(
+        empty["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["visits"] == 0 && u["problems_claimed"] == 0)
+    );
+    let res = app
+        .get_as(
+            &format!("/api/v1/regions/{}/unit-rollup", w.comm_a),
+            &w.staff_b.token,
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    let res = app
+        .get_as(
+            &format!("/api/v1/regions/{}/unit-rollup?month=2026-1", w.comm_a),
+            &w.staff_a.token,
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+}

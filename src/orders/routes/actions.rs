@@ -4,7 +4,9 @@
 use crate::access::{ClaimAccess, OrderAccess};
 use crate::error::AppResult;
 use crate::extract::ApiJson;
-use crate::orders::lifecycle::{self, AcceptIn, CancelIn, CompleteIn, ConfirmIn, DispatchIn, ReasonIn};
+use crate::orders::lifecycle::{
+    self, AcceptIn, CancelIn, CompleteIn, ConfirmIn, DispatchIn, ReasonIn, SeverityIn,
+};
 use crate::orders::review::{self as reviews, ReviewIn};
 use crate::orders::view::OrderOut;
 use crate::state::AppState;
@@ -257,5 +259,29 @@ pub async fn review(state: web::Data<AppState>, access: OrderAccess, body: ApiJs
     let a = &access;
     Ok(web::Json(
         reviews::review(&state, &a.principal, &a.order, &a.standing, body.0).await?,
+    ))
+}
+
+/// 定级（微事、小事、大事）
+///
+/// 负责该订单区域的工作人员标明轻重：微事不出格（网格）、小事不出村（社区）、大事不出乡（街道）；统计按此比对实际办结层级。
+#[utoipa::path(
+    tag = "订单",
+    params(("id" = String, Path, description = "订单 id")),
+    request_body = SeverityIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "已定级", body = OrderOut),
+        (status = 400, description = "`VALIDATION_FAILED`"),
+        (status = 403, description = "需要负责该订单区域的工作人员"),
+        (status = 404, description = "不存在或与你无关"),
+        (status = 409, description = "`ORDER_INVALID_TRANSITION`：订单已结束"),
+    )
+)]
+#[post("/orders/{id}/severity")]
+pub async fn classify(state: web::Data<AppState>, access: OrderAccess, body: ApiJson<SeverityIn>) -> Json {
+    let a = &access;
+    Ok(web::Json(
+        lifecycle::classify(&state, &a.principal, &a.order, &a.standing, body.0.severity).await?,
     ))
 }

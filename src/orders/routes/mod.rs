@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(actions::cancel)
         .service(actions::reject)
         .service(actions::escalate)
+        .service(actions::classify)
         .service(actions::review)
         .service(showcase::showcase)
         .service(showcase::ratings);

@@ -11,6 +11,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(steps::claim)
         .service(steps::drop_claim)
         .service(steps::resolve)
+        .service(steps::place_order)
         .service(meetings::record)
         .service(meetings::of_region)
         .service(meetings::get);

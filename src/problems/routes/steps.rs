@@ -3,10 +3,12 @@
 use crate::access::ProblemAccess;
 use crate::error::AppResult;
 use crate::extract::ApiJson;
+use crate::orders::view::OrderOut;
 use crate::problems::claims::{self, DropIn, ProblemClaimIn, ResolveIn};
+use crate::problems::orders::{self as problem_orders, ProblemOrderIn};
 use crate::problems::view::ProblemOut;
 use crate::state::AppState;
-use actix_web::{post, web};
+use actix_web::{HttpResponse, post, web};
 
 type Json = AppResult<web::Json<ProblemOut>>;
 
@@ -78,4 +80,31 @@ pub async fn resolve(state: web::Data<AppState>, a: ProblemAccess, body: ApiJson
     Ok(web::Json(
         claims::resolve(&state, &a.principal, &a.seen, body.0).await?,
     ))
+}
+
+/// 由问题派生服务订单
+///
+/// 负责该问题的工作人员为已采纳、尚未解决的问题下一张服务订单（派给党员、发布抢单或向部门吹哨），订单记下
+/// `problem_id`，问题的记录中记一笔；问题自身状态不变。调用者为订单的下单人，完成后由其评价。
+#[utoipa::path(
+    tag = "问题清单",
+    params(("id" = String, Path, description = "问题 id")),
+    request_body = ProblemOrderIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "已下单：submitted", body = OrderOut),
+        (status = 400, description = "`VALIDATION_FAILED`"),
+        (status = 403, description = "需要负责该问题的工作人员"),
+        (status = 404, description = "`PROBLEM_NOT_FOUND`：不存在或与你无关"),
+        (status = 409, description = "`PROBLEM_INVALID_STATE`：问题尚未采纳或已结束"),
+    )
+)]
+#[post("/problems/{id}/orders")]
+pub async fn place_order(
+    state: web::Data<AppState>,
+    a: ProblemAccess,
+    body: ApiJson<ProblemOrderIn>,
+) -> AppResult<HttpResponse> {
+    let order = problem_orders::place_order(&state, &a.principal, &a.seen, body.0).await?;
+    Ok(HttpResponse::Created().json(order))
 }

@@ -8,6 +8,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(units::list)
         .service(units::get)
         .service(units::reports)
+        .service(units::unit_rollup)
         .service(members::submit)
         .service(members::list)
         .service(members::mine)

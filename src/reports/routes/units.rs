@@ -5,6 +5,7 @@ use crate::api::{Page, PageQuery};
 use crate::error::AppResult;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::reports::members::ReportOut;
+use crate::reports::rollup::{self, RollupOut, RollupQuery};
 use crate::reports::units::{self, UnitIn, UnitOut};
 use crate::state::AppState;
 use actix_web::{HttpResponse, get, post, web};
@@ -97,5 +98,32 @@ pub async fn reports(
 ) -> AppResult<web::Json<Page<ReportOut>>> {
     Ok(web::Json(
         units::reports(&state.db, &state.pii, &access.unit, &q).await?,
+    ))
+}
+
+/// 驻区单位月度汇总
+///
+/// 该区域内各驻区单位某月的情况：双报到党员人数、服务时长与报到服务人次（每位党员每次计入的订单或活动算一次）、
+/// 问题清单的认领与解决。按记录写入的时间计，过去月份的结果不变。
+#[utoipa::path(
+    tag = "双报到",
+    params(("id" = String, Path, description = "区域 id"), RollupQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "单位汇总", body = RollupOut),
+        (status = 400, description = "`VALIDATION_FAILED`：月份格式为 YYYY-MM"),
+        (status = 403, description = "需要社区工作者角色"),
+        (status = 404, description = "不存在或不在你的管辖范围"),
+    )
+)]
+#[get("/regions/{id}/unit-rollup")]
+pub async fn unit_rollup(
+    state: web::Data<AppState>,
+    access: RegionAccess<StaffRole>,
+    q: ApiQuery<RollupQuery>,
+) -> AppResult<web::Json<RollupOut>> {
+    let now = chrono::Utc::now();
+    Ok(web::Json(
+        rollup::of_region(&state.db, &access.region, &q, now).await?,
     ))
 }
