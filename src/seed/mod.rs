@@ -3,18 +3,22 @@
 mod activities;
 mod orders;
 mod people;
+mod problems;
 mod regions;
 mod report;
 mod store;
+mod whistles;
 mod wishes;
 
 pub use report::{DEMO_PASSWORD, SeedReport};
 
+use crate::calendar::{month_bounds, month_of};
 use crate::config::Config;
 use crate::pii::Pii;
 use crate::users;
+use chrono::{Duration, Utc};
 use people::PEOPLE;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use secrecy::ExposeSecret;
 
 pub async fn seed_demo(db: &DatabaseConnection, config: &Config) -> anyhow::Result<SeedReport> {
@@ -48,9 +52,74 @@ pub async fn seed_demo(db: &DatabaseConnection, config: &Config) -> anyhow::Resu
         member: member.id,
     };
     activities::demo_activities(&txn, &crew, &mut report).await?;
+    let cycle = Cycle {
+        config,
+        pii,
+        tree: &tree,
+        staff: staff.id,
+        resident: resident.id,
+    };
+    monthly_cycle(&txn, &cycle, &mut report).await?;
     txn.commit().await?;
     report.lines.extend(how_to_log_in());
     Ok(report)
+}
+
+/// Who and where the monthly cycle (吹哨报到, 问题清单, 红黑榜) of the demo involves.
+struct Cycle<'a> {
+    config: &'a Config,
+    pii: &'a Pii,
+    tree: &'a regions::Tree,
+    staff: i64,
+    resident: i64,
+}
+
+/// The street's department with its staff, 和平社区's problem list of now, and last month's
+/// whistles and problem list (so last month's 红黑榜 has red and black entries).
+async fn monthly_cycle(
+    txn: &impl ConnectionTrait,
+    c: &Cycle<'_>,
+    report: &mut SeedReport,
+) -> anyhow::Result<()> {
+    let person = |i: usize| users::ensure_by_phone(txn, c.pii, PEOPLE[i].phone, PEOPLE[i].name);
+    let (admin, unit_admin) = (person(0).await?, person(8).await?);
+    let street = &c.tree.street;
+    let department = whistles::department(txn, c.pii, street, admin.id, report).await?;
+    let (heping, grid) = c.tree.place("和平社区")?;
+    let unit = entity::unit::Entity::find()
+        .filter(entity::unit::Column::CommunityId.eq(heping.id))
+        .filter(entity::unit::Column::Name.eq(people::UNIT_NAME))
+        .one(txn)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("{} missing", people::UNIT_NAME))?;
+    let now = Utc::now();
+    let (this_start, _) = month_bounds(&month_of(now)).ok_or_else(|| anyhow::anyhow!("no month"))?;
+    let last = month_of(this_start - Duration::seconds(1));
+    let (start, end) = month_bounds(&last).ok_or_else(|| anyhow::anyhow!("no month"))?;
+    let scene = whistles::Scene {
+        config: c.config,
+        pii: c.pii,
+        grid,
+        resident: c.resident,
+        staff: c.staff,
+        department: &department,
+    };
+    whistles::last_month(txn, &scene, &last, (start, end), report).await?;
+    let board = problems::Board {
+        rules: &c.config.problems,
+        community: heping,
+        grid,
+        staff: c.staff,
+        unit: unit.id,
+        unit_admin: unit_admin.id,
+    };
+    problems::this_month(txn, &board, now, report).await?;
+    problems::last_month(txn, &board, &last, start, report).await?;
+    report.lines.push(format!(
+        "红黑榜 boards: GET /api/v1/regions/{}/boards?month={last} (no login)",
+        street.id
+    ));
+    Ok(())
 }
 
 fn how_to_log_in() -> Vec<String> {

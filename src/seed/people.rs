@@ -98,7 +98,7 @@ pub const PEOPLE: [Person; 9] = [
     },
 ];
 
-const UNIT_NAME: &str = "市供电公司";
+pub const UNIT_NAME: &str = "市供电公司";
 
 /// Every demo account, with its role (and residence and report where it has one).
 pub async fn people(

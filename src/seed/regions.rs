@@ -27,9 +27,10 @@ const COMMUNITIES: [Community; 2] = [
     },
 ];
 
-/// The county, and each community with its first grid (where the demo people live).
+/// The county, the street, and each community with its first grid (where the demo people live).
 pub struct Tree {
     pub county: region::Model,
+    pub street: region::Model,
     pub places: Vec<(region::Model, region::Model)>,
 }
 
@@ -131,7 +132,11 @@ pub async fn tree(txn: &impl ConnectionTrait, report: &mut SeedReport) -> anyhow
         }
     }
 
-    Ok(Tree { county, places })
+    Ok(Tree {
+        county,
+        street,
+        places,
+    })
 }
 
 fn kind_zh(kind: RegionKind) -> &'static str {
