@@ -150,6 +150,7 @@ error_codes! {
     WhistleAlreadyOpen = "WHISTLE_ALREADY_OPEN" => CONFLICT, "已向该部门吹哨，部门尚未办结";
     WhistleNotOpen = "WHISTLE_NOT_OPEN" => CONFLICT, "该吹哨已办结";
     ResidentNotInRegion = "RESIDENT_NOT_IN_REGION" => UNPROCESSABLE_ENTITY, "代办下单的居民须居住在你负责的区域内";
+    DatesInvalid = "DATES_INVALID" => UNPROCESSABLE_ENTITY, "日期不合理：须在 2000 到 2100 年之间，截止不能早于起始，计划完成不能早于今天";
     NotWhistled = "NOT_WHISTLED" => FORBIDDEN, "只有被吹哨的职能部门可以报到或办结";
     ProblemNotFound = "PROBLEM_NOT_FOUND" => NOT_FOUND, "问题不存在";
     ProblemAlreadyClaimed = "PROBLEM_ALREADY_CLAIMED" => CONFLICT, "手慢了，该问题已被其他单位认领";

@@ -102,7 +102,7 @@ pub struct ActivityPatch {
 /// 取消活动
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CancelIn {
+pub struct ActivityCancelIn {
     /// 取消原因，会告知报名者
     #[validate(length(min = 1, max = 200, message = "原因为 1 到 200 个字"))]
     #[schema(example = "天气原因", min_length = 1, max_length = 200)]
@@ -300,7 +300,7 @@ pub async fn cancel(
     db: &DatabaseConnection,
     cfg: &NotifyConfig,
     at: &Located,
-    body: CancelIn,
+    body: ActivityCancelIn,
 ) -> AppResult<ActivityOut> {
     let a = crate::db::write(db, async |txn| {
         let (a, now) = unstarted(txn, at.activity.id).await?;

@@ -21,7 +21,7 @@ pub const TOP: usize = 10;
 #[into_params(parameter_in = Query)]
 pub struct BoardQuery {
     /// 月份 YYYY-MM（北京时间），默认本月
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}$", example = "2026-11")]
+    #[param(pattern = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$", example = "2026-11")]
     #[validate(custom(function = "crate::calendar::valid_month"))]
     pub month: Option<String>,
 }

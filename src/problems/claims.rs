@@ -40,7 +40,7 @@ pub struct DropIn {
 /// 解决问题
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ResolveIn {
+pub struct ProblemResolveIn {
     /// 解决结果
     #[validate(length(min = 1, max = 1000, message = "结果为 1 到 1000 个字"))]
     #[schema(example = "已更换楼道灯 6 盏", min_length = 1, max_length = 1000)]
@@ -141,7 +141,12 @@ pub async fn drop_claim(state: &AppState, p: &Principal, seen: &Seen, b: DropIn)
 }
 
 /// 解决 by the owner unit's admin (a claimed item) or staff over the owning region.
-pub async fn resolve(state: &AppState, p: &Principal, seen: &Seen, b: ResolveIn) -> AppResult<ProblemOut> {
+pub async fn resolve(
+    state: &AppState,
+    p: &Principal,
+    seen: &Seen,
+    b: ProblemResolveIn,
+) -> AppResult<ProblemOut> {
     crate::orders::placement::check_photos("photos", &b.photos)?;
     let it = &seen.problem;
     let by_owner = seen.standing.owner && it.state == ProblemState::Claimed;

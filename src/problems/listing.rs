@@ -22,7 +22,7 @@ use validator::Validate;
 #[into_params(parameter_in = Query)]
 pub struct ProblemsQuery {
     /// 清单月份（YYYY-MM）；不填为全部月份
-    #[param(pattern = "^[0-9]{4}-[0-9]{2}$", example = "2026-12")]
+    #[param(pattern = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$", example = "2026-12")]
     #[validate(custom(function = "crate::calendar::valid_month"))]
     pub month: Option<String>,
     /// 按状态筛选

@@ -62,7 +62,7 @@ pub struct DecisionIn {
 pub struct MeetingIn {
     /// 审议的清单月份（YYYY-MM）；不填为会议时间所在月份（北京时间）
     #[validate(custom(function = "crate::calendar::valid_month"))]
-    #[schema(example = "2026-12", pattern = "^[0-9]{4}-[0-9]{2}$")]
+    #[schema(example = "2026-12", pattern = "^(19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])$")]
     pub month: Option<String>,
     /// 会议时间，不能晚于现在
     #[validate(custom(function = "crate::api::sane_instant"))]

@@ -65,7 +65,7 @@ pub async fn post(
         });
     }
     if !problems.is_empty() {
-        return Err(AppError::validation(problems));
+        return Err(super::view::dates_refused(problems));
     }
     let community = community_of(&state.db, &state.regions, at).await?;
     let need_id = need_of(state, &community, b.need_id).await?;

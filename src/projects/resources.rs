@@ -219,12 +219,12 @@ pub async fn offer(
         ("available_to", b.available_to),
     ]);
     if !problems.is_empty() {
-        return Err(AppError::validation(problems));
+        return Err(super::view::dates_refused(problems));
     }
     if let (Some(from), Some(to)) = (b.available_from, b.available_to)
         && to < from
     {
-        return Err(AppError::validation(vec![crate::error::FieldError {
+        return Err(super::view::dates_refused(vec![crate::error::FieldError {
             field: "available_to".into(),
             message: "截止日期不能早于起始日期".into(),
         }]));

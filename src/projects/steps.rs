@@ -49,7 +49,7 @@ pub struct ProgressIn {
 /// 完成项目
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CompleteIn {
+pub struct ProjectCompleteIn {
     /// 完成情况
     #[validate(length(min = 1, max = 1000, message = "完成情况为 1 到 1000 个字"))]
     #[schema(
@@ -68,7 +68,7 @@ pub struct CompleteIn {
 /// 取消项目
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CancelIn {
+pub struct ProjectCancelIn {
     /// 取消原因
     #[validate(length(min = 1, max = 200, message = "原因为 1 到 200 个字"))]
     #[schema(example = "街道已统一立项实施", min_length = 1, max_length = 200)]
@@ -244,7 +244,7 @@ pub async fn complete(
     state: &AppState,
     p: &Principal,
     seen: &SeenProject,
-    b: CompleteIn,
+    b: ProjectCompleteIn,
 ) -> AppResult<ProjectOut> {
     crate::orders::placement::check_photos("photos", &b.photos)?;
     let unit = owner_on_taken(p, seen)?;
@@ -280,7 +280,7 @@ pub async fn cancel(
     state: &AppState,
     p: &Principal,
     seen: &SeenProject,
-    b: CancelIn,
+    b: ProjectCancelIn,
 ) -> AppResult<ProjectOut> {
     require(seen.standing.staff, "只有社区工作者可以取消项目")?;
     if !matches!(seen.project.state, ProjectState::Open | ProjectState::Taken) {

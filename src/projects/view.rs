@@ -4,7 +4,7 @@
 
 use super::visibility::Standing;
 use crate::api::Id;
-use crate::error::{AppResult, FieldError};
+use crate::error::{AppError, AppResult, ErrorCode, FieldError};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::project::{self, ProjectState};
 use entity::project_event::{self, ProjectAction};
@@ -101,6 +101,14 @@ pub fn day_problems(days: &[(&str, Option<NaiveDate>)]) -> Vec<FieldError> {
             message: "日期须在 2000 年到 2100 年之间".into(),
         })
         .collect()
+}
+
+/// The refusal for well-formed dates that make no sense together or with today: 422 with the
+/// fields, not 400, because the spec cannot rule them out.
+pub fn dates_refused(problems: Vec<FieldError>) -> AppError {
+    let mut refused = AppError::new(ErrorCode::DatesInvalid);
+    refused.errors = problems;
+    refused
 }
 
 /// Today in China.

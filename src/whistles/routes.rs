@@ -3,7 +3,7 @@
 use super::departments;
 use super::listing::{self, InboxQuery};
 use super::view::{WhistleOut, WhistlesOut};
-use super::whistle::{self, ResolveIn, WhistleIn};
+use super::whistle::{self, WhistleIn, WhistleResolveIn};
 use crate::access::{AdminRole, OrderAccess, RegionAccess, StaffRole, UnitAccess};
 use crate::api::Page;
 use crate::error::AppResult;
@@ -135,7 +135,7 @@ pub async fn acknowledge(
 #[utoipa::path(
     tag = "吹哨报到",
     params(("id" = String, Path, description = "订单 id")),
-    request_body = ResolveIn,
+    request_body = WhistleResolveIn,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已办结", body = WhistlesOut),
@@ -149,7 +149,7 @@ pub async fn acknowledge(
 pub async fn resolve(
     state: web::Data<AppState>,
     access: OrderAccess,
-    body: ApiJson<ResolveIn>,
+    body: ApiJson<WhistleResolveIn>,
 ) -> AppResult<web::Json<WhistlesOut>> {
     Ok(web::Json(
         whistle::resolve(&state, &access.principal, &access.order, body.0).await?,

@@ -47,7 +47,7 @@ fn normal() -> Urgency {
 /// 部门办结
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ResolveIn {
+pub struct WhistleResolveIn {
     /// 办理结果
     #[validate(length(min = 1, max = 1000, message = "办理结果为 1 到 1000 个字"))]
     #[schema(min_length = 1, max_length = 1000)]
@@ -210,7 +210,7 @@ pub async fn resolve(
     state: &AppState,
     p: &Principal,
     order: &service_order::Model,
-    body: ResolveIn,
+    body: WhistleResolveIn,
 ) -> AppResult<WhistlesOut> {
     let now = Utc::now();
     crate::db::write(&state.db, async |txn| {

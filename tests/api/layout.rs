@@ -26,7 +26,7 @@ struct Handler {
     lines: usize,
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+pub fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("src is readable") {
         let path = entry.expect("entry").path();
         if path.is_dir() {

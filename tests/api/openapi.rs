@@ -159,3 +159,61 @@ fn schema_is_plain_string(schema: &serde_json::Value) -> bool {
     };
     is_string && schema["pattern"].is_null() && schema["format"].is_null() && schema["enum"].is_null()
 }
+
+/// utoipa names a schema after its Rust type, so two types of one name (in different modules)
+/// would silently share one schema in the spec, and one operation would describe the other's
+/// body. Every type that derives `ToSchema` has a name of its own (or an `as = …` alias).
+#[test]
+fn every_schema_type_has_a_name_of_its_own() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in ["src", "entity/src"] {
+        crate::layout::rust_files(&root.join(dir), &mut files);
+    }
+    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut clashes = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if !(line.contains("derive(") && line.contains("ToSchema")) && line.trim() != "utoipa::ToSchema,"
+            {
+                continue;
+            }
+            // The item the derive belongs to, and whether it is renamed for the spec.
+            let rest = &lines[i..lines.len().min(i + 30)];
+            if rest
+                .iter()
+                .take_while(|l| !l.contains("pub struct") && !l.contains("pub enum"))
+                .any(|l| l.contains("as ="))
+            {
+                continue;
+            }
+            let Some(item) = rest
+                .iter()
+                .find(|l| l.contains("pub struct ") || l.contains("pub enum "))
+            else {
+                continue;
+            };
+            let name: String = item
+                .split_whitespace()
+                .skip_while(|w| *w != "struct" && *w != "enum")
+                .nth(1)
+                .unwrap_or_default()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let here = file.strip_prefix(root).unwrap().display().to_string();
+            if let Some(first) = seen.insert(name.clone(), here.clone())
+                && first != here
+            {
+                clashes.push(format!("{name}: {first} and {here}"));
+            }
+        }
+    }
+    assert!(
+        clashes.is_empty(),
+        "schema names used twice:\n{}",
+        clashes.join("\n")
+    );
+}

@@ -2,7 +2,7 @@
 
 use crate::access::{ActivityAccess, Browse, Organiser, Participant, RegionAccess};
 use crate::activities::listing;
-use crate::activities::publish::{self, ActivityIn, ActivityPatch, CancelIn};
+use crate::activities::publish::{self, ActivityCancelIn, ActivityIn, ActivityPatch};
 use crate::activities::view::ActivityOut;
 use crate::error::AppResult;
 use crate::extract::ApiJson;
@@ -92,7 +92,7 @@ pub async fn amend(
 #[utoipa::path(
     tag = "志愿活动",
     params(("id" = String, Path, description = "活动 id")),
-    request_body = CancelIn,
+    request_body = ActivityCancelIn,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已取消", body = ActivityOut),
@@ -106,7 +106,7 @@ pub async fn amend(
 pub async fn cancel(
     state: web::Data<AppState>,
     access: ActivityAccess<Organiser>,
-    body: ApiJson<CancelIn>,
+    body: ApiJson<ActivityCancelIn>,
 ) -> AppResult<web::Json<ActivityOut>> {
     let notify = &state.config.notify;
     Ok(web::Json(

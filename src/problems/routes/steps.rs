@@ -4,7 +4,7 @@ use crate::access::ProblemAccess;
 use crate::error::AppResult;
 use crate::extract::ApiJson;
 use crate::orders::view::OrderOut;
-use crate::problems::claims::{self, DropIn, ProblemClaimIn, ResolveIn};
+use crate::problems::claims::{self, DropIn, ProblemClaimIn, ProblemResolveIn};
 use crate::problems::orders::{self as problem_orders, ProblemOrderIn};
 use crate::problems::view::ProblemOut;
 use crate::state::AppState;
@@ -65,7 +65,7 @@ pub async fn drop_claim(state: web::Data<AppState>, a: ProblemAccess, body: ApiJ
 #[utoipa::path(
     tag = "问题清单",
     params(("id" = String, Path, description = "问题 id")),
-    request_body = ResolveIn,
+    request_body = ProblemResolveIn,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已解决：resolved", body = ProblemOut),
@@ -76,7 +76,7 @@ pub async fn drop_claim(state: web::Data<AppState>, a: ProblemAccess, body: ApiJ
     )
 )]
 #[post("/problems/{id}/resolve")]
-pub async fn resolve(state: web::Data<AppState>, a: ProblemAccess, body: ApiJson<ResolveIn>) -> Json {
+pub async fn resolve(state: web::Data<AppState>, a: ProblemAccess, body: ApiJson<ProblemResolveIn>) -> Json {
     Ok(web::Json(
         claims::resolve(&state, &a.principal, &a.seen, body.0).await?,
     ))

@@ -20,10 +20,10 @@ use actix_web::{HttpResponse, get, post, web};
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已发布：open", body = ProjectOut),
-        (status = 400, description = "`VALIDATION_FAILED`：名称、内容或计划完成日期无效（不能早于今天）"),
+        (status = 400, description = "`VALIDATION_FAILED`：名称、内容或日期格式无效"),
         (status = 403, description = "不是该区域的工作者"),
         (status = 404, description = "区域不存在或与你无关"),
-        (status = 422, description = "`PROJECT_NEED_INVALID`：需求不存在、不属于本社区或已关闭；`REGION_KIND_INVALID`：须为社区或其下的区域"),
+        (status = 422, description = "`PROJECT_NEED_INVALID`：需求不存在、不属于本社区或已关闭；`REGION_KIND_INVALID`：须为社区或其下的区域；`DATES_INVALID`：计划完成日期早于今天或不在 2000–2100 年"),
     )
 )]
 #[post("/regions/{id}/projects")]

@@ -18,10 +18,10 @@ use actix_web::{HttpResponse, get, post, web};
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已登记：offered", body = ResourceOut),
-        (status = 400, description = "`VALIDATION_FAILED`：类别、名称、说明、数量、日期或电话无效，或截止日期早于起始日期"),
+        (status = 400, description = "`VALIDATION_FAILED`：类别、名称、说明、数量、日期格式或电话无效"),
         (status = 403, description = "不是在本社区报到的单位的管理员，也不是社区工作者"),
         (status = 404, description = "区域不存在或与你无关"),
-        (status = 422, description = "`UNIT_REQUIRED`：须指定单位；`UNIT_NOT_IN_COMMUNITY`：该单位未在本社区报到或不归你管理；`REGION_KIND_INVALID`：须为社区或其下的区域"),
+        (status = 422, description = "`UNIT_REQUIRED`：须指定单位；`UNIT_NOT_IN_COMMUNITY`：该单位未在本社区报到或不归你管理；`REGION_KIND_INVALID`：须为社区或其下的区域；`DATES_INVALID`：日期不在 2000–2100 年，或截止早于起始"),
     )
 )]
 #[post("/regions/{id}/resources")]

@@ -3,7 +3,7 @@
 use crate::access::ProjectAccess;
 use crate::error::AppResult;
 use crate::extract::ApiJson;
-use crate::projects::steps::{self, CancelIn, CompleteIn, ProgressIn, TakeIn};
+use crate::projects::steps::{self, ProgressIn, ProjectCancelIn, ProjectCompleteIn, TakeIn};
 use crate::projects::view::ProjectOut;
 use crate::state::AppState;
 use actix_web::{post, web};
@@ -62,7 +62,7 @@ pub async fn progress(state: web::Data<AppState>, a: ProjectAccess, body: ApiJso
 #[utoipa::path(
     tag = "共建清单",
     params(("id" = String, Path, description = "项目 id")),
-    request_body = CompleteIn,
+    request_body = ProjectCompleteIn,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已完成：done", body = ProjectOut),
@@ -73,7 +73,11 @@ pub async fn progress(state: web::Data<AppState>, a: ProjectAccess, body: ApiJso
     )
 )]
 #[post("/projects/{id}/complete")]
-pub async fn complete(state: web::Data<AppState>, a: ProjectAccess, body: ApiJson<CompleteIn>) -> Json {
+pub async fn complete(
+    state: web::Data<AppState>,
+    a: ProjectAccess,
+    body: ApiJson<ProjectCompleteIn>,
+) -> Json {
     Ok(web::Json(
         steps::complete(&state, &a.principal, &a.seen, body.0).await?,
     ))
@@ -85,7 +89,7 @@ pub async fn complete(state: web::Data<AppState>, a: ProjectAccess, body: ApiJso
 #[utoipa::path(
     tag = "共建清单",
     params(("id" = String, Path, description = "项目 id")),
-    request_body = CancelIn,
+    request_body = ProjectCancelIn,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "已取消：cancelled", body = ProjectOut),
@@ -96,7 +100,7 @@ pub async fn complete(state: web::Data<AppState>, a: ProjectAccess, body: ApiJso
     )
 )]
 #[post("/projects/{id}/cancel")]
-pub async fn cancel(state: web::Data<AppState>, a: ProjectAccess, body: ApiJson<CancelIn>) -> Json {
+pub async fn cancel(state: web::Data<AppState>, a: ProjectAccess, body: ApiJson<ProjectCancelIn>) -> Json {
     Ok(web::Json(
         steps::cancel(&state, &a.principal, &a.seen, body.0).await?,
     ))
