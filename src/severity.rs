@@ -22,6 +22,15 @@ pub fn expected_level(s: Severity) -> RegionKind {
     }
 }
 
+/// The Chinese name of the level expected to solve it.
+pub fn level_label(s: Severity) -> &'static str {
+    match expected_level(s) {
+        RegionKind::Grid => "网格",
+        RegionKind::Community => "社区",
+        _ => "街道",
+    }
+}
+
 /// Whether a region of kind `solved` lies above the expected level (county above street above
 /// community above grid above building).
 pub fn above_expected(s: Severity, solved: RegionKind) -> bool {

@@ -394,12 +394,11 @@ pub async fn classify(
         let mut row: service_order::ActiveModel = current.clone().into();
         row.severity = Set(Some(severity));
         let updated = sea_orm::ActiveModelTrait::update(row, txn).await?;
-        let level = match crate::severity::expected_level(severity) {
-            entity::region::RegionKind::Grid => "网格",
-            entity::region::RegionKind::Community => "社区",
-            _ => "街道",
-        };
-        let note = format!("定级：{}（{}解决）", crate::severity::label(severity), level);
+        let (name, level) = (
+            crate::severity::label(severity),
+            crate::severity::level_label(severity),
+        );
+        let note = format!("定级：{name}（{level}解决）");
         service::remark(txn, &current, Action::Classify, Some(p.id()), note, now).await?;
         Ok(updated)
     })

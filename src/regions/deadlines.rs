@@ -109,6 +109,16 @@ pub async fn effective(
     Ok(DeadlinesOut { items })
 }
 
+impl DeadlinesOut {
+    /// The hours of one step and urgency.
+    pub fn hours(&self, step: DeadlineStep, urgency: Urgency) -> Option<i32> {
+        self.items
+            .iter()
+            .find(|d| d.step == step && d.urgency == urgency)
+            .map(|d| d.hours)
+    }
+}
+
 /// The hours of one step at `region`.
 pub async fn hours(
     conn: &impl ConnectionTrait,
@@ -119,10 +129,8 @@ pub async fn hours(
 ) -> AppResult<i32> {
     let all = effective(conn, cfg, region).await?;
     Ok(all
-        .items
-        .iter()
-        .find(|d| d.step == step && d.urgency == urgency)
-        .map_or_else(|| default_hours(cfg, step, urgency), |d| d.hours))
+        .hours(step, urgency)
+        .unwrap_or_else(|| default_hours(cfg, step, urgency)))
 }
 
 /// Sets (or clears) `region`'s own deadlines, all in one transaction; answers what then holds.

@@ -76,8 +76,12 @@ pub async fn whistle(
     let owner = state.regions.find(&state.db, order.region_id).await?;
     let department = super::departments::whistleable(&state.db, &owner, body.unit_id.0).await?;
     let cfg = &state.config;
-    let respond = deadlines::hours(&state.db, cfg, &owner, DeadlineStep::Respond, body.urgency).await?;
-    let resolve = deadlines::hours(&state.db, cfg, &owner, DeadlineStep::Resolve, body.urgency).await?;
+    let held = deadlines::effective(&state.db, cfg, &owner).await?;
+    let hours = |step| {
+        held.hours(step, body.urgency)
+            .unwrap_or_else(|| deadlines::default_hours(cfg, step, body.urgency))
+    };
+    let (respond, resolve) = (hours(DeadlineStep::Respond), hours(DeadlineStep::Resolve));
     let now = Utc::now();
     let created = crate::db::write(&state.db, async |txn| {
         let current = service::lock(txn, order.id).await?;
