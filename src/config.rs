@@ -152,6 +152,9 @@ pub struct OrderRules {
 pub struct Config {
     pub bind: SocketAddr,
     pub database_url: String,
+    /// A read replica of `database_url` (`DATABASE_READ_URL`), for dashboards, leaderboards,
+    /// exports and public feeds; `None`: everything reads the primary.
+    pub database_read_url: Option<String>,
     pub db_max_connections: u32,
     /// How long a request waits for a pool connection (also bounds connecting) before 503.
     pub db_acquire_timeout: Duration,
@@ -253,6 +256,12 @@ impl Config {
             || database_url.starts_with("postgresql://"))
         {
             errs.push("DATABASE_URL: must start with sqlite: or postgres://".into());
+        }
+        let database_read_url = var("DATABASE_READ_URL");
+        if let Some(r) = &database_read_url
+            && r.starts_with("sqlite:") != database_url.starts_with("sqlite:")
+        {
+            errs.push("DATABASE_READ_URL: must be the same kind of database as DATABASE_URL".into());
         }
         let default_pool = if database_url.starts_with("sqlite:") {
             4
@@ -482,6 +491,7 @@ impl Config {
         Ok(Config {
             bind,
             database_url,
+            database_read_url,
             db_max_connections,
             db_acquire_timeout: Duration::from_millis(db_acquire_ms),
             caller_recheck: Duration::from_millis(caller_recheck_ms),
@@ -733,6 +743,7 @@ mod tests {
         let cases = [
             ("BIND", "localhost"),
             ("DATABASE_URL", "mysql://x"),
+            ("DATABASE_READ_URL", "sqlite://replica.db"),
             ("REDIS_URL", "http://x"),
             ("APP_ENV", "staging"),
             ("JWT_SECRET", "short"),

@@ -17,11 +17,27 @@ use std::time::Duration;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub async fn connect(config: &Config) -> anyhow::Result<DatabaseConnection> {
-    let url = &config.database_url;
+    connect_to(config, &config.database_url).await
+}
+
+/// The read replica (`DATABASE_READ_URL`) when one is set, else the primary itself: dashboards,
+/// leaderboards, exports and public feeds read through it; whatever decides a write reads the
+/// primary. Nothing is migrated there (a replica follows its primary).
+pub async fn connect_read(
+    config: &Config,
+    primary: &DatabaseConnection,
+) -> anyhow::Result<DatabaseConnection> {
+    match &config.database_read_url {
+        Some(url) => connect_to(config, url).await,
+        None => Ok(primary.clone()),
+    }
+}
+
+async fn connect_to(config: &Config, url: &str) -> anyhow::Result<DatabaseConnection> {
     if url.starts_with("sqlite:") {
         ensure_sqlite_dir(url)?;
     }
-    let mut opts = ConnectOptions::new(url.clone());
+    let mut opts = ConnectOptions::new(url.to_owned());
     // sea-orm maps both its timeouts onto sqlx's acquire timeout, which also bounds connecting:
     // with every connection busy, or the database down (connections refused are retried until
     // then), a request answers 503 `NOT_READY` after `DB_ACQUIRE_TIMEOUT_MS`, never hangs.

@@ -77,11 +77,17 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<ReadyOut>, A
 
 /// The stores that do not answer a ping in time (each cause is logged).
 async fn unreachable(state: &AppState) -> Vec<&'static str> {
-    let (db, kv) = tokio::join!(
+    let (db, read, kv) = tokio::join!(
         tokio::time::timeout(CHECK_TIMEOUT, state.db.ping()),
+        tokio::time::timeout(CHECK_TIMEOUT, state.read.ping()),
         tokio::time::timeout(CHECK_TIMEOUT, state.kv.ping()),
     );
     let causes = [
+        (
+            "read_replica",
+            read.map_err(|_| "timed out".to_owned())
+                .and_then(|r| r.map_err(|e| e.to_string())),
+        ),
         (
             "database",
             db.map_err(|_| "timed out".to_owned())

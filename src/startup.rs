@@ -49,13 +49,14 @@ impl Application {
     pub async fn build_with(config: Config, extra: ExtraRoutes) -> anyhow::Result<Application> {
         let db = db::connect(&config).await?;
         db::migrate(&db).await?;
+        let read = db::connect_read(&config, &db).await?;
         let kv = Kv::connect(config.redis_url.as_deref(), &config.redis_prefix)
             .await
             .context("cannot connect to Redis (REDIS_URL)")?;
         let listener = TcpListener::bind(config.bind)
             .with_context(|| format!("cannot listen on {} (BIND)", config.bind))?;
         let port = listener.local_addr()?.port();
-        let state = AppState::new(db, kv, config)?;
+        let state = AppState::new(db, read, kv, config)?;
 
         let doc = openapi::document();
         let table = web::Data::new(RouteTable::new(&doc));

@@ -5,6 +5,7 @@ use crate::kv::Kv;
 use crate::pii::Pii;
 use crate::regions::cache::RegionCache;
 use crate::wechat::WechatClient;
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
@@ -12,7 +13,11 @@ use std::sync::Arc;
 /// What every handler may reach: storage, coordination, keys and configuration.
 #[derive(Clone)]
 pub struct AppState {
+    /// The primary: every write, and every read that decides one.
     pub db: DatabaseConnection,
+    /// The read replica when `DATABASE_READ_URL` is set, else the primary: dashboards,
+    /// leaderboards, exports and public feeds, which may lag the primary by the replica's delay.
+    pub read: DatabaseConnection,
     pub kv: Kv,
     pub config: Arc<Config>,
     pub tokens: TokenKeys,
@@ -23,10 +28,34 @@ pub struct AppState {
     /// Recent callers and the region tree, held in process (see [`crate::cache`]).
     pub callers: CallerCache,
     pub regions: Arc<RegionCache>,
+    /// What "now" is for the figures a request reads (dashboards' default month, boards).
+    pub clock: Clock,
+}
+
+/// The time figures are read at: the system clock, unless a test has set it.
+#[derive(Clone, Default)]
+pub struct Clock(Arc<std::sync::RwLock<Option<DateTime<Utc>>>>);
+
+impl Clock {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.0.read().ok().and_then(|at| *at).unwrap_or_else(Utc::now)
+    }
+
+    /// Sets the clock to `at` (`None`: the system clock again), for every clone of this state.
+    pub fn set(&self, at: Option<DateTime<Utc>>) {
+        if let Ok(mut held) = self.0.write() {
+            *held = at;
+        }
+    }
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, kv: Kv, config: Config) -> anyhow::Result<AppState> {
+    pub fn new(
+        db: DatabaseConnection,
+        read: DatabaseConnection,
+        kv: Kv,
+        config: Config,
+    ) -> anyhow::Result<AppState> {
         // One TLS stack (rustls with ring) for every outbound HTTPS call.
         crate::init_tls();
         let http = reqwest::Client::builder()
@@ -51,10 +80,12 @@ impl AppState {
             pii,
             wechat: WechatClient::new(http, config.wechat.clone(), kv.clone()),
             db,
+            read,
             kv,
             callers: CallerCache::new(config.caller_recheck),
             config: Arc::new(config),
             regions: Arc::default(),
+            clock: Clock::default(),
         })
     }
 }

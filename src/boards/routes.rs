@@ -6,7 +6,6 @@ use crate::error::AppResult;
 use crate::extract::{ApiQuery, PathId};
 use crate::state::AppState;
 use actix_web::{get, web};
-use chrono::Utc;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(boards);
@@ -34,8 +33,9 @@ pub async fn boards(
     q: ApiQuery<BoardQuery>,
 ) -> AppResult<web::Json<BoardOut>> {
     let root = state.regions.find(&state.db, id.into_inner()).await?;
-    let month = board::month(&q, Utc::now())?;
+    let now = state.clock.now();
+    let month = board::month(&q, now)?;
     Ok(web::Json(
-        board::of_region(&state.db, p.as_ref(), &root, month, Utc::now()).await?,
+        board::of_region(&state.read, p.as_ref(), &root, month, now).await?,
     ))
 }

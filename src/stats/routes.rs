@@ -7,7 +7,6 @@ use crate::error::AppResult;
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 use actix_web::{get, web};
-use chrono::Utc;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(stats);
@@ -33,10 +32,10 @@ pub async fn stats(
     access: RegionAccess<StaffRole>,
     q: ApiQuery<RangeQuery>,
 ) -> AppResult<web::Json<StatsOut>> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let range = Range::of(&q, now)?;
     let rules = &state.config.orders;
     Ok(web::Json(
-        of_region(&state.db, rules, &access.region, range, now).await?,
+        of_region(&state.read, rules, &access.region, range, now).await?,
     ))
 }

@@ -1,5 +1,6 @@
 //! Test harness: each test gets the real server on a random port and its own fresh database.
-//! SQLite by default; PostgreSQL + Redis when `TEST_DATABASE_URL` / `TEST_REDIS_URL` are set.
+//! SQLite by default; PostgreSQL + Redis when `TEST_DATABASE_URL` / `TEST_REDIS_URL` are set;
+//! `TEST_READ_REPLICA=1` points `DATABASE_READ_URL` at each test's own database.
 
 use linli::config::Config;
 use linli::startup::{Application, ExtraRoutes};
@@ -229,6 +230,10 @@ pub fn test_vars(
     .collect();
     if let Some(url) = test_redis_url() {
         vars.insert("REDIS_URL".into(), url);
+    }
+    // CI runs one suite with the read replica pointed at the primary itself.
+    if std::env::var("TEST_READ_REPLICA").is_ok_and(|v| !v.is_empty()) {
+        vars.insert("DATABASE_READ_URL".into(), database_url.to_owned());
     }
     for (k, v) in overrides {
         vars.insert((*k).to_owned(), (*v).to_owned());

@@ -261,3 +261,42 @@ async fn day_edges_empty_ranges_two_months_and_scoping() {
     let res = app.get_as(&path, &w.member_a.token).await;
     assert_eq!(res.status(), 403);
 }
+
+/// With `DATABASE_READ_URL` set, dashboards read the replica and everything else the primary.
+/// The "replica" here is another migrated database that never receives the primary's rows, so
+/// which one a route read is visible in its answer.
+#[tokio::test]
+async fn dashboards_read_the_replica_and_writes_read_the_primary() {
+    let replica = crate::helpers::spawn_app().await;
+    let app = spawn_app_with(&[("DATABASE_READ_URL", replica.database_url.as_str())], |_| {}).await;
+    let w = world::build(&app).await;
+    let order = place(&app, &w.resident_a, &w.grid_a, None).await;
+    let id = order["id"].as_str().unwrap();
+
+    // The write, and reads that decide writes, went to the primary.
+    let path = format!("/api/v1/orders/{id}");
+    let seen = ok_json(app.get_as(&path, &w.resident_a.token).await, 200).await;
+    assert_eq!(seen["status"], "submitted");
+
+    // The dashboard and the order counts read the replica, which has no such order.
+    let s = stats(&app, &w, &w.comm_a, "").await;
+    assert_eq!(s["orders"]["placed"], 0);
+    assert_eq!(s["children"], serde_json::json!([]));
+    let counts = format!("/api/v1/regions/{}/order-counts", w.comm_a);
+    let c = ok_json(app.get_as(&counts, &w.staff_a.token).await, 200).await;
+    let total = |c: &Value| -> i64 {
+        c.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["count"].as_i64().unwrap())
+            .sum()
+    };
+    assert_eq!(total(&c), 0, "counts read the replica: {c}");
+
+    // A server on the same primary without a replica sees the order.
+    let primary_only = crate::helpers::spawn_peer(&app, &[]).await;
+    let c = ok_json(primary_only.get_as(&counts, &w.staff_a.token).await, 200).await;
+    assert_eq!(total(&c), 1);
+    let s = stats(&primary_only, &w, &w.comm_a, "").await;
+    assert_eq!(s["orders"]["placed"], 1);
+}

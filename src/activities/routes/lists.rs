@@ -74,6 +74,6 @@ pub async fn upcoming(
     q: ApiQuery<PageQuery>,
 ) -> AppResult<web::Json<Page<ActivityOut>>> {
     Ok(web::Json(
-        listing::upcoming(&state.db, &state.regions, &p, &q).await?,
+        listing::upcoming(&state.read, &state.regions, &p, &q).await?,
     ))
 }

@@ -112,5 +112,5 @@ pub async fn counts(
     state: web::Data<AppState>,
     access: RegionAccess<StaffRole>,
 ) -> AppResult<web::Json<Vec<StatusCount>>> {
-    Ok(web::Json(listing::counts(&state.db, &access.region).await?))
+    Ok(web::Json(listing::counts(&state.read, &access.region).await?))
 }

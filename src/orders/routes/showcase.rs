@@ -25,7 +25,9 @@ pub async fn showcase(
     id: PathId,
     q: ApiQuery<PageQuery>,
 ) -> AppResult<web::Json<Page<ShowcaseOut>>> {
-    Ok(web::Json(public::showcase(&state.db, id.into_inner(), &q).await?))
+    Ok(web::Json(
+        public::showcase(&state.read, id.into_inner(), &q).await?,
+    ))
 }
 
 /// 评单统计
@@ -49,6 +51,6 @@ pub async fn ratings(
     id: PathId,
     q: ApiQuery<RatingsQuery>,
 ) -> AppResult<web::Json<RatingStatsOut>> {
-    let stats = public::ratings(&state.db, p.as_ref(), id.into_inner(), &q).await?;
+    let stats = public::ratings(&state.read, p.as_ref(), id.into_inner(), &q).await?;
     Ok(web::Json(stats))
 }

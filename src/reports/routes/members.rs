@@ -153,6 +153,6 @@ pub async fn stats(
     access: RegionAccess<StaffRole>,
 ) -> AppResult<web::Json<ReportStatsOut>> {
     Ok(web::Json(
-        crate::reports::stats::under(&state.db, &access.region).await?,
+        crate::reports::stats::under(&state.read, &access.region).await?,
     ))
 }

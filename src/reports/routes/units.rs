@@ -122,8 +122,8 @@ pub async fn unit_rollup(
     access: RegionAccess<StaffRole>,
     q: ApiQuery<RollupQuery>,
 ) -> AppResult<web::Json<RollupOut>> {
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     Ok(web::Json(
-        rollup::of_region(&state.db, &access.region, &q, now).await?,
+        rollup::of_region(&state.read, &access.region, &q, now).await?,
     ))
 }

@@ -25,5 +25,7 @@ pub async fn showcase(
     id: PathId,
     q: ApiQuery<PageQuery>,
 ) -> AppResult<web::Json<Page<WishShowcaseOut>>> {
-    Ok(web::Json(public::showcase(&state.db, id.into_inner(), &q).await?))
+    Ok(web::Json(
+        public::showcase(&state.read, id.into_inner(), &q).await?,
+    ))
 }
