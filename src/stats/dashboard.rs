@@ -2,7 +2,10 @@
 //! county compares its streets and a community its grids. Each series is a plain array a chart
 //! library takes as it is.
 
-use super::orders::{Order, OrderStats, load, summarize};
+use super::civic::{self, ActivityStats, ProblemStats, WishStats};
+use super::orders::{self, Order, OrderStats, summarize};
+use super::people::{self, PeopleStats};
+use super::points::{self, PointsStats};
 use super::range::Range;
 use crate::api::Id;
 use crate::config::OrderRules;
@@ -19,9 +22,27 @@ pub struct StatsOut {
     pub region_id: Id,
     pub region_name: String,
     pub range: Range,
-    pub orders: OrderStats,
-    /// 每个直接下级区域的同口径统计（下单在本级本身的只计入总数）
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// 每个直接下级区域的同口径统计（发生在本级本身的只计入总数）
     pub children: Vec<ChildStats>,
+}
+
+/// 一个区域（含下级）的各项统计
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Figures {
+    /// 订单（群众点单）
+    pub orders: OrderStats,
+    /// 人员：居民、双报到党员、服务时长
+    pub people: PeopleStats,
+    /// 积分：服务时长与绿币的发放、捐赠、兑换、结余
+    pub points: PointsStats,
+    /// 志愿活动
+    pub activities: ActivityStats,
+    /// 问题清单
+    pub problems: ProblemStats,
+    /// 微心愿
+    pub wishes: WishStats,
 }
 
 /// 下级区域统计
@@ -30,7 +51,8 @@ pub struct ChildStats {
     pub region_id: Id,
     pub name: String,
     pub kind: RegionKind,
-    pub orders: OrderStats,
+    #[serde(flatten)]
+    pub figures: Figures,
 }
 
 /// The dashboard of `root` over `range`, as of `now`.
@@ -41,22 +63,36 @@ pub async fn of_region(
     range: Range,
     now: DateTime<Utc>,
 ) -> AppResult<StatsOut> {
-    let orders = load(conn, root, &range).await?;
+    let (orders, people, points, civic) = tokio::try_join!(
+        orders::load(conn, root, &range),
+        people::load(conn, root, &range),
+        points::load(conn, root, &range),
+        civic::load(conn, root, &range),
+    )?;
     let children = region::Entity::find()
         .filter(region::Column::ParentId.eq(root.id))
         .order_by_asc(region::Column::Id)
         .all(conn)
         .await?;
-    let under = |path: &str| -> Vec<&Order> {
-        orders
+    let homes = people.homes();
+    let figures = |path: &str| -> Figures {
+        let under: Vec<&Order> = orders
             .iter()
             .filter(|o| o.facts.origin_path.starts_with(path))
-            .collect()
+            .collect();
+        Figures {
+            orders: summarize(&under, rules, now),
+            people: people.under(path),
+            points: points.under(path, &homes),
+            activities: civic.activities_under(path),
+            problems: civic.problems_under(path),
+            wishes: civic.wishes_under(path),
+        }
     };
     let children = children
         .into_iter()
         .map(|c| ChildStats {
-            orders: summarize(&under(&c.path), rules, now),
+            figures: figures(&c.path),
             region_id: Id(c.id),
             name: c.name,
             kind: c.kind,
@@ -66,7 +102,7 @@ pub async fn of_region(
         region_id: Id(root.id),
         region_name: root.name.clone(),
         range,
-        orders: summarize(&under(&root.path), rules, now),
+        figures: figures(&root.path),
         children,
     })
 }

@@ -3,8 +3,11 @@
 //!
 //! The HTTP surface is `routes`; every other file is the domain core and knows nothing of HTTP.
 
+pub mod civic;
 pub mod dashboard;
 pub mod figures;
 pub mod orders;
+pub mod people;
+pub mod points;
 pub mod range;
 pub mod routes;

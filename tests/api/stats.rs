@@ -300,3 +300,187 @@ async fn dashboards_read_the_replica_and_writes_read_the_primary() {
     let s = stats(&primary_only, &w, &w.comm_a, "").await;
     assert_eq!(s["orders"]["placed"], 1);
 }
+
+/// People, points, activities, problems and wishes of a range, on both communities of a street:
+/// each figure built by the API the way the mini-program and the console make them.
+#[tokio::test]
+async fn people_points_and_civic_figures_follow_what_happened() {
+    use serde_json::json;
+    let app = spawn_app_with(&[("ORDER_SUBMITS_PER_HOUR", "100")], |_| {}).await;
+    let w = world::build(&app).await;
+    let s = crate::store::shop(&app, &w).await;
+    // Yesterday to tomorrow in China: what happens now is inside, whatever the hour.
+    let today = Utc::now().with_timezone(&linli::calendar::china()).date_naive();
+    let range = format!(
+        "?from={}&to={}",
+        today - Duration::days(1),
+        today + Duration::days(1)
+    );
+
+    // Orders: resident A twice in grid A (one served and closed by member A), B once.
+    place(&app, &w.resident_a, &w.grid_a, None).await;
+    place(&app, &w.resident_b, &w.grid_b, None).await;
+    let served = crate::orders::completed(&app, &w, None, json!({"minutes": 60})).await;
+    let closed = crate::orders::act(&app, &w.resident_a, &served, "confirm", json!({"rating": 5})).await;
+    ok_json(closed, 200).await;
+    // 双报到: member A reports to community A and is approved.
+    let report = ok_json(
+        crate::reports::report(&app, &w.member_a.token, &w.comm_a, None).await,
+        201,
+    )
+    .await;
+    let approve = format!("/api/v1/reports/{}/approve", report["id"].as_str().unwrap());
+    ok_json(
+        app.call("POST", &approve, Some(&w.staff_a.token), None).await,
+        200,
+    )
+    .await;
+
+    // Points: grants by each community's pool, a donation A → B, one pick-up and one hold.
+    crate::store::coins(&app, &w.staff_a, &w.comm_a, &w.resident_a.user_id, 100).await;
+    crate::store::coins(&app, &w.staff_b, &w.comm_b, &w.resident_b.user_id, 40).await;
+    let gift = app
+        .client
+        .post(app.url("/api/v1/transfers"))
+        .bearer_auth(&w.resident_a.token)
+        .header("Idempotency-Key", "gift-1")
+        .json(&json!({"to_user_id": w.resident_b.user_id, "asset": "coin", "amount": 20, "memo": "送给邻居"}))
+        .send()
+        .await
+        .unwrap();
+    ok_json(gift, 201).await;
+    let towel = json!([{"goods_id": s.towel, "quantity": 1}]);
+    let bought = ok_json(
+        crate::store::redeem(&app, &w.resident_a.token, "r-1", &s.store, towel.clone()).await,
+        201,
+    )
+    .await;
+    let pickup = format!("/api/v1/stores/{}/pickups", s.store);
+    let code = json!({"code": bought["pickup_code"]});
+    ok_json(app.post_as(&pickup, &s.clerk.token, code).await, 200).await;
+    ok_json(
+        crate::store::redeem(&app, &w.resident_a.token, "r-2", &s.store, towel).await,
+        201,
+    )
+    .await;
+
+    // Civic: an activity now in community A with member A signed up, an item filed, a wish.
+    let activity = crate::activities::publish(&app, &w.staff_a, &w.comm_a, json!({})).await;
+    ok_json(crate::activities::signup(&app, &w.member_a, &activity).await, 201).await;
+    let item = json!({"title": "路灯不亮", "description": "晚上很黑", "severity": "small", "photos": []});
+    let filed = app
+        .post_as(
+            &format!("/api/v1/regions/{}/problems", w.comm_a),
+            &w.staff_a.token,
+            item,
+        )
+        .await;
+    ok_json(filed, 201).await;
+
+    let street = |q: String| {
+        let path = format!("/api/v1/regions/{}/stats{q}", w.street);
+        let app = &app;
+        let token = w.admin.token.clone();
+        async move { ok_json(app.get_as(&path, &token).await, 200).await }
+    };
+    let total = street(range.clone()).await;
+    let (a, b) = (&total["children"][0], &total["children"][1]);
+    assert_eq!(
+        (a["name"].as_str(), b["name"].as_str()),
+        (Some("和平社区"), Some("团结社区"))
+    );
+
+    // The member's record gives the minutes the order credited.
+    let record = ok_json(
+        app.get_as("/api/v1/me/service-record", &w.member_a.token).await,
+        200,
+    )
+    .await;
+    let minutes: i64 = record["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["minutes"].as_i64().unwrap())
+        .sum();
+    assert!(minutes > 0, "{record}");
+
+    let p = &a["people"];
+    assert_eq!(
+        [
+            &p["residents_active"],
+            &p["residents_registered"],
+            &p["members_reported"],
+            &p["members_reported_in_range"]
+        ],
+        [&json!(1), &json!(2), &json!(1), &json!(1)],
+        "{p}"
+    );
+    assert_eq!(
+        [&p["members_active"], &p["visits"], &p["minutes_served"]],
+        [&json!(1), &json!(1), &json!(minutes)]
+    );
+    assert_eq!(b["people"]["residents_active"], 1);
+    assert_eq!(b["people"]["members_reported"], 0);
+    assert_eq!(total["people"]["residents_active"], 2);
+    assert_eq!(total["people"]["residents_registered"], 3);
+
+    let (pa, pb, pt) = (&a["points"], &b["points"], &total["points"]);
+    assert_eq!(pa["coins_issued"]["grants"], 100);
+    assert_eq!(pb["coins_issued"]["grants"], 40);
+    assert_eq!(pt["coins_issued"]["grants"], 140);
+    assert_eq!(
+        pa["minutes_issued"]["awards"], minutes,
+        "the order's award, by community A's pool"
+    );
+    assert_eq!(
+        (pa["coins_donated"].as_i64(), pb["coins_donated"].as_i64()),
+        (Some(20), Some(0))
+    );
+    assert_eq!(
+        (pa["redemptions"].as_i64(), pa["coins_spent"].as_i64()),
+        (Some(1), Some(10))
+    );
+    assert_eq!(pa["stores"][0]["name"], "和平爱心超市");
+    assert_eq!(pb["stores"], json!([]));
+    // Resident A: 100 − 20 − 10 spent, 10 on hold for the second towel; B: 40 + 20.
+    let coin_award = pa["coins_issued"]["awards"].as_i64().unwrap();
+    assert_eq!(pa["coins_held"].as_i64(), Some(70 + coin_award), "{pa}");
+    assert_eq!(pa["coins_on_hold"], 10);
+    assert_eq!(pb["coins_held"], 60);
+
+    assert_eq!(
+        (
+            a["activities"]["held"].as_i64(),
+            a["activities"]["signups"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(b["activities"]["held"], 0);
+    assert_eq!(
+        (
+            a["problems"]["filed"].as_i64(),
+            total["problems"]["filed"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(total["wishes"]["posted"], 0);
+
+    // A range before any of it: every figure zero.
+    let before = format!(
+        "?from={}&to={}",
+        today - Duration::days(40),
+        today - Duration::days(10)
+    );
+    let empty = street(before).await;
+    assert_eq!(empty["people"]["residents_active"], 0);
+    assert_eq!(
+        empty["people"]["residents_registered"], 3,
+        "registration is as of now"
+    );
+    assert_eq!(empty["points"]["coins_issued"]["net"], 0);
+    assert_eq!(
+        empty["points"]["coins_held"], total["points"]["coins_held"],
+        "holdings are as of now"
+    );
+    assert_eq!(empty["activities"]["held"], 0);
+}
