@@ -14,8 +14,9 @@ order each, a staff member, 1,000 members for the claim storm), then measures:
   clients, prepared (the ratio column is API req/s over pgbench TPS of the same run);
 - 1,000 concurrent claims of one published order (winners, 409s, 5xx);
 - the three lists (/me/transactions, /regions/{id}/transactions, /orders), first page and a deep
-  cursor page, at 10 k transfers / 1 k orders and, with --big N, at N transfers / N/10 orders
-  (PostgreSQL only: the rows are made with generate_series, see `generate` below);
+  cursor page, and the month dashboard (/regions/{id}/stats) of the street and the community,
+  at 10 k transfers / 1 k orders and, with --big N, at N transfers / N/10 orders (PostgreSQL
+  only: the rows are made with generate_series, see `generate` below);
 - the server's RSS (VmRSS) idle, after the loads, and holding 1,000 idle keep-alive connections
   plus 100 open event streams.
 
@@ -147,7 +148,7 @@ class County:
             body = {"parent_id": parent, "kind": kind, "name": name}
             return s.call("POST", "/api/v1/regions", self.admin, body)["id"]
 
-        street = region(region(None, "county", "压测县"), "street", "压测街道")
+        street = self.street = region(region(None, "county", "压测县"), "street", "压测街道")
         self.community = region(street, "community", "压测社区")
         self.grid = region(self.community, "grid", "压测网格")
         self.staff, staff_id = s.login("16000000000")
@@ -396,6 +397,17 @@ def lists(s, county, tmp, db):
     return out
 
 
+def dashboards(s, county, tmp):
+    """p50/p99 of the month dashboard (GET /regions/{id}/stats, this month) of the street and of
+    its community, as the county admin, 2 connections."""
+    admin = callers_file(tmp, "admin.txt", [(county.admin, "0", "0")])
+    out = []
+    for name, region in (("street", county.street), ("community", county.community)):
+        r = wrk(s, 2, LIST_SECS, "get", admin, f"/api/v1/regions/{region}/stats")
+        out.append((f"GET /regions/{{{name}}}/stats (this month)", r))
+    return out
+
+
 def ms(us):
     return f"{us / 1e3:.1f} ms"
 
@@ -485,6 +497,7 @@ def main():
             small = lists(s, county, tmp, db)
         print(f"\n({note})")
         print("\n| list | rows | req/s | p50 | p99 | non-2xx | p99 ÷ p99 at 10 k |\n|---|---|---|---|---|---|---|")
+        small += dashboards(s, county, tmp)
         for name, r in small:
             list_row(name, "10 k" if db else "few", r)
 
@@ -507,7 +520,7 @@ def main():
             secs = generate(db, county, args.big, args.big // 10)
             print(f"\n(the lists at {args.big:,} transfers / {args.big // 10:,} orders; rows made in {secs:.0f} s)")
             print("\n| list | rows | req/s | p50 | p99 | non-2xx | p99 ÷ p99 at 10 k |\n|---|---|---|---|---|---|---|")
-            for i, (name, r) in enumerate(lists(s, county, tmp, db)):
+            for i, (name, r) in enumerate(lists(s, county, tmp, db) + dashboards(s, county, tmp)):
                 list_row(name, f"{args.big / 1e6:g} M", r, small[i][1])
         if db:
             check = s.call("GET", "/api/v1/ledger/reconciliation", county.admin, timeout=900)
