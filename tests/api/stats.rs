@@ -484,3 +484,29 @@ async fn people_points_and_civic_figures_follow_what_happened() {
     );
     assert_eq!(empty["activities"]["held"], 0);
 }
+
+/// Without `from`/`to` the range is the China month of the server's clock: set to the last
+/// instant of October in China it is October, one second later November.
+#[tokio::test]
+async fn the_default_range_is_the_month_of_the_clock() {
+    let app = spawn_app_with(&[("ORDER_SUBMITS_PER_HOUR", "100")], |_| {}).await;
+    let w = world::build(&app).await;
+    construct(&app, &w).await;
+
+    app.state.clock.set(Some(at("2026-10-31T15:59:59Z")));
+    let october = stats(&app, &w, &w.comm_a, "").await;
+    assert_eq!(
+        (october["range"]["from"].as_str(), october["range"]["to"].as_str()),
+        (Some("2026-10-01"), Some("2026-10-31"))
+    );
+    assert_eq!(october["orders"]["placed"], 11);
+
+    app.state.clock.set(Some(at("2026-10-31T16:00:00Z")));
+    let november = stats(&app, &w, &w.comm_a, "").await;
+    assert_eq!(november["range"]["from"], "2026-11-01");
+    assert_eq!(
+        november["orders"]["placed"], 1,
+        "the order placed at November's first instant"
+    );
+    app.state.clock.set(None);
+}
