@@ -29,8 +29,6 @@ export interface LinliClientOptions {
   onSessionEnd?: (error: LinliError) => MaybePromise<void>;
   /** A fetch for runtimes without one, e.g. {@link wxFetch} in the mini-program. */
   fetch?: (input: Request) => Promise<Response>;
-  /** A Request class for runtimes without one (openapi-fetch builds a Request per call). */
-  Request?: typeof Request;
 }
 
 const REFRESH_PATH = "/api/v1/auth/refresh";
@@ -38,17 +36,9 @@ const REFRESH_PATH = "/api/v1/auth/refresh";
 /** The client. Every call answers `{ data }` or `{ error }`; {@link unwrap} turns it into data or a thrown {@link LinliError}. */
 export function createLinliClient(options: LinliClientOptions): LinliClient {
   const fetchFn = options.fetch ?? ((req: Request) => globalThis.fetch(req));
-  const client = createClient<paths>({
-    baseUrl: options.baseUrl,
-    fetch: fetchFn,
-    ...(options.Request ? { Request: options.Request } : {}),
-  });
+  const client = createClient<paths>({ baseUrl: options.baseUrl, fetch: fetchFn });
   // Unauthenticated twin for the refresh call itself (no middleware, so no loop).
-  const bare = createClient<paths>({
-    baseUrl: options.baseUrl,
-    fetch: fetchFn,
-    ...(options.Request ? { Request: options.Request } : {}),
-  });
+  const bare = createClient<paths>({ baseUrl: options.baseUrl, fetch: fetchFn });
 
   // One refresh at a time: concurrent 401s wait for the same one.
   let refreshing: Promise<string | null> | null = null;
@@ -169,8 +159,8 @@ export interface WxLike {
 
 /**
  * A fetch over `wx.request`, for `createLinliClient({ fetch: wxFetch(wx) })`. openapi-fetch still
- * builds `Request`/`Response` objects: the runtime needs those classes (globals, or a polyfill such
- * as whatwg-fetch's, pure JS, passed as `Request` and installed as `globalThis.Response`/`Headers`).
+ * builds `Request` and `Response` objects: where the runtime lacks them (the mini-program), install
+ * pure-JS classes as `globalThis.Headers`, `Request` and `Response` first (e.g. whatwg-fetch's).
  */
 export function wxFetch(wx: WxLike): (input: Request) => Promise<Response> {
   return async (input) => {
