@@ -39,7 +39,17 @@ pub const COMMITTED_PATH: &str = "openapi/openapi.json";
         (name = "共建清单", description = "共建：驻区单位向社区提供资源（场地、志愿者、资金、技能，含可用时间）→ 社区发布需求与共建项目 → 在社区报到的单位承接项目（一家承接）→ 报告进展 → 完成；完成前社区可取消"),
         (name = "运维", description = "健康检查、就绪检查与监控指标（不在 /api/v1 下）"),
     ),
-    components(schemas(Problem, FieldError, ErrorCode)),
+    // Enums met only in query parameters: `IntoParams` refers to their schemas without adding
+    // them, so they are declared here (a test fails on any `$ref` that resolves to nothing).
+    components(schemas(
+        Problem,
+        FieldError,
+        ErrorCode,
+        crate::orders::listing::Scope,
+        crate::orders::showcase::RatedBy,
+        crate::wishes::listing::MineRole,
+        entity::transfer::TransferKind
+    )),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
