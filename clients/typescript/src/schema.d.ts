@@ -1979,7 +1979,7 @@ export interface paths {
         };
         /**
          * 区域统计
-         * @description 本区域及下级在日期区间（北京时间，默认本月）内的订单统计：按状态、类别、服务项目、办结层级计数，响应率、解决率、满意率、办结率，派单、接单、完成用时的中位数与 90 分位，超时计数；并按直接下级区域分项（社区工作者）。
+         * @description 本区域及下级在日期区间（北京时间，默认本月）内的统计（社区工作者）：订单按状态、类别、服务项目、办结层级计数，响应率、解决率、满意率、办结率，派单、接单、完成用时的中位数与 90 分位，超时计数；人员（活跃居民、双报到党员、报到人次、服务时长）；积分（发放、捐赠、爱心超市兑换与营业额、居民结余）；志愿活动、问题清单、微心愿。各项均按直接下级区域分项，可直接作图表序列。
          */
         get: operations["get_regions_by_id_stats"];
         put?: never;
@@ -2941,6 +2941,29 @@ export interface components {
             starts_at?: string | null;
             title?: string | null;
         };
+        /** @description 志愿活动统计 */
+        ActivityStats: {
+            /**
+             * Format: int64
+             * @description 这些活动的签到人次
+             */
+            attended: number;
+            /**
+             * Format: int64
+             * @description 区间内开始但已取消的场次
+             */
+            cancelled: number;
+            /**
+             * Format: int64
+             * @description 区间内开始的活动场次（不含已取消）
+             */
+            held: number;
+            /**
+             * Format: int64
+             * @description 这些活动的报名人数（已确认，不含候补）
+             */
+            signups: number;
+        };
         /**
          * @description 活动状态：published 已发布 / cancelled 已取消
          * @enum {string}
@@ -3040,10 +3063,9 @@ export interface components {
             volunteer_name: string;
         };
         /** @description 下级区域统计 */
-        ChildStats: {
+        ChildStats: components["schemas"]["Figures"] & {
             kind: components["schemas"]["RegionKind"];
             name: string;
-            orders: components["schemas"]["OrderStats"];
             region_id: components["schemas"]["Id"];
         };
         /** @description 认领心愿 */
@@ -3561,6 +3583,21 @@ export interface components {
             /** @description 中文错误说明 */
             message: string;
         };
+        /** @description 一个区域（含下级）的各项统计 */
+        Figures: {
+            /** @description 志愿活动 */
+            activities: components["schemas"]["ActivityStats"];
+            /** @description 订单（群众点单） */
+            orders: components["schemas"]["OrderStats"];
+            /** @description 人员：居民、双报到党员、服务时长 */
+            people: components["schemas"]["PeopleStats"];
+            /** @description 积分：服务时长与绿币的发放、捐赠、兑换、结余 */
+            points: components["schemas"]["PointsStats"];
+            /** @description 问题清单 */
+            problems: components["schemas"]["ProblemStats"];
+            /** @description 微心愿 */
+            wishes: components["schemas"]["WishStats"];
+        };
         /** @description 圆梦 */
         FulfilIn: {
             /**
@@ -3711,6 +3748,29 @@ export interface components {
              * @example 2026-11-30
              */
             to: string;
+        };
+        /** @description 发放（服务时长以分钟计，绿币以个计） */
+        Issued: {
+            /**
+             * Format: int64
+             * @description 服务奖励（订单、活动记入）
+             */
+            awards: number;
+            /**
+             * Format: int64
+             * @description 手工发放
+             */
+            grants: number;
+            /**
+             * Format: int64
+             * @description 净发放 = 奖励 + 发放 − 冲正
+             */
+            net: number;
+            /**
+             * Format: int64
+             * @description 冲正退回积分池的
+             */
+            reversed: number;
         };
         /** @description 出具单位 */
         Issuer: {
@@ -4928,6 +4988,49 @@ export interface components {
          * @description PDF 文件
          */
         PdfFile: string;
+        /** @description 人员统计 */
+        PeopleStats: {
+            /**
+             * Format: double
+             * @description 服务时长（小时，保留 1 位小数）
+             */
+            hours_served: number;
+            /**
+             * Format: int64
+             * @description 区间内记有服务的志愿者人数
+             */
+            members_active: number;
+            /**
+             * Format: int64
+             * @description 已报到（双报到审核通过）的党员人数（截至现在）
+             */
+            members_reported: number;
+            /**
+             * Format: int64
+             * @description 其中在区间内审核通过报到的人数
+             */
+            members_reported_in_range: number;
+            /**
+             * Format: int64
+             * @description 区间内记入的服务时长（分钟，含更正）
+             */
+            minutes_served: number;
+            /**
+             * Format: int64
+             * @description 区间内下过单的居民人数（同一人只计一次）
+             */
+            residents_active: number;
+            /**
+             * Format: int64
+             * @description 已确认居住在本区域的居民人数（截至现在）
+             */
+            residents_registered: number;
+            /**
+             * Format: int64
+             * @description 报到服务人次：区间内记入服务记录的订单与活动，每人每单（每场）计一次
+             */
+            visits: number;
+        };
         /** @description 证明期间（北京时间的日历日，含首尾两天） */
         Period: {
             /**
@@ -4973,6 +5076,50 @@ export interface components {
             /** @example 厨房下水道堵了 */
             title: string;
             urgency?: components["schemas"]["Urgency"] | null;
+        };
+        /** @description 积分统计 */
+        PointsStats: {
+            /**
+             * Format: int64
+             * @description 居民之间捐赠的绿币（按捐出者所在区域）
+             */
+            coins_donated: number;
+            /**
+             * Format: int64
+             * @description 居民现持有的绿币（截至现在，含冻结）
+             */
+            coins_held: number;
+            /** @description 绿币发放 */
+            coins_issued: components["schemas"]["Issued"];
+            /**
+             * Format: int64
+             * @description 其中为未取货兑换单冻结的绿币
+             */
+            coins_on_hold: number;
+            /**
+             * Format: int64
+             * @description 在爱心超市花掉的绿币（取货核销时入账）
+             */
+            coins_spent: number;
+            /**
+             * Format: int64
+             * @description 居民之间捐赠的服务时长（分钟，按捐出者所在区域）
+             */
+            minutes_donated: number;
+            /**
+             * Format: int64
+             * @description 居民现持有的服务时长（分钟，截至现在）
+             */
+            minutes_held: number;
+            /** @description 服务时长发放（分钟） */
+            minutes_issued: components["schemas"]["Issued"];
+            /**
+             * Format: int64
+             * @description 在爱心超市核销的兑换单数
+             */
+            redemptions: number;
+            /** @description 各爱心超市营业额，按绿币多的在前 */
+            stores: components["schemas"]["StoreTurnover"][];
         };
         /** @description RFC 9457 problem details, the body of every error response. */
         Problem: {
@@ -5117,6 +5264,24 @@ export interface components {
          * @enum {string}
          */
         ProblemState: "filed" | "accepted" | "merged" | "rejected" | "published" | "claimed" | "escalated" | "resolved";
+        /** @description 问题清单统计 */
+        ProblemStats: {
+            /**
+             * Format: int64
+             * @description 区间内上报的问题数
+             */
+            filed: number;
+            /**
+             * Format: int64
+             * @description 现仍未解决的问题数（已受理、已发布、已认领或已上交）
+             */
+            open_now: number;
+            /**
+             * Format: int64
+             * @description 区间内解决的问题数
+             */
+            resolved: number;
+        };
         /** @description 报告进展 */
         ProgressIn: {
             /**
@@ -5988,10 +6153,9 @@ export interface components {
             total_minutes: number;
         };
         /** @description 区域统计（含下级区域分项） */
-        StatsOut: {
-            /** @description 每个直接下级区域的同口径统计（下单在本级本身的只计入总数） */
+        StatsOut: components["schemas"]["Figures"] & {
+            /** @description 每个直接下级区域的同口径统计（发生在本级本身的只计入总数） */
             children: components["schemas"]["ChildStats"][];
-            orders: components["schemas"]["OrderStats"];
             range: components["schemas"]["Range"];
             region_id: components["schemas"]["Id"];
             region_name: string;
@@ -6033,6 +6197,21 @@ export interface components {
             address?: string | null;
             name?: string | null;
             opening_hours?: string | null;
+        };
+        /** @description 爱心超市营业额 */
+        StoreTurnover: {
+            /**
+             * Format: int64
+             * @description 区间内核销的绿币
+             */
+            coins: number;
+            name: string;
+            /**
+             * Format: int64
+             * @description 区间内核销（已取货）的兑换单数
+             */
+            redemptions: number;
+            store_id: components["schemas"]["Id"];
         };
         /** @description 订阅消息次数 */
         SubscribeIn: {
@@ -6409,6 +6588,19 @@ export interface components {
             title: string;
             /** @description 以单位名义认领时的驻区单位名称 */
             unit?: string | null;
+        };
+        /** @description 微心愿统计 */
+        WishStats: {
+            /**
+             * Format: int64
+             * @description 区间内实现（认领者完成）的心愿数
+             */
+            fulfilled: number;
+            /**
+             * Format: int64
+             * @description 区间内发布的心愿数
+             */
+            posted: number;
         };
         /**
          * @description 心愿状态：pending_review 待审核 / open 待认领 / rejected 未通过 / withdrawn 已撤回 /
