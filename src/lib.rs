@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod certificates;
 pub mod client_ip;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod error;
 pub mod extract;

@@ -77,20 +77,28 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<ReadyOut>, A
 
 /// The stores that do not answer a ping in time (each cause is logged).
 async fn unreachable(state: &AppState) -> Vec<&'static str> {
+    // The replica is checked only when it is one: otherwise it is the primary's own pool.
+    let replica = state.config.database_read_url.is_some();
     let (db, read, kv) = tokio::join!(
         tokio::time::timeout(CHECK_TIMEOUT, state.db.ping()),
-        tokio::time::timeout(CHECK_TIMEOUT, state.read.ping()),
+        async {
+            if replica {
+                tokio::time::timeout(CHECK_TIMEOUT, state.read.ping()).await
+            } else {
+                Ok(Ok(()))
+            }
+        },
         tokio::time::timeout(CHECK_TIMEOUT, state.kv.ping()),
     );
     let causes = [
         (
-            "read_replica",
-            read.map_err(|_| "timed out".to_owned())
+            "database",
+            db.map_err(|_| "timed out".to_owned())
                 .and_then(|r| r.map_err(|e| e.to_string())),
         ),
         (
-            "database",
-            db.map_err(|_| "timed out".to_owned())
+            "read_replica",
+            read.map_err(|_| "timed out".to_owned())
                 .and_then(|r| r.map_err(|e| e.to_string())),
         ),
         (

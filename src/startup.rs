@@ -96,6 +96,7 @@ impl Application {
                 .configure(routes::configure)
                 .into_app()
                 .configure(extra)
+                .configure(crate::console::configure)
                 .service(web::redirect("/docs", "/docs/"))
                 .route(SPEC_URL, web::get().to(serve_spec(spec.clone())))
                 .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new([SPEC_URL])))

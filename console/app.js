@@ -1,0 +1,366 @@
+// linli staff console: plain ES modules, no build step. Talks to /api/v1 like any client;
+// tokens live in sessionStorage (gone when the tab closes) and are refreshed on 401.
+
+const API = "/api/v1";
+const $ = (sel) => document.querySelector(sel);
+const STATUS = {
+  submitted: "待派单", assigned: "已指派", published: "抢单中", claimed: "已接单",
+  in_service: "服务中", completed: "待评价", closed: "已办结", cancelled: "已取消",
+  rejected: "已驳回", under_review: "待回访",
+};
+const STAFF_ROLES = ["staff", "admin", "clerk", "unit_admin"];
+
+const session = {
+  get access() { return sessionStorage.getItem("linli.access"); },
+  get refresh() { return sessionStorage.getItem("linli.refresh"); },
+  save(t) {
+    sessionStorage.setItem("linli.access", t.access_token);
+    sessionStorage.setItem("linli.refresh", t.refresh_token);
+  },
+  clear() { sessionStorage.removeItem("linli.access"); sessionStorage.removeItem("linli.refresh"); },
+};
+
+/** A refusal from the server: its Chinese title and stable code. */
+class Refused extends Error {
+  constructor(status, problem) {
+    super(problem.title || `请求失败（${status}）`);
+    this.status = status;
+    this.code = problem.code;
+    this.detail = problem.detail;
+  }
+}
+
+let refreshing = null;
+async function refreshTokens() {
+  if (!session.refresh) return false;
+  refreshing ??= fetch(`${API}/auth/refresh`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ refresh_token: session.refresh }),
+  }).then(async (r) => {
+    if (!r.ok) return false;
+    session.save(await r.json());
+    return true;
+  }).finally(() => { refreshing = null; });
+  return refreshing;
+}
+
+/** Calls the API; retries once after refreshing an expired token; throws `Refused`. */
+async function api(method, path, body, { raw = false, retried = false, headers = {} } = {}) {
+  const h = { ...headers };
+  if (session.access) h.authorization = `Bearer ${session.access}`;
+  if (body !== undefined) h["content-type"] = "application/json";
+  const res = await fetch(API + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (res.status === 401 && !retried && (await refreshTokens())) {
+    return api(method, path, body, { raw, retried: true, headers });
+  }
+  if (!res.ok) {
+    let problem = {};
+    try { problem = await res.json(); } catch { /* not JSON */ }
+    throw new Refused(res.status, problem);
+  }
+  if (raw) return res;
+  return res.status === 204 ? null : res.json();
+}
+
+function toast(message, kind = "error") {
+  const t = $("#toast");
+  t.textContent = message;
+  t.className = kind;
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { t.hidden = true; }, 8000);
+}
+
+/** Runs an action, showing the server's title when it is refused. */
+async function attempt(fn, done) {
+  try {
+    await fn();
+    if (done) toast(done, "ok");
+  } catch (e) {
+    toast(e instanceof Refused ? e.message : `网络错误：${e.message}`);
+  }
+}
+
+const el = (tag, props = {}, ...children) => {
+  const e = document.createElement(tag);
+  Object.assign(e, props);
+  for (const c of children) e.append(c);
+  return e;
+};
+const when = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "");
+
+// ---- sign in and out -------------------------------------------------------------------
+
+let me = null;
+let region = null;
+
+async function start() {
+  if (!session.access) return showLogin();
+  try {
+    me = await api("GET", "/me");
+  } catch {
+    session.clear();
+    return showLogin();
+  }
+  const roles = me.roles.filter((r) => STAFF_ROLES.includes(r.role));
+  if (roles.length === 0 && !me.is_system_admin) {
+    toast("该账号没有工作人员角色");
+    session.clear();
+    return showLogin();
+  }
+  const select = $("#region");
+  select.replaceChildren(...roles.map((r) => el("option", { value: r.region_id, textContent: `${r.region_name}（${r.role}）` })));
+  region = roles[0]?.region_id ?? null;
+  $("#who-name").textContent = me.name;
+  $("#who").hidden = false;
+  $("#login-view").hidden = true;
+  $("#app-view").hidden = false;
+  await enterRegion();
+}
+
+function showLogin() {
+  $("#who").hidden = true;
+  $("#app-view").hidden = true;
+  $("#login-view").hidden = false;
+}
+
+$("#login-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  attempt(async () => {
+    const t = await api("POST", "/auth/password/login", {
+      phone: $("#login-phone").value.trim(),
+      password: $("#login-password").value,
+    });
+    session.save(t);
+    await start();
+  });
+});
+
+$("#logout").addEventListener("click", () => attempt(async () => {
+  stopLive();
+  try { await api("POST", "/auth/logout", { refresh_token: session.refresh }); } finally {
+    session.clear();
+    showLogin();
+  }
+}));
+
+$("#region").addEventListener("change", (ev) => { region = ev.target.value; enterRegion(); });
+
+document.querySelectorAll("nav button").forEach((b) => b.addEventListener("click", () => {
+  document.querySelectorAll("nav button").forEach((x) => x.classList.toggle("active", x === b));
+  document.querySelectorAll(".tab").forEach((t) => { t.hidden = t.id !== `tab-${b.dataset.tab}`; });
+  if (b.dataset.tab === "counter") loadStores();
+  if (b.dataset.tab === "dashboard") loadStats();
+}));
+
+async function enterRegion() {
+  $("#detail").hidden = true;
+  await attempt(loadQueue);
+  startLive();
+}
+
+// ---- the dispatch queue, live over the event stream -----------------------------------
+
+async function loadQueue() {
+  if (!region) return;
+  const status = $("#queue-status").value;
+  const q = new URLSearchParams({ scope: "region", region_id: region, limit: "50" });
+  if (status) q.set("status", status);
+  const page = await api("GET", `/orders?${q}`);
+  const now = Date.now();
+  $("#queue tbody").replaceChildren(...page.items.map((o) => {
+    const hints = [];
+    if (o.due_at && new Date(o.due_at).getTime() < now) hints.push("超时");
+    if (o.region_id !== o.origin_region_id) hints.push("已上交");
+    if (o.urgency === "urgent") hints.push("紧急");
+    const row = el("tr", { className: "order" },
+      el("td", { textContent: o.id }), el("td", { textContent: o.title }),
+      el("td", { textContent: STATUS[o.status] ?? o.status }), el("td", { textContent: when(o.created_at) }),
+      el("td", { textContent: hints.join(" ") }));
+    row.dataset.orderId = o.id;
+    row.addEventListener("click", () => attempt(() => openOrder(o.id)));
+    return row;
+  }));
+}
+$("#queue-status").addEventListener("change", () => attempt(loadQueue));
+
+let live = null;
+function stopLive() { live?.abort(); live = null; }
+
+/** Reads the region's text/event-stream with the bearer token (EventSource cannot send one). */
+function startLive() {
+  stopLive();
+  if (!region) return;
+  const ctrl = new AbortController();
+  live = ctrl;
+  const badge = $("#live");
+  (async () => {
+    while (!ctrl.signal.aborted) {
+      try {
+        const res = await api("GET", `/regions/${region}/events`, undefined, { raw: true });
+        badge.textContent = "实时"; badge.className = "badge on";
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buf = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done || ctrl.signal.aborted) break;
+          buf += value;
+          let cut;
+          while ((cut = buf.indexOf("\n\n")) >= 0) {
+            const block = buf.slice(0, cut);
+            buf = buf.slice(cut + 2);
+            if (block.startsWith("event: end")) await refreshTokens();
+            else if (block.includes("data:")) onOrderEvent(block);
+          }
+        }
+      } catch (e) {
+        if (ctrl.signal.aborted) return;
+        badge.textContent = "重连中"; badge.className = "badge off";
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  })();
+}
+
+let reload = null;
+let openId = null;
+function onOrderEvent(block) {
+  const data = JSON.parse(block.slice(block.indexOf("data:") + 5).trim());
+  clearTimeout(reload);
+  reload = setTimeout(() => attempt(loadQueue), 150);
+  if (openId && String(data.order_id) === String(openId)) attempt(() => openOrder(openId));
+}
+
+// ---- one order: detail, timeline and the actions staff may take ------------------------
+
+async function openOrder(id) {
+  const o = await api("GET", `/orders/${id}`);
+  openId = o.id;
+  $("#detail").hidden = false;
+  $("#detail").dataset.orderId = o.id;
+  $("#detail").dataset.status = o.status;
+  $("#detail-title").textContent = `#${o.id} ${o.title}`;
+  const who = o.assignee ? ` · 服务党员 ${o.assignee.name}` : "";
+  $("#detail-meta").textContent =
+    `${STATUS[o.status] ?? o.status} · ${o.address} · 居民 ${o.resident.name} ${o.contact_phone ?? ""}${who}`;
+  $("#detail-description").textContent = o.description;
+  $("#detail-photos").replaceChildren(...[...o.photos, ...o.completion_photos].map((src) =>
+    el("img", { src, alt: "订单照片", loading: "lazy" })));
+  $("#timeline").replaceChildren(...o.timeline.map((e) =>
+    el("li", { textContent: `${when(e.at)} ${e.action} → ${STATUS[e.to_status] ?? e.to_status}${e.note ? `：${e.note}` : ""}` })));
+  await fillTargets();
+}
+
+async function fillTargets() {
+  const mode = $("#dispatch-mode").value;
+  const target = $("#dispatch-target");
+  target.hidden = mode === "publish";
+  if (mode === "assign") {
+    const roles = await api("GET", `/regions/${region}/roles?limit=100`);
+    target.replaceChildren(...roles.items.filter((g) => g.role === "member")
+      .map((g) => el("option", { value: g.user.id, textContent: g.user.name })));
+  } else if (mode === "unit") {
+    const units = await api("GET", `/regions/${region}/units`);
+    target.replaceChildren(...(units.items ?? units).map((u) => el("option", { value: u.id, textContent: u.name })));
+  }
+  const depts = await api("GET", `/regions/${region}/departments`).catch(() => []);
+  $("#whistle-unit").replaceChildren(...(depts.items ?? depts).map((u) => el("option", { value: u.id, textContent: u.name })));
+}
+$("#dispatch-mode").addEventListener("change", () => attempt(fillTargets));
+
+function act(action, body, done) {
+  const id = $("#detail").dataset.orderId;
+  return attempt(async () => {
+    await api("POST", `/orders/${id}/${action}`, body);
+    await openOrder(id);
+    await loadQueue();
+  }, done);
+}
+const reason = () => $("#action-reason").value.trim() || "工作台操作";
+
+$("#dispatch").addEventListener("click", () => {
+  const mode = $("#dispatch-mode").value;
+  const body = { mode };
+  if (mode === "assign") body.member_id = $("#dispatch-target").value;
+  if (mode === "unit") body.unit_id = $("#dispatch-target").value;
+  act("dispatch", body, "已派单");
+});
+$("#escalate").addEventListener("click", () => act("escalate", { reason: reason() }, "已上交上级"));
+$("#whistle").addEventListener("click", () =>
+  act("whistle", { unit_id: $("#whistle-unit").value, urgency: "normal", reason: reason() }, "已吹哨"));
+$("#reject").addEventListener("click", () => act("reject", { reason: reason() }, "已驳回"));
+$("#review-close").addEventListener("click", () => act("review", { decision: "close", reason: reason() }, "已回访结单"));
+$("#review-redo").addEventListener("click", () => act("review", { decision: "redo", reason: reason() }, "已退回重办"));
+
+// ---- the love-supermarket counter ------------------------------------------------------
+
+async function loadStores() {
+  await attempt(async () => {
+    const stores = await api("GET", `/regions/${region}/stores`);
+    $("#pickup-store").replaceChildren(...(stores.items ?? stores).map((s) => el("option", { value: s.id, textContent: s.name })));
+  });
+}
+
+$("#pickup-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  attempt(async () => {
+    const r = await api("POST", `/stores/${$("#pickup-store").value}/pickups`, { code: $("#pickup-code").value.trim() });
+    $("#pickup-result").replaceChildren(
+      el("h3", { textContent: `请交付（共 ${r.total_coins} 绿币）${r.buyer ? ` · ${r.buyer.name}` : ""}` }),
+      el("ul", {}, ...r.items.map((l) => el("li", { textContent: `${l.name ?? l.goods_name} × ${l.quantity}` }))));
+    $("#pickup-code").value = "";
+  }, "已核销");
+});
+
+// ---- dashboards ------------------------------------------------------------------------
+
+function statsQuery() {
+  const q = new URLSearchParams();
+  if ($("#stats-from").value) q.set("from", $("#stats-from").value);
+  if ($("#stats-to").value) q.set("to", $("#stats-to").value);
+  return q;
+}
+
+async function loadStats() {
+  await attempt(async () => {
+    const s = await api("GET", `/regions/${region}/stats?${statsQuery()}`);
+    const o = s.orders;
+    const pct = (r) => (r.rate === null ? "—" : `${(r.rate * 100).toFixed(1)}%`);
+    $("#stats-rates").replaceChildren(
+      ...[["下单", o.placed], ["响应率", pct(o.response_rate)], ["解决率", pct(o.resolution_rate)],
+        ["满意率", pct(o.satisfaction_rate)], ["办结率", pct(o.completion_rate)],
+        ["服务时长（小时）", s.people.hours_served], ["报到人次", s.people.visits]]
+        .map(([k, v]) => el("div", { className: "card" }, el("small", { textContent: k }), el("strong", { textContent: String(v) }))));
+    if (!window.echarts) return;
+    const names = s.children.map((c) => c.name);
+    window.echarts.init($("#chart-orders")).setOption({
+      title: { text: "各下级区域订单" }, tooltip: {}, legend: { top: 24 },
+      xAxis: { type: "category", data: names }, yAxis: { type: "value" },
+      series: [
+        { name: "下单", type: "bar", data: s.children.map((c) => c.orders.placed) },
+        { name: "办结", type: "bar", data: s.children.map((c) => c.orders.completion_rate.numerator) },
+      ],
+    });
+    window.echarts.init($("#chart-points")).setOption({
+      title: { text: "积分与服务" }, tooltip: {}, legend: { top: 24 },
+      xAxis: { type: "category", data: names }, yAxis: { type: "value" },
+      series: [
+        { name: "服务时长（小时）", type: "bar", data: s.children.map((c) => c.people.hours_served) },
+        { name: "绿币发放", type: "bar", data: s.children.map((c) => c.points.coins_issued.net) },
+      ],
+    });
+  });
+}
+$("#stats-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadStats(); });
+
+$("#stats-csv").addEventListener("click", () => attempt(async () => {
+  const q = statsQuery();
+  q.set("format", "csv");
+  const res = await api("GET", `/regions/${region}/stats?${q}`, undefined, { raw: true });
+  const url = URL.createObjectURL(await res.blob());
+  el("a", { href: url, download: `stats-${region}.csv` }).click();
+  URL.revokeObjectURL(url);
+}));
+
+start();
