@@ -32,6 +32,7 @@ mod m20261203_000003_order_severity;
 mod m20261203_000004_order_problem;
 mod m20261203_000101_create_problem;
 mod m20261203_000131_create_projects;
+mod m20261204_000001_leaderboard_indexes;
 
 pub struct Migrator;
 
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000004_order_problem::Migration),
             Box::new(m20261203_000101_create_problem::Migration),
             Box::new(m20261203_000131_create_projects::Migration),
+            Box::new(m20261204_000001_leaderboard_indexes::Migration),
         ]
     }
 }
