@@ -2,8 +2,8 @@
 //! them with nothing else installed. They call the same `/api/v1` as every other client; no
 //! route here reads or writes data.
 
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use crate::error::{AppError, ErrorCode};
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use actix_web::{HttpResponse, web};
 
 #[derive(rust_embed::Embed)]

@@ -114,12 +114,17 @@ pub struct BoardOut {
     pub black: Lists,
 }
 
-/// The month asked for (default: `now`'s), with its bounds.
-pub fn month(q: &BoardQuery, now: DateTime<Utc>) -> AppResult<Month> {
-    let label = q.month.clone().unwrap_or_else(|| crate::calendar::month_of(now));
+/// The month asked for (`YYYY-MM`; default: `now`'s), with its bounds.
+pub fn month(asked: Option<&str>, now: DateTime<Utc>) -> AppResult<Month> {
+    let label = asked.map_or_else(|| crate::calendar::month_of(now), str::to_owned);
     let (start, end) = crate::calendar::month_bounds(&label)
         .ok_or_else(|| AppError::new(ErrorCode::InvalidQuery).with_detail("月份格式为 YYYY-MM"))?;
     Ok(Month { label, start, end })
+}
+
+/// Whether `viewer` gets the public view of `root`'s boards: anyone but staff (or admins) over it.
+pub fn public_view(viewer: Option<&Principal>, root: &region::Model) -> bool {
+    !viewer.is_some_and(|p| p.covers(&root.path, &[Role::Staff]))
 }
 
 /// Ranks `rows` by `key` (higher first, ties by id), keeping those `on` and at most [`TOP`].
@@ -149,7 +154,7 @@ pub async fn of_region(
     m: Month,
     now: DateTime<Utc>,
 ) -> AppResult<BoardOut> {
-    let public = !viewer.is_some_and(|p| p.covers(&root.path, &[Role::Staff]));
+    let public = public_view(viewer, root);
     let members = figures::members(conn, root, &m).await?;
     let communities = figures::communities(conn, root, &m).await?;
     let departments = figures::departments(conn, root, &m, now).await?;

@@ -3,15 +3,18 @@
 use crate::db::{count_i64, sum_i64};
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
+use entity::account::{self, Asset, OwnerKind};
+use entity::member_report::{self, ReportStatus};
 use entity::problem::{self, ProblemState};
 use entity::problem_event::{self, ProblemAction};
 use entity::project::{self, ProjectState};
 use entity::region::{self, RegionKind};
 use entity::service_order::{self, OrderStatus};
+use entity::transfer::{self, Phase};
 use entity::{order_event, service_record, unit, user, whistle};
 use sea_orm::sea_query::{Expr, Query, SimpleExpr};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, JoinType, QueryFilter, QuerySelect};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A China month: `[start, end)`.
 #[derive(Debug, Clone)]
@@ -28,6 +31,22 @@ fn subtree(root: &region::Model) -> sea_orm::sea_query::SelectStatement {
         .from(region::Entity)
         .and_where(region::Column::Path.starts_with(&root.path))
         .to_owned()
+}
+
+/// The names of users `ids`.
+pub async fn user_names(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> AppResult<HashMap<i64, String>> {
+    Ok(user::Entity::find()
+        .select_only()
+        .columns([user::Column::Id, user::Column::Name])
+        .filter(user::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// A member's month: minutes credited (corrections included, when they were made) and services.
@@ -56,15 +75,7 @@ pub async fn members(
         .into_tuple()
         .all(conn)
         .await?;
-    let names: HashMap<i64, String> = user::Entity::find()
-        .select_only()
-        .columns([user::Column::Id, user::Column::Name])
-        .filter(user::Column::Id.is_in(rows.iter().map(|r| r.0)))
-        .into_tuple::<(i64, String)>()
-        .all(conn)
-        .await?
-        .into_iter()
-        .collect();
+    let names = user_names(conn, rows.iter().map(|r| r.0)).await?;
     Ok(rows
         .into_iter()
         .map(|(user_id, minutes, services)| MemberFacts {
@@ -395,4 +406,140 @@ pub async fn units(
         facts[i].projects_done += 1;
     }
     Ok(facts)
+}
+
+/// Green coins each member earned in the month from the pools of the communities under the
+/// region: posted coin transfers pool → member (awards, staff grants) less member → pool
+/// (corrections and reversals of them), by when they were written. Donations and redemptions
+/// move coins between people and stores, not out of a pool, and do not count.
+pub async fn coins_earned(
+    conn: &impl ConnectionTrait,
+    root: &region::Model,
+    m: &Month,
+) -> AppResult<HashMap<i64, i64>> {
+    let pools: HashSet<i64> = account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .filter(account::Column::OwnerKind.eq(OwnerKind::Pool))
+        .filter(account::Column::Asset.eq(Asset::Coin))
+        .filter(account::Column::OwnerId.in_subquery(subtree(root)))
+        .into_tuple::<i64>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    if pools.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let moves: Vec<(i64, i64, i64)> = transfer::Entity::find()
+        .select_only()
+        .columns([
+            transfer::Column::DebitAccountId,
+            transfer::Column::CreditAccountId,
+            transfer::Column::Amount,
+        ])
+        .filter(transfer::Column::CreatedAt.gte(m.start))
+        .filter(transfer::Column::CreatedAt.lt(m.end))
+        .filter(transfer::Column::Asset.eq(Asset::Coin))
+        .filter(transfer::Column::Phase.eq(Phase::Posted))
+        .filter(
+            transfer::Column::DebitAccountId
+                .is_in(pools.iter().copied())
+                .or(transfer::Column::CreditAccountId.is_in(pools.iter().copied())),
+        )
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut by_account: HashMap<i64, i64> = HashMap::new();
+    for (debit, credit, amount) in moves {
+        match (pools.contains(&debit), pools.contains(&credit)) {
+            (true, false) => *by_account.entry(credit).or_default() += amount,
+            (false, true) => *by_account.entry(debit).or_default() -= amount,
+            _ => {}
+        }
+    }
+    let owners: Vec<(i64, i64)> = account::Entity::find()
+        .select_only()
+        .columns([account::Column::Id, account::Column::OwnerId])
+        .filter(account::Column::Id.is_in(by_account.keys().copied()))
+        .filter(account::Column::OwnerKind.eq(OwnerKind::User))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut coins: HashMap<i64, i64> = HashMap::new();
+    for (account, user) in owners {
+        *coins.entry(user).or_default() += by_account[&account];
+    }
+    Ok(coins)
+}
+
+/// Orders placed under the region and closed in the month, by the member who served them, with
+/// their ratings (fixed when closed): `(member, rating)`.
+pub async fn closed_orders(
+    conn: &impl ConnectionTrait,
+    root: &region::Model,
+    m: &Month,
+) -> AppResult<Vec<(i64, Option<i16>)>> {
+    Ok(service_order::Entity::find()
+        .select_only()
+        .column(service_order::Column::AssigneeId)
+        .column(service_order::Column::Rating)
+        .filter(service_order::Column::Status.eq(OrderStatus::Closed))
+        .filter(service_order::Column::ClosedAt.gte(m.start))
+        .filter(service_order::Column::ClosedAt.lt(m.end))
+        .filter(service_order::Column::AssigneeId.is_not_null())
+        .filter(service_order::Column::OriginRegionId.in_subquery(subtree(root)))
+        .into_tuple::<(Option<i64>, Option<i16>)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|(member, rating)| member.map(|member| (member, rating)))
+        .collect())
+}
+
+/// A unit reported to a community under the region (双报到), with the members whose reports
+/// it had approved by the month's end.
+#[derive(Debug, Clone)]
+pub struct ReportedUnit {
+    pub unit_id: i64,
+    pub name: String,
+    pub members: Vec<i64>,
+}
+
+pub async fn reported_units(
+    conn: &impl ConnectionTrait,
+    root: &region::Model,
+    m: &Month,
+) -> AppResult<Vec<ReportedUnit>> {
+    let units: Vec<(i64, String)> = unit::Entity::find()
+        .select_only()
+        .columns([unit::Column::Id, unit::Column::Name])
+        .filter(unit::Column::CommunityId.in_subquery(subtree(root)))
+        .filter(unit::Column::Department.eq(false))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let reports: Vec<(Option<i64>, i64)> = member_report::Entity::find()
+        .select_only()
+        .column(member_report::Column::UnitId)
+        .column(member_report::Column::UserId)
+        .filter(member_report::Column::UnitId.is_in(units.iter().map(|u| u.0)))
+        .filter(member_report::Column::Status.eq(ReportStatus::Approved))
+        .filter(member_report::Column::ReviewedAt.lt(m.end))
+        .distinct()
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(units
+        .into_iter()
+        .map(|(unit_id, name)| ReportedUnit {
+            members: reports
+                .iter()
+                .filter(|r| r.0 == Some(unit_id))
+                .map(|r| r.1)
+                .collect(),
+            unit_id,
+            name,
+        })
+        .collect())
 }

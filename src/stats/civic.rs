@@ -50,12 +50,14 @@ pub struct WishStats {
     pub fulfilled: i64,
 }
 
+/// (path, state, filed at, resolved at) of one problem-list item.
+type ProblemRow = (String, ProblemState, DateTime<Utc>, Option<DateTime<Utc>>);
+
 /// The activities, items and wishes of a subtree in a range, by region path.
 pub struct Civic {
     /// (path, status, confirmed signups, check-ins)
     activities: Vec<(String, ActivityStatus, i64, i64)>,
-    /// (path, state, filed at, resolved at)
-    problems: Vec<(String, ProblemState, DateTime<Utc>, Option<DateTime<Utc>>)>,
+    problems: Vec<ProblemRow>,
     /// (path, filed at, fulfilled at)
     wishes: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)>,
     range: Range,

@@ -14,6 +14,7 @@ mod helpers;
 mod jwt;
 mod kv;
 mod layout;
+mod leaderboard;
 mod ledger;
 mod ledger_model;
 mod lists;

@@ -1597,6 +1597,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/regions/{id}/leaderboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 红榜（排行榜）
+         * @description 区域（含下级）某月的党员志愿者与驻区单位排行：按服务时长（hours）、获得绿币（coins）、完成订单（orders）
+         *     或平均评分（rating，至少 3 条评价）排名；单位为其双报到党员的合计。按当月写入的记录计算，过去月份的排行
+         *     任何时候查询都相同。数值相同名次相同（1、1、3）。无需登录；未登录或非该区域工作人员时为公开视图
+         *     （姓名打码如 吴**，不含任何 id）。
+         */
+        get: operations["get_regions_by_id_leaderboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/regions/{id}/meetings": {
         parameters: {
             query?: never;
@@ -3820,6 +3843,80 @@ export interface components {
             /** @description 志愿者姓名（仅工作人员查看辖区记录时返回） */
             volunteer_name?: string | null;
         };
+        /** @description 红榜上的党员志愿者（公开视图姓名打码、不含 id） */
+        LeaderMember: {
+            member_id?: components["schemas"]["Id"] | null;
+            /**
+             * Format: int64
+             * @description 本月计入的服务时长（分钟，含本月的更正；仅按 hours 排名时）
+             */
+            minutes?: number | null;
+            /** @description 姓名（公开视图打码，如 吴**） */
+            name: string;
+            /** @description 名次：数值相同名次相同（1、1、3），同名次按姓名排列 */
+            rank: number;
+            /**
+             * Format: int64
+             * @description 参与平均的评价数（仅按 rating 排名时，至少 3 条才上榜）
+             */
+            ratings?: number | null;
+            /**
+             * Format: double
+             * @description 排名数值：hours 为小时（1 位小数），coins 为绿币，orders 为订单数，rating 为平均评分（2 位小数）
+             */
+            value: number;
+        };
+        /** @description 红榜上的驻区单位：其双报到党员的合计（公开视图不含 id） */
+        LeaderUnit: {
+            /**
+             * Format: int64
+             * @description 月底前已通过双报到的党员人数
+             */
+            members: number;
+            /**
+             * Format: int64
+             * @description 合计服务时长（分钟；仅按 hours 排名时）
+             */
+            minutes?: number | null;
+            /** @description 单位名称 */
+            name: string;
+            /** @description 名次：数值相同名次相同（1、1、3），同名次按名称排列 */
+            rank: number;
+            /**
+             * Format: int64
+             * @description 合计评价数（仅按 rating 排名时，至少 3 条才上榜）
+             */
+            ratings?: number | null;
+            unit_id?: components["schemas"]["Id"] | null;
+            /**
+             * Format: double
+             * @description 排名数值：其党员的合计（rating 为其党员全部评价的平均）
+             */
+            value: number;
+        };
+        /**
+         * @description 排名依据：hours 服务时长 / coins 获得绿币 / orders 完成订单 / rating 平均评分
+         * @enum {string}
+         */
+        LeaderboardBy: "hours" | "coins" | "orders" | "rating";
+        /** @description 红榜 */
+        LeaderboardOut: {
+            by: components["schemas"]["LeaderboardBy"];
+            /** @description 党员志愿者 */
+            members: components["schemas"]["LeaderMember"][];
+            month: string;
+            period: components["schemas"]["LeaderboardPeriod"];
+            /** @description 是否为公开视图（姓名打码、不含 id） */
+            public: boolean;
+            region_id: components["schemas"]["Id"];
+            /** @description 驻区单位 */
+            units: components["schemas"]["LeaderUnit"][];
+        };
+        /**
+         * @description 统计周期：month 自然月（北京时间）
+         * @enum {string}
+         */
+        LeaderboardPeriod: "month";
         /** @description 兑换的一项商品 */
         LineOut: {
             goods_id: components["schemas"]["Id"];
@@ -10940,6 +11037,60 @@ export interface operations {
             };
             /** @description `GRANT_LIMIT_EXCEEDED`、`RECIPIENT_INVALID`（不是本社区的人）、`SELF_GRANT`（发给自己）或 `REGION_KIND_INVALID` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    get_regions_by_id_leaderboard: {
+        parameters: {
+            query?: {
+                /** @description 统计周期，默认 month（目前仅支持自然月） */
+                period?: components["schemas"]["LeaderboardPeriod"];
+                /**
+                 * @description 月份 YYYY-MM（北京时间），默认本月
+                 * @example 2026-11
+                 */
+                month?: string;
+                /** @description 排名依据，默认 hours */
+                by?: components["schemas"]["LeaderboardBy"];
+                /** @description 每张榜最多条数，默认 20 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description 区域 id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 红榜 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeaderboardOut"];
+                };
+            };
+            /** @description `INVALID_QUERY`：period 或 by 取值不支持；`VALIDATION_FAILED`：月份格式为 YYYY-MM，limit 为 1 到 100 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 区域不存在 */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
