@@ -5,6 +5,7 @@ mod boards;
 mod callers;
 mod certificates;
 mod cli;
+mod console;
 mod contract;
 mod deadlines;
 mod errors;
