@@ -12,6 +12,7 @@ pub mod client_ip;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod idempotency;
 pub mod jobs;

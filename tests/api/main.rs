@@ -8,6 +8,7 @@ mod cli;
 mod contract;
 mod deadlines;
 mod errors;
+mod exports;
 mod faults;
 mod friction;
 mod helpers;
