@@ -8,3 +8,4 @@ pub mod figures;
 pub mod orders;
 pub mod range;
 pub mod routes;
+pub mod table;
