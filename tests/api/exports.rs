@@ -2,7 +2,7 @@
 //! the header, paging past one internal page, scoping and masking like the JSON view, the
 //! format chosen by `?format=` or `Accept`, and a long export arriving in pieces.
 
-use crate::helpers::{TestApp, ok_json, problem, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, ok_json, problem, spawn_app};
 use crate::world::{self, World};
 use entity::transfer;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QueryOrder};
@@ -185,6 +185,20 @@ async fn transactions_export_every_row_of_the_json_view_past_one_internal_page()
     )
     .await;
     assert_eq!(tail.rows, csv.rows[10..]);
+    // Streamed: chunked, no length known up front, and in more than one piece.
+    let mut res = app
+        .get_as(&as_csv(&format!("{path}?limit=50")), &w.staff_a.token)
+        .await;
+    assert_eq!(res.headers()["transfer-encoding"], "chunked");
+    assert!(res.headers().get("content-length").is_none());
+    let mut pieces = 0;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = res.chunk().await.unwrap() {
+        pieces += 1;
+        bytes.extend_from_slice(&chunk);
+    }
+    assert!(pieces > 1, "{pieces}");
+    assert_eq!(parse_csv(&bytes).rows, csv.rows);
     // Filters apply as in JSON.
     let none = csv_of(
         &app,
@@ -290,5 +304,184 @@ async fn grants_export_is_scoped_like_the_audit_view() {
         )
         .await;
     assert_eq!(resident.status(), 403);
-    let _ = spawn_app_with;
+}
+
+#[tokio::test]
+async fn orders_export_masks_phones_like_json_and_keeps_to_the_viewers_scope() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    for _ in 0..5 {
+        crate::orders::place(&app, &w.resident_a, &w.grid_a, None).await;
+    }
+    crate::orders::place(&app, &w.resident_b, &w.grid_b, None).await;
+    let path = format!("/api/v1/orders?scope=region&region_id={}", w.comm_a);
+    let json = json_all(&app, &path, &w.staff_a.token).await;
+    assert_eq!(json.len(), 5);
+    let csv = csv_of(&app, &format!("{path}&limit=2"), &w.staff_a.token, "orders").await;
+    assert_eq!(csv.column("订单编号"), strs(&json, |o| id(&o["id"])));
+    assert_eq!(csv.column("状态"), vec!["已提交"; 5]);
+    assert_eq!(csv.column("标题"), vec!["厨房下水道堵了"; 5]);
+    // Staff see the resident's phone masked, as in JSON; the resident sees their own in full.
+    assert_eq!(json[0]["contact_phone"], "139****5678");
+    assert_eq!(csv.column("联系电话"), vec!["139****5678"; 5]);
+    assert_eq!(
+        csv.column("居民手机号"),
+        strs(&json, |o| id(&o["resident"]["phone_masked"]))
+    );
+    assert!(csv.column("居民手机号")[0].contains("****"));
+    let mine = csv_of(&app, "/api/v1/orders?scope=mine", &w.resident_a.token, "orders").await;
+    assert_eq!(mine.column("联系电话"), vec!["13912345678"; 5]);
+
+    // Community B's staff get only B's order; A's region is not theirs to see.
+    let theirs = csv_of(
+        &app,
+        &format!("/api/v1/orders?scope=region&region_id={}", w.comm_b),
+        &w.staff_b.token,
+        "orders",
+    )
+    .await;
+    assert_eq!(theirs.rows.len(), 1);
+    let denied = app.get_as(&as_csv(&path), &w.staff_b.token).await;
+    assert_eq!(problem(denied).await["code"], "NOT_FOUND");
+    let resident = app.get_as(&as_csv(&path), &w.resident_a.token).await;
+    assert_eq!(resident.status(), 403);
+    // A bad query is problem+json before any byte of CSV.
+    let missing = app
+        .get_as("/api/v1/orders?scope=region&format=csv", &w.staff_a.token)
+        .await;
+    assert_eq!(problem(missing).await["code"], "SCOPE_TARGET_REQUIRED");
+}
+
+#[tokio::test]
+async fn redemptions_and_settlement_export_the_counter_view() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let shop = crate::store::shop(&app, &w).await;
+    crate::store::coins(&app, &w.staff_a, &w.comm_a, &w.resident_a.user_id, 500).await;
+    for i in 0..4 {
+        let items = json!([{"goods_id": shop.towel, "quantity": 1 + i}]);
+        let res =
+            crate::store::redeem(&app, &w.resident_a.token, &format!("r-{i}"), &shop.store, items).await;
+        ok_json(res, 201).await;
+    }
+    let path = format!("/api/v1/stores/{}/redemptions", shop.store);
+    let json = json_all(&app, &path, &shop.clerk.token).await;
+    let csv = csv_of(&app, &format!("{path}?limit=3"), &shop.clerk.token, "redemptions").await;
+    assert_eq!(csv.column("兑换编号"), strs(&json, |r| id(&r["id"])));
+    assert_eq!(csv.column("绿币"), strs(&json, |r| r["total_coins"].to_string()));
+    assert_eq!(csv.column("商品")[0], "毛巾×4");
+    assert_eq!(csv.column("件数"), ["4", "3", "2", "1"]);
+    // The buyer's name is masked as at the counter.
+    assert_eq!(csv.column("兑换人"), strs(&json, |r| id(&r["buyer"]["name"])));
+    assert_ne!(csv.column("兑换人")[0], "和平居民");
+    // The other store's clerk sees none of it; the buyer is no clerk.
+    let other = app.get_as(&as_csv(&path), &shop.clerk_b.token).await;
+    assert!(matches!(other.status().as_u16(), 403 | 404));
+    let buyer = app.get_as(&as_csv(&path), &w.resident_a.token).await;
+    assert!(matches!(buyer.status().as_u16(), 403 | 404));
+
+    // Settlement: a row per goods handed out and 合计 (nothing handed out yet: only 合计).
+    let settlement = csv_of(
+        &app,
+        &format!("/api/v1/stores/{}/settlement", shop.store),
+        &shop.clerk.token,
+        "settlement",
+    )
+    .await;
+    assert_eq!(
+        settlement.header,
+        ["月份", "超市编号", "超市", "商品编号", "商品", "交付件数", "绿币"]
+    );
+    assert_eq!(settlement.column("商品"), ["合计"]);
+    assert_eq!(settlement.column("交付件数"), ["0"]);
+}
+
+#[tokio::test]
+async fn stats_export_a_row_per_child_region_and_the_total() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    for _ in 0..3 {
+        crate::orders::place(&app, &w.resident_a, &w.grid_a, None).await;
+    }
+    crate::orders::place(&app, &w.resident_b, &w.grid_b, None).await;
+    let path = format!("/api/v1/regions/{}/stats", w.street);
+    let json = ok_json(app.get_as(&path, &w.admin.token).await, 200).await;
+    let csv = csv_of(&app, &path, &w.admin.token, "stats").await;
+    assert_eq!(&csv.header[..4], ["区域编号", "区域", "层级", "下单数"]);
+    assert_eq!(csv.column("区域"), ["和平社区", "团结社区", "合计"]);
+    assert_eq!(csv.column("层级"), ["社区", "社区", ""]);
+    let children = json["children"].as_array().unwrap();
+    let mut ids = strs(children, |c| id(&c["region_id"]));
+    ids.push(w.street.clone());
+    assert_eq!(csv.column("区域编号"), ids);
+    let mut placed = strs(children, |c| c["orders"]["placed"].to_string());
+    placed.push(json["orders"]["placed"].to_string());
+    assert_eq!(csv.column("下单数"), placed);
+    assert_eq!(csv.column("下单数"), ["3", "1", "4"]);
+    assert_eq!(csv.column("已提交"), ["3", "1", "4"]);
+    // A rate without a denominator is empty, as null in JSON.
+    assert_eq!(json["orders"]["satisfaction_rate"]["rate"], Value::Null);
+    assert_eq!(csv.column("满意率"), ["", "", ""]);
+    // Scoped like the JSON view: community A's staff may not read the street's dashboard.
+    let staff = app.get_as(&as_csv(&path), &w.staff_a.token).await;
+    assert!(matches!(staff.status().as_u16(), 403 | 404));
+    let own = csv_of(
+        &app,
+        &format!("/api/v1/regions/{}/stats", w.comm_a),
+        &w.staff_a.token,
+        "stats",
+    )
+    .await;
+    assert_eq!(own.column("区域"), ["和平一网格", "合计"]);
+    assert_eq!(own.column("下单数"), ["3", "3"]);
+}
+
+#[tokio::test]
+async fn residences_reports_records_and_the_unit_rollup_export_their_json_rows() {
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let token = &w.staff_a.token;
+    for (path, list, id_col) in [
+        (
+            format!("/api/v1/regions/{}/residences", w.comm_a),
+            "residences",
+            "申报编号",
+        ),
+        (
+            format!("/api/v1/regions/{}/reports", w.comm_a),
+            "reports",
+            "报到编号",
+        ),
+        (
+            format!("/api/v1/regions/{}/service-records", w.comm_a),
+            "service-records",
+            "记录编号",
+        ),
+    ] {
+        let json = json_all(&app, &path, token).await;
+        let csv = csv_of(&app, &format!("{path}?limit=1"), token, list).await;
+        assert_eq!(csv.column(id_col), strs(&json, |r| id(&r["id"])), "{path}");
+        if list == "residences" {
+            assert_eq!(json.len(), 2, "two residents live in community A");
+            assert_eq!(
+                csv.column("手机号"),
+                strs(&json, |r| id(&r["user"]["phone_masked"]))
+            );
+        }
+    }
+    let rollup = csv_of(
+        &app,
+        &format!("/api/v1/regions/{}/unit-rollup", w.comm_a),
+        token,
+        "unit-rollup",
+    )
+    .await;
+    assert_eq!(rollup.column("单位"), ["合计"]);
+    let resident = app
+        .get_as(
+            &as_csv(&format!("/api/v1/regions/{}/residences", w.comm_a)),
+            &w.resident_a.token,
+        )
+        .await;
+    assert_eq!(resident.status(), 403);
 }
