@@ -17,6 +17,8 @@ order each, a staff member, 1,000 members for the claim storm), then measures:
   cursor page, and the month dashboard (/regions/{id}/stats) of the street and the community,
   at 10 k transfers / 1 k orders and, with --big N, at N transfers / N/10 orders (PostgreSQL
   only: the rows are made with generate_series, see `generate` below);
+- the CSV export of /regions/{id}/transactions (streamed): rows, bytes, seconds and the server's
+  peak RSS while it runs, at 10 k transfers and at --big N;
 - the server's RSS (VmRSS) idle, after the loads, and holding 1,000 idle keep-alive connections
   plus 100 open event streams.
 
@@ -408,6 +410,47 @@ def dashboards(s, county, tmp):
     return out
 
 
+def export(s, county, label):
+    """Downloads the pool's transactions as CSV, reading the stream as it comes, while a thread
+    samples the server's RSS every 20 ms; prints one line."""
+    before = s.rss_mb()
+    peak = [before]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], s.rss_mb())
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    started = time.time()
+    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=3600)
+    conn.request(
+        "GET",
+        f"/api/v1/regions/{county.community}/transactions?format=csv",
+        headers={"authorization": f"Bearer {county.staff}"},
+    )
+    r = conn.getresponse()
+    size = lines = 0
+    while True:
+        chunk = r.read(1 << 16)
+        if not chunk:
+            break
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+    conn.close()
+    secs = time.time() - started
+    done.set()
+    sampler.join()
+    print(
+        f"CSV export of /regions/{{id}}/transactions at {label}: status {r.status}, {lines - 1:,} rows, "
+        f"{size / 1e6:.1f} MB in {secs:.1f} s ({(lines - 1) / max(secs, 1e-9):,.0f} rows/s); "
+        f"server RSS {before:.1f} MB before, peak {peak[0]:.1f} MB",
+        flush=True,
+    )
+
+
 def ms(us):
     return f"{us / 1e3:.1f} ms"
 
@@ -500,6 +543,7 @@ def main():
         small += dashboards(s, county, tmp)
         for name, r in small:
             list_row(name, "10 k" if db else "few", r)
+        export(s, county, "10 k transfers" if db else "the rows the loads made")
 
         st = storm(s, county)
         print(
@@ -522,6 +566,7 @@ def main():
             print("\n| list | rows | req/s | p50 | p99 | non-2xx | p99 ÷ p99 at 10 k |\n|---|---|---|---|---|---|---|")
             for i, (name, r) in enumerate(lists(s, county, tmp, db) + dashboards(s, county, tmp)):
                 list_row(name, f"{args.big / 1e6:g} M", r, small[i][1])
+            export(s, county, f"{args.big:,} transfers")
         if db:
             check = s.call("GET", "/api/v1/ledger/reconciliation", county.admin, timeout=900)
             print(f"ledger reconciliation: ok={check['ok']}")

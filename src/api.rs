@@ -60,6 +60,29 @@ impl From<i64> for Id {
 
 pub const MAX_LIMIT: u64 = 100;
 const DEFAULT_LIMIT: u64 = 20;
+/// Rows an export reads a page at a time. Clients ask for at most [`MAX_LIMIT`] (validated);
+/// only an export sets a page this long, through [`Paged`].
+pub const EXPORT_PAGE: u64 = 500;
+
+/// A list query whose page an export sets: it walks the list by feeding each `next_cursor` back.
+pub trait Paged {
+    /// The query's `cursor` and `limit`.
+    fn page_mut(&mut self) -> (&mut Option<String>, &mut Option<u64>);
+}
+
+/// `impl Paged` for query structs with `cursor` and `limit` fields.
+macro_rules! paged {
+    ($($t:ty),+ $(,)?) => {$(
+        impl $crate::api::Paged for $t {
+            fn page_mut(&mut self) -> (&mut Option<String>, &mut Option<u64>) {
+                (&mut self.cursor, &mut self.limit)
+            }
+        }
+    )+};
+}
+pub(crate) use paged;
+
+paged!(PageQuery);
 
 /// Cursor pagination: pass back `next_cursor` as `cursor` for the next page.
 /// Query structs that page repeat `cursor` and `limit` with these attributes.
@@ -78,7 +101,7 @@ pub struct PageQuery {
 
 impl PageQuery {
     pub fn limit(&self) -> u64 {
-        self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+        self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, EXPORT_PAGE)
     }
 
     /// Newest first: the page holds ids strictly below the cursor.

@@ -13,6 +13,7 @@ pub mod config;
 pub mod console;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod idempotency;
 pub mod jobs;

@@ -48,7 +48,8 @@ pub const COMMITTED_PATH: &str = "openapi/openapi.json";
         crate::orders::listing::Scope,
         crate::orders::showcase::RatedBy,
         crate::wishes::listing::MineRole,
-        entity::transfer::TransferKind
+        entity::transfer::TransferKind,
+        crate::export::stream::ExportFormat
     )),
     modifiers(&BearerAuth)
 )]

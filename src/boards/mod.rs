@@ -12,3 +12,4 @@ pub mod board;
 pub mod figures;
 pub mod leaderboard;
 pub mod routes;
+pub mod table;

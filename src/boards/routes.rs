@@ -4,9 +4,10 @@ use super::board::{self, BoardOut, BoardQuery};
 use super::leaderboard::{LeaderboardOut, LeaderboardQuery};
 use crate::access::Principal;
 use crate::error::AppResult;
+use crate::export::stream::{FormatQuery, Want};
 use crate::extract::{ApiQuery, PathId};
 use crate::state::AppState;
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get, web};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(boards).service(leaderboard);
@@ -49,11 +50,12 @@ pub async fn boards(
 /// （姓名打码如 吴**，不含任何 id）。
 #[utoipa::path(
     tag = "统计",
-    params(("id" = String, Path, description = "区域 id"), LeaderboardQuery),
+    params(("id" = String, Path, description = "区域 id"), LeaderboardQuery, FormatQuery),
     security((), ("bearer" = [])),
     responses(
-        (status = 200, description = "红榜", body = LeaderboardOut),
-        (status = 400, description = "`INVALID_QUERY`：period 或 by 取值不支持；`VALIDATION_FAILED`：月份格式为 YYYY-MM，limit 为 1 到 100"),
+        (status = 200, description = "红榜。CSV 每行一名：榜单（党员/单位）、名次、编号（公开视图为空）、姓名/名称、数值、分钟、评价数、报到党员数",
+            content((LeaderboardOut = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "`INVALID_QUERY`：period 或 by 取值不支持，format 须为 json 或 csv；`VALIDATION_FAILED`：月份格式为 YYYY-MM，limit 为 1 到 100"),
         (status = 404, description = "区域不存在"),
     )
 )]
@@ -63,10 +65,10 @@ pub async fn leaderboard(
     p: Option<Principal>,
     id: PathId,
     q: ApiQuery<LeaderboardQuery>,
-) -> AppResult<web::Json<LeaderboardOut>> {
+    want: Want,
+) -> AppResult<HttpResponse> {
     let root = state.regions.find(&state.db, id.into_inner()).await?;
     let now = state.clock.now();
-    Ok(web::Json(
-        super::leaderboard::of_region(&state.read, p.as_ref(), &root, &q, now).await?,
-    ))
+    let board = super::leaderboard::of_region(&state.read, p.as_ref(), &root, &q, now).await?;
+    want.table(&state, "leaderboard", &board)
 }

@@ -5,6 +5,7 @@
 use super::accounts::ids_of;
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::error::AppResult;
+use crate::export::table::{Cells, CsvRow};
 use chrono::{DateTime, Utc};
 use entity::account::{self, Asset, OwnerKind};
 use entity::transfer::{self, TransferKind};
@@ -32,6 +33,8 @@ pub struct GrantsQuery {
     pub limit: Option<u64>,
 }
 
+crate::api::paged!(GrantsQuery);
+
 /// 人或社区（审计视图显示全名）
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Named {
@@ -58,6 +61,41 @@ pub struct GrantRecordOut {
     /// 冲正这笔发放的转账 id；未冲正为 null
     pub reversed_by: Option<Id>,
     pub at: DateTime<Utc>,
+}
+
+impl CsvRow for GrantRecordOut {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "发放编号",
+            "时间",
+            "社区编号",
+            "社区",
+            "发放人编号",
+            "发放人",
+            "收款人编号",
+            "收款人",
+            "资产",
+            "数量",
+            "原因",
+            "冲正转账编号",
+        ]
+    }
+
+    fn cells(&self, out: &mut Cells) {
+        let by = self.granted_by.as_ref();
+        out.id(self.id)
+            .time(self.at)
+            .id(self.community.id)
+            .text(&self.community.name)
+            .opt_id(by.map(|b| b.id))
+            .opt_text(by.map(|b| b.name.as_str()))
+            .id(self.recipient.id)
+            .text(&self.recipient.name)
+            .code(&self.asset)
+            .value(self.amount)
+            .opt_text(self.reason.as_deref())
+            .opt_id(self.reversed_by);
+    }
 }
 
 /// Staff grants from the pools of the communities under `root`, newest first, a page at a time.

@@ -9,10 +9,11 @@ use super::transfers::{self, DonationIn, GrantIn, ReverseIn, TransferOut};
 use crate::access::{AdminRole, Principal, RegionAccess, StaffRole, SystemAdmin, TransferAccess};
 use crate::api::Page;
 use crate::error::{AppError, AppResult};
+use crate::export::stream::{FormatQuery, Want};
 use crate::extract::{ApiJson, ApiQuery, IdempotencyKey};
 use crate::idempotency::{Answer, Key};
 use crate::state::AppState;
-use actix_web::{get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::Serialize;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -65,10 +66,12 @@ pub async fn transactions(
 /// 该社区发出的每一笔奖励与发放（限本社区工作者）。
 #[utoipa::path(
     tag = "积分",
-    params(("id" = String, Path, description = "社区 id"), StatementQuery),
+    params(("id" = String, Path, description = "社区 id"), StatementQuery, FormatQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "社区积分池流水（发出为负）", body = Page<EntryOut>),
+        (status = 200, description = "社区积分池流水（发出为负）。CSV 列：流水编号、时间、资产、变动（收入为正）、类型、状态、对方类别、对方编号、对方、关联对象、备注",
+            content((Page<EntryOut> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "`INVALID_QUERY`：format 须为 json 或 csv"),
         (status = 403, description = "需要社区工作者角色"),
         (status = 404, description = "不存在或不在你的管辖范围"),
     )
@@ -78,10 +81,13 @@ pub async fn pool_transactions(
     state: web::Data<AppState>,
     access: RegionAccess<StaffRole>,
     q: ApiQuery<StatementQuery>,
-) -> AppResult<web::Json<Page<EntryOut>>> {
-    Ok(web::Json(
-        statement::of_pool(&state.db, access.region.id, &q).await?,
-    ))
+    want: Want,
+) -> AppResult<HttpResponse> {
+    let pool = access.region.id;
+    want.list(&state, "transactions", q.0, async move |db, q| {
+        statement::of_pool(db, pool, q).await
+    })
+    .await
 }
 
 /// 积分对账
@@ -108,11 +114,12 @@ pub async fn reconciliation(
 /// 管理员查看本区域下各社区工作者的每一笔手工发放：谁发的、发给谁、多少、原因、是否已冲正；最新的在前。
 #[utoipa::path(
     tag = "积分",
-    params(("id" = String, Path, description = "区域 id（街道、县等；其下所有社区）"), GrantsQuery),
+    params(("id" = String, Path, description = "区域 id（街道、县等；其下所有社区）"), GrantsQuery, FormatQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "手工发放记录（审计）", body = Page<GrantRecordOut>),
-        (status = 400, description = "`VALIDATION_FAILED` 或 `INVALID_QUERY`：查询参数有误"),
+        (status = 200, description = "手工发放记录（审计）。CSV 列：发放编号、时间、社区编号、社区、发放人编号、发放人、收款人编号、收款人、资产、数量、原因、冲正转账编号",
+            content((Page<GrantRecordOut> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "`VALIDATION_FAILED` 或 `INVALID_QUERY`：查询参数有误（format 须为 json 或 csv）"),
         (status = 403, description = "需要管理员角色"),
         (status = 404, description = "不存在或不在你的管辖范围"),
     )
@@ -122,8 +129,13 @@ pub async fn grants(
     state: web::Data<AppState>,
     access: RegionAccess<AdminRole>,
     q: ApiQuery<GrantsQuery>,
-) -> AppResult<web::Json<Page<GrantRecordOut>>> {
-    Ok(web::Json(grants_below(&state.db, &access.region, &q).await?))
+    want: Want,
+) -> AppResult<HttpResponse> {
+    let root = access.region;
+    want.list(&state, "grants", q.0, async move |db, q| {
+        grants_below(db, &root, q).await
+    })
+    .await
 }
 
 /// The key of `actor` for this request. The input is hashed as a JSON value (fields by name),

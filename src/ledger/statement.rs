@@ -3,6 +3,7 @@
 
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::error::AppResult;
+use crate::export::table::{Cells, CsvRow};
 use chrono::{DateTime, Utc};
 use entity::account::{self, Asset, OwnerKind};
 use entity::transfer::{self, Phase, TransferKind};
@@ -26,6 +27,8 @@ pub struct StatementQuery {
     #[validate(range(min = 1, max = 100, message = "limit 为 1 到 100"))]
     pub limit: Option<u64>,
 }
+
+crate::api::paged!(StatementQuery);
 
 /// 对方
 #[derive(Debug, Serialize, ToSchema)]
@@ -55,6 +58,38 @@ pub struct EntryOut {
     pub reference: Option<String>,
     pub memo: Option<String>,
     pub at: DateTime<Utc>,
+}
+
+impl CsvRow for EntryOut {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "流水编号",
+            "时间",
+            "资产",
+            "变动（收入为正）",
+            "类型",
+            "状态",
+            "对方类别",
+            "对方编号",
+            "对方",
+            "关联对象",
+            "备注",
+        ]
+    }
+
+    fn cells(&self, out: &mut Cells) {
+        out.id(self.id)
+            .time(self.at)
+            .code(&self.asset)
+            .value(self.amount)
+            .code(&self.kind)
+            .code(&self.phase)
+            .code(&self.counterparty.kind)
+            .id(self.counterparty.id)
+            .text(&self.counterparty.name)
+            .opt_text(self.reference.as_deref())
+            .opt_text(self.memo.as_deref());
+    }
 }
 
 /// A user's own statement.

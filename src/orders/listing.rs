@@ -59,8 +59,15 @@ pub struct ListQuery {
     pub limit: Option<u64>,
 }
 
-/// One page of the orders `q` asks for, checked against the caller's roles.
-pub async fn list(state: &AppState, p: &Principal, q: &ListQuery) -> AppResult<Page<OrderOut>> {
+crate::api::paged!(ListQuery);
+
+/// One page of the orders `q` asks for, checked against the caller's roles, read from `conn`.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    state: &AppState,
+    p: &Principal,
+    q: &ListQuery,
+) -> AppResult<Page<OrderOut>> {
     let page = PageQuery {
         cursor: q.cursor.clone(),
         limit: q.limit,
@@ -75,7 +82,7 @@ pub async fn list(state: &AppState, p: &Principal, q: &ListQuery) -> AppResult<P
         Scope::Assigned => query = query.filter(service_order::Column::AssigneeId.eq(p.id())),
         Scope::Region => {
             let id = q.region_id.ok_or_else(|| missing("region_id"))?.0;
-            let r = state.regions.find(&state.db, id).await?;
+            let r = state.regions.find(conn, id).await?;
             p.authorize(&r, &[Role::Staff])?;
             query = query.inner_join(region::Entity).filter(in_region(&r));
             if let Some(m) = q.member_id {
@@ -102,10 +109,10 @@ pub async fn list(state: &AppState, p: &Principal, q: &ListQuery) -> AppResult<P
     if let Some(before) = page.before_id()? {
         query = query.filter(service_order::Column::Id.lt(before));
     }
-    let mut rows = query.all(&state.db).await?;
+    let mut rows = query.all(conn).await?;
     let next_cursor = cut(&mut rows, page.limit(), |o| o.id);
     Ok(Page {
-        items: orders_out(&state.db, &state.pii, p.id(), rows).await?,
+        items: orders_out(conn, &state.pii, p.id(), rows).await?,
         next_cursor,
     })
 }

@@ -2,6 +2,7 @@
 
 use crate::api::Id;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::export::table::{Cells, CsvRow};
 use crate::pii::{Pii, mask_phone};
 use crate::state::AppState;
 use crate::users::UserOut;
@@ -73,6 +74,73 @@ pub struct OrderOut {
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl CsvRow for OrderOut {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "订单编号",
+            "下单时间",
+            "状态",
+            "标题",
+            "服务内容",
+            "服务地址",
+            "下单居民编号",
+            "下单居民",
+            "居民手机号",
+            "联系电话",
+            "当前区域编号",
+            "下单区域编号",
+            "服务项目编号",
+            "接单党员编号",
+            "接单党员",
+            "派给单位编号",
+            "派单方式",
+            "紧急程度",
+            "轻重",
+            "申报分钟",
+            "计入分钟",
+            "评分",
+            "评价",
+            "派单时间",
+            "接单时间",
+            "开始服务时间",
+            "完成服务时间",
+            "办结时间",
+        ]
+    }
+
+    fn cells(&self, out: &mut Cells) {
+        let member = self.assignee.as_ref();
+        out.id(self.id)
+            .time(self.created_at)
+            .value(super::state::label(self.status))
+            .text(&self.title)
+            .text(&self.description)
+            .text(&self.address)
+            .id(self.resident.id)
+            .text(&self.resident.name)
+            .opt(self.resident.phone_masked.as_deref())
+            .opt(self.contact_phone.as_deref())
+            .id(self.region_id)
+            .id(self.origin_region_id)
+            .opt_id(self.service_item_id)
+            .opt_id(member.map(|m| m.id))
+            .opt_text(member.map(|m| m.name.as_str()))
+            .opt_id(self.unit_id)
+            .opt(self.dispatch_mode.as_deref())
+            .code(&self.urgency)
+            .opt(self.severity.map(crate::severity::label))
+            .opt(self.minutes)
+            .opt(self.credited_minutes)
+            .opt(self.rating)
+            .opt_text(self.comment.as_deref())
+            .opt_time(self.dispatched_at)
+            .opt_time(self.claimed_at)
+            .opt_time(self.started_at)
+            .opt_time(self.completed_at)
+            .opt_time(self.closed_at);
+    }
 }
 
 /// 订单时间线上的一步

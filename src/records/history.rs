@@ -5,6 +5,7 @@ use super::credit::total_minutes;
 use super::stars::{StarsOut, stars};
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::export::table::{Cells, CsvRow};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::service_record::{self, RecordKind};
 use entity::{region, user};
@@ -48,6 +49,44 @@ pub struct ItemOut {
     pub reason: Option<String>,
     /// 记入时间
     pub recorded_at: DateTime<Utc>,
+}
+
+impl CsvRow for ItemOut {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "记录编号",
+            "服务时间",
+            "类别",
+            "志愿者编号",
+            "志愿者",
+            "来源订单编号",
+            "来源活动编号",
+            "更正的记录编号",
+            "组织方",
+            "服务内容",
+            "时长（分钟）",
+            "绿币",
+            "更正原因",
+            "记入时间",
+        ]
+    }
+
+    fn cells(&self, out: &mut Cells) {
+        out.id(self.id)
+            .time(self.served_at)
+            .code(&self.kind)
+            .id(self.user_id)
+            .opt_text(self.volunteer_name.as_deref())
+            .opt_id(self.order_id)
+            .opt_id(self.activity_id)
+            .opt_id(self.corrects_id)
+            .text(&self.organiser)
+            .text(&self.content)
+            .value(self.minutes)
+            .value(self.coins)
+            .opt_text(self.reason.as_deref())
+            .time(self.recorded_at);
+    }
 }
 
 impl ItemOut {

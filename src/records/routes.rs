@@ -5,10 +5,11 @@ use super::history::{self, ItemOut, RecordOut};
 use crate::access::{Principal, RecordAccess, RegionAccess, StaffRole};
 use crate::api::{Id, Page, PageQuery};
 use crate::error::AppResult;
+use crate::export::stream::{FormatQuery, Want};
 use crate::extract::{ApiJson, ApiQuery, IdempotencyKey};
 use crate::idempotency::Answer;
 use crate::state::AppState;
-use actix_web::{get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use validator::Validate;
@@ -54,16 +55,19 @@ pub struct RegionRecordQuery {
     pub limit: Option<u64>,
 }
 
+crate::api::paged!(RegionRecordQuery);
+
 /// 辖区志愿服务记录
 ///
 /// 本区域（含下级）组织的服务的记录，含志愿者姓名；可按志愿者筛选（社区工作者）。
 #[utoipa::path(
     tag = "志愿活动",
-    params(("id" = String, Path, description = "区域 id"), RegionRecordQuery),
+    params(("id" = String, Path, description = "区域 id"), RegionRecordQuery, FormatQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "服务记录（最新的在前）", body = Page<ItemOut>),
-        (status = 400, description = "`INVALID_QUERY`"),
+        (status = 200, description = "服务记录（最新的在前）。CSV 列：记录编号、服务时间、类别、志愿者编号、志愿者、来源订单编号、来源活动编号、更正的记录编号、组织方、服务内容、时长（分钟）、绿币、更正原因、记入时间",
+            content((Page<ItemOut> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "`INVALID_QUERY`（format 须为 json 或 csv）"),
         (status = 403, description = "需要社区工作者角色"),
         (status = 404, description = "不存在或不在你的管辖范围"),
     )
@@ -73,16 +77,17 @@ pub async fn in_region(
     state: web::Data<AppState>,
     access: RegionAccess<StaffRole>,
     q: ApiQuery<RegionRecordQuery>,
-) -> AppResult<web::Json<Page<ItemOut>>> {
-    let q = q.0;
-    let page = PageQuery {
-        cursor: q.cursor,
-        limit: q.limit,
-    };
-    let user = q.user_id.map(|u| u.0);
-    Ok(web::Json(
-        history::in_region(&state.db, &access.region, user, &page).await?,
-    ))
+    want: Want,
+) -> AppResult<HttpResponse> {
+    let root = access.region;
+    want.list(&state, "service-records", q.0, async move |db, q| {
+        let page = PageQuery {
+            cursor: q.cursor.clone(),
+            limit: q.limit,
+        };
+        history::in_region(db, &root, q.user_id.map(|u| u.0), &page).await
+    })
+    .await
 }
 
 /// 更正志愿服务记录

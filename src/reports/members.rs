@@ -3,6 +3,7 @@
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::principal::Principal;
 use crate::error::{AppError, AppResult, ErrorCode, FieldError};
+use crate::export::table::{Cells, CsvRow};
 use crate::pii::Pii;
 use crate::state::AppState;
 use crate::users::UserOut;
@@ -61,6 +62,44 @@ impl ReportOut {
             reviewed_at: r.reviewed_at,
             created_at: r.created_at,
         }
+    }
+}
+
+impl CsvRow for ReportOut {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "报到编号",
+            "提交时间",
+            "党员编号",
+            "党员",
+            "手机号",
+            "社区编号",
+            "党支部",
+            "单位编号",
+            "工作单位",
+            "特长",
+            "在职党员",
+            "状态",
+            "审核意见",
+            "审核时间",
+        ]
+    }
+
+    fn cells(&self, out: &mut Cells) {
+        out.id(self.id)
+            .time(self.created_at)
+            .id(self.user.id)
+            .text(&self.user.name)
+            .opt(self.user.phone_masked.as_deref())
+            .id(self.community_id)
+            .text(&self.party_branch)
+            .opt_id(self.unit_id)
+            .opt_text(self.work_unit.as_deref())
+            .text(&self.skills.join("、"))
+            .yes_no(self.in_service)
+            .code(&self.status)
+            .opt_text(self.review_note.as_deref())
+            .opt_time(self.reviewed_at);
     }
 }
 
@@ -173,6 +212,8 @@ pub struct ReportQuery {
     #[validate(range(min = 1, max = 100, message = "limit 为 1 到 100"))]
     pub limit: Option<u64>,
 }
+
+crate::api::paged!(ReportQuery);
 
 /// Each skill 1 to 20 characters, naming the first that is not.
 fn check_skills(skills: &[String]) -> AppResult<()> {

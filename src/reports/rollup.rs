@@ -7,6 +7,7 @@
 use crate::api::Id;
 use crate::db::{count_i64, sum_i64};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::export::table::{Cells, CsvTable};
 use entity::member_report::{self, ReportStatus};
 use entity::problem::{self, ProblemState};
 use entity::project::{self, ProjectState};
@@ -59,6 +60,72 @@ pub struct RollupOut {
     pub region_id: Id,
     pub month: String,
     pub items: Vec<UnitRollup>,
+}
+
+/// The CSV table: one row per unit, then a 合计 row.
+impl CsvTable for RollupOut {
+    fn headers(&self) -> Vec<&'static str> {
+        vec![
+            "月份",
+            "单位编号",
+            "单位",
+            "社区编号",
+            "双报到党员",
+            "服务时长（分钟）",
+            "报到服务人次",
+            "认领问题",
+            "解决问题",
+            "完成共建项目",
+        ]
+    }
+
+    fn rows(&self) -> Vec<Cells> {
+        let mut rows: Vec<Cells> = self
+            .items
+            .iter()
+            .map(|u| {
+                let mut out = Cells::default();
+                out.value(&self.month)
+                    .id(u.unit_id)
+                    .text(&u.name)
+                    .id(u.community_id);
+                figures(
+                    &mut out,
+                    [
+                        u.members,
+                        u.minutes,
+                        u.visits,
+                        u.problems_claimed,
+                        u.problems_resolved,
+                        u.projects_done,
+                    ],
+                );
+                out
+            })
+            .collect();
+        let sum = |f: fn(&UnitRollup) -> i64| self.items.iter().map(f).sum::<i64>();
+        let mut total = Cells::default();
+        total.value(&self.month).value("").text("合计").value("");
+        figures(
+            &mut total,
+            [
+                sum(|u| u.members),
+                sum(|u| u.minutes),
+                sum(|u| u.visits),
+                sum(|u| u.problems_claimed),
+                sum(|u| u.problems_resolved),
+                sum(|u| u.projects_done),
+            ],
+        );
+        rows.push(total);
+        rows
+    }
+}
+
+fn figures(out: &mut Cells, values: [i64; 6]) {
+    for v in values {
+        out.value(v);
+    }
 }
 
 /// The month's roll-up of every unit reported under `root` (departments are not reported units).

@@ -4,6 +4,7 @@ use super::declaration;
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::principal::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::export::table::{Cells, CsvRow};
 use crate::pii::Pii;
 use crate::state::AppState;
 use crate::users::people::UserOut;
@@ -49,6 +50,40 @@ pub struct ResidenceQuery {
     pub limit: Option<u64>,
 }
 
+crate::api::paged!(ResidenceQuery);
+
+impl CsvRow for ResidenceReviewOut {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "申报编号",
+            "申报时间",
+            "居民编号",
+            "居民",
+            "手机号",
+            "网格或楼栋编号",
+            "网格或楼栋",
+            "门牌地址",
+            "状态",
+            "审核意见",
+            "审核时间",
+        ]
+    }
+
+    fn cells(&self, out: &mut Cells) {
+        out.id(self.id)
+            .time(self.created_at)
+            .id(self.user.id)
+            .text(&self.user.name)
+            .opt(self.user.phone_masked.as_deref())
+            .id(self.region_id)
+            .text(&self.region_name)
+            .text(&self.address)
+            .code(&self.status)
+            .opt_text(self.review_note.as_deref())
+            .opt_time(self.reviewed_at);
+    }
+}
+
 /// 驳回居住地申报
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -91,12 +126,13 @@ async fn with_people(
 
 /// Declarations placed in `root`'s subtree, newest first.
 pub async fn list(
-    state: &AppState,
+    conn: &impl ConnectionTrait,
+    pii: &Pii,
     root: &region::Model,
-    q: ResidenceQuery,
+    q: &ResidenceQuery,
 ) -> AppResult<Page<ResidenceReviewOut>> {
     let page = PageQuery {
-        cursor: q.cursor,
+        cursor: q.cursor.clone(),
         limit: q.limit,
     };
     let mut query = residence::Entity::find()
@@ -110,10 +146,10 @@ pub async fn list(
     if let Some(before) = page.before_id()? {
         query = query.filter(residence::Column::Id.lt(before));
     }
-    let mut rows = query.all(&state.db).await?;
+    let mut rows = query.all(conn).await?;
     let next_cursor = cut(&mut rows, page.limit(), |(r, _)| r.id);
     Ok(Page {
-        items: with_people(&state.db, &state.pii, rows).await?,
+        items: with_people(conn, pii, rows).await?,
         next_cursor,
     })
 }

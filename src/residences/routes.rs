@@ -3,10 +3,11 @@
 use crate::access::{RegionAccess, ResidenceAccess, StaffRole};
 use crate::api::Page;
 use crate::error::AppResult;
+use crate::export::stream::{FormatQuery, Want};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::residences::review::{self, ResidenceQuery, ResidenceRejectIn, ResidenceReviewOut};
 use crate::state::AppState;
-use actix_web::{get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use entity::residence::ResidenceStatus;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -19,10 +20,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// 本区域及下级的居住地申报，最新的在前；工作人员据此确认待确认（pending）的申报。
 #[utoipa::path(
     tag = "居住地",
-    params(("id" = String, Path, description = "区域 id"), ResidenceQuery),
+    params(("id" = String, Path, description = "区域 id"), ResidenceQuery, FormatQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "居住地申报", body = Page<ResidenceReviewOut>),
+        (status = 200, description = "居住地申报。CSV 列：申报编号、申报时间、居民编号、居民、手机号、网格或楼栋编号、网格或楼栋、门牌地址、状态、审核意见、审核时间",
+            content((Page<ResidenceReviewOut> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "`INVALID_QUERY`：format 须为 json 或 csv"),
         (status = 403, description = "需要社区工作者角色"),
         (status = 404, description = "不存在或不在你的管辖范围"),
     )
@@ -32,8 +35,13 @@ pub async fn list(
     state: web::Data<AppState>,
     access: RegionAccess<StaffRole>,
     q: ApiQuery<ResidenceQuery>,
-) -> AppResult<web::Json<Page<ResidenceReviewOut>>> {
-    Ok(web::Json(review::list(&state, &access.region, q.0).await?))
+    want: Want,
+) -> AppResult<HttpResponse> {
+    let (pii, root) = (state.pii.clone(), access.region);
+    want.list(&state, "residences", q.0, async move |db, q| {
+        review::list(db, &pii, &root, q).await
+    })
+    .await
 }
 
 /// 确认居住地

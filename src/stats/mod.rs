@@ -11,3 +11,4 @@ pub mod people;
 pub mod points;
 pub mod range;
 pub mod routes;
+pub mod table;

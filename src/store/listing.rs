@@ -28,6 +28,8 @@ pub struct RedemptionQuery {
     pub limit: Option<u64>,
 }
 
+crate::api::paged!(RedemptionQuery);
+
 impl RedemptionQuery {
     fn page(&self) -> PageQuery {
         PageQuery {

@@ -4,6 +4,7 @@
 use crate::api::Id;
 use crate::db::{count_i64, sum_i64};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::export::table::{Cells, CsvTable};
 use crate::ledger::{self, Asset, Owner};
 use chrono::{DateTime, Utc};
 use entity::redemption::{self, RedemptionStatus};
@@ -165,6 +166,39 @@ async fn pending_now(conn: &impl ConnectionTrait, store_id: i64) -> AppResult<i6
         .one(conn)
         .await?
         .unwrap_or(0))
+}
+
+/// The CSV table: one row per goods handed out in the month, then a 合计 row (the other
+/// figures are in the JSON answer).
+impl CsvTable for SettlementOut {
+    fn headers(&self) -> Vec<&'static str> {
+        vec!["月份", "超市编号", "超市", "商品编号", "商品", "交付件数", "绿币"]
+    }
+
+    fn rows(&self) -> Vec<Cells> {
+        let row = |goods: Option<Id>, name: &str, quantity: i64, coins: i64| {
+            let mut out = Cells::default();
+            out.value(&self.month)
+                .id(self.store_id)
+                .text(&self.store_name)
+                .opt_id(goods)
+                .text(name)
+                .value(quantity)
+                .value(coins);
+            out
+        };
+        let total = row(
+            None,
+            "合计",
+            self.items_handed_out,
+            self.goods.iter().map(|g| g.coins).sum(),
+        );
+        self.goods
+            .iter()
+            .map(|g| row(Some(g.goods_id), &g.name, g.quantity, g.coins))
+            .chain([total])
+            .collect()
+    }
 }
 
 /// The store's settlement for `month` (`YYYY-MM`, UTC+8; this month when none).

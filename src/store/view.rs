@@ -5,6 +5,7 @@ use super::redemptions::Full;
 use crate::api::Id;
 use crate::config::Config;
 use crate::error::AppResult;
+use crate::export::table::{Cells, CsvRow};
 use chrono::{DateTime, Utc};
 use entity::redemption::RedemptionStatus;
 use entity::{store, user};
@@ -52,6 +53,46 @@ pub struct RedemptionOut {
     pub expires_at: DateTime<Utc>,
     /// 取货、取消或过期的时间
     pub resolved_at: Option<DateTime<Utc>>,
+}
+
+impl CsvRow for RedemptionOut {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "兑换编号",
+            "兑换时间",
+            "状态",
+            "超市编号",
+            "超市",
+            "兑换人编号",
+            "兑换人",
+            "商品",
+            "件数",
+            "绿币",
+            "过期时间",
+            "取货、取消或过期时间",
+        ]
+    }
+
+    fn cells(&self, out: &mut Cells) {
+        let goods: Vec<String> = self
+            .items
+            .iter()
+            .map(|l| format!("{}×{}", l.name, l.quantity))
+            .collect();
+        let buyer = self.buyer.as_ref();
+        out.id(self.id)
+            .time(self.created_at)
+            .code(&self.status)
+            .id(self.store_id)
+            .text(&self.store_name)
+            .opt_id(buyer.map(|b| b.id))
+            .opt_text(buyer.map(|b| b.name.as_str()))
+            .text(&goods.join("；"))
+            .value(self.items.iter().map(|l| i64::from(l.quantity)).sum::<i64>())
+            .value(self.total_coins)
+            .time(self.expires_at)
+            .opt_time(self.resolved_at);
+    }
 }
 
 /// Whose eyes: the buyer sees the pickup code; the counter sees who the buyer is.

@@ -637,6 +637,47 @@ async fn the_public_view_masks_names_and_carries_no_ids() {
     let staff = leaderboard(&app, &w.street, Some(&street_staff.token), "month=2026-10").await;
     assert_eq!(staff["public"], false);
     assert_eq!(staff["members"][0]["name"], "赵晚到");
+
+    // The CSV export: the same rows as the JSON; the public file has masked names and no ids.
+    let path = format!("/api/v1/regions/{}/leaderboard?month=2026-10", w.street);
+    let res = app
+        .client
+        .get(app.url(&format!("{path}&format=csv")))
+        .send()
+        .await
+        .unwrap();
+    let public = crate::exports::read_csv(res, "leaderboard").await;
+    assert!(
+        public.column("编号").iter().all(String::is_empty),
+        "{:?}",
+        public.rows
+    );
+    let bytes = public.rows.concat().join(",");
+    assert!(!FULL_NAMES.iter().any(|n| bytes.contains(n)), "{bytes}");
+    let full = crate::exports::csv_of(&app, &path, &street_staff.token, "leaderboard").await;
+    let members = staff["members"].as_array().unwrap();
+    let units = staff["units"].as_array().unwrap();
+    let json_rows: Vec<(String, String)> = members
+        .iter()
+        .map(|m| {
+            (
+                m["member_id"].as_str().unwrap().to_owned(),
+                m["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .chain(units.iter().map(|u| {
+            (
+                u["unit_id"].as_str().unwrap().to_owned(),
+                u["name"].as_str().unwrap().to_owned(),
+            )
+        }))
+        .collect();
+    let csv_rows: Vec<(String, String)> = full
+        .column("编号")
+        .into_iter()
+        .zip(full.column("姓名/名称"))
+        .collect();
+    assert_eq!(csv_rows, json_rows);
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ mod console;
 mod contract;
 mod deadlines;
 mod errors;
+mod exports;
 mod faults;
 mod friction;
 mod helpers;

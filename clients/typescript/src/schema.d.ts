@@ -726,7 +726,7 @@ export interface paths {
         };
         /**
          * 订单列表
-         * @description 按某一视角列出，按时间倒序，游标分页。
+         * @description 按某一视角列出，按时间倒序，游标分页；`format=csv` 导出全部（手机号与 JSON 一样脱敏）。
          */
         get: operations["get_orders"];
         put?: never;
@@ -3571,6 +3571,11 @@ export interface components {
             to_region_id?: components["schemas"]["Id"] | null;
             to_status: components["schemas"]["OrderStatus"];
         };
+        /**
+         * @description 返回格式
+         * @enum {string}
+         */
+        ExportFormat: "json" | "csv";
         /** @description 证明的内容（开具时固定，之后不再改变） */
         Facts: {
             /**
@@ -8502,6 +8507,11 @@ export interface operations {
                 cursor?: string;
                 /** @description 每页条数，默认 20 */
                 limit?: number;
+                /**
+                 * @description 返回格式：json（默认）或 csv。csv 为整表下载（分页列表从 cursor 起导出全部行，不受 limit 截断；
+                 *     时间为北京时间 `YYYY-MM-DD HH:MM:SS`；手机号与 JSON 一样脱敏）。不传时 `Accept: text/csv` 也返回 CSV
+                 */
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path?: never;
@@ -8509,13 +8519,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description 订单列表 */
+            /** @description 订单列表。CSV 列：订单编号、下单时间、状态、标题、服务内容、服务地址、下单居民编号、下单居民、居民手机号、联系电话、当前区域编号、下单区域编号、服务项目编号、接单党员编号、接单党员、派给单位编号、派单方式、紧急程度、轻重、申报分钟、计入分钟、评分、评价、派单时间、接单时间、开始服务时间、完成服务时间、办结时间 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_OrderOut"];
+                    "text/csv": string;
+                };
+            };
+            /** @description `INVALID_QUERY`：format 须为 json 或 csv */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 不是该区域的社区工作者或该单位的管理员 */
@@ -10940,6 +10960,11 @@ export interface operations {
                 cursor?: string;
                 /** @description 每页条数，默认 20 */
                 limit?: number;
+                /**
+                 * @description 返回格式：json（默认）或 csv。csv 为整表下载（分页列表从 cursor 起导出全部行，不受 limit 截断；
+                 *     时间为北京时间 `YYYY-MM-DD HH:MM:SS`；手机号与 JSON 一样脱敏）。不传时 `Accept: text/csv` 也返回 CSV
+                 */
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path: {
@@ -10950,16 +10975,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description 手工发放记录（审计） */
+            /** @description 手工发放记录（审计）。CSV 列：发放编号、时间、社区编号、社区、发放人编号、发放人、收款人编号、收款人、资产、数量、原因、冲正转账编号 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_GrantRecordOut"];
+                    "text/csv": string;
                 };
             };
-            /** @description `VALIDATION_FAILED` 或 `INVALID_QUERY`：查询参数有误 */
+            /** @description `VALIDATION_FAILED` 或 `INVALID_QUERY`：查询参数有误（format 须为 json 或 csv） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11061,6 +11087,11 @@ export interface operations {
                 by?: components["schemas"]["LeaderboardBy"];
                 /** @description 每张榜最多条数，默认 20 */
                 limit?: number;
+                /**
+                 * @description 返回格式：json（默认）或 csv。csv 为整表下载（分页列表从 cursor 起导出全部行，不受 limit 截断；
+                 *     时间为北京时间 `YYYY-MM-DD HH:MM:SS`；手机号与 JSON 一样脱敏）。不传时 `Accept: text/csv` 也返回 CSV
+                 */
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path: {
@@ -11071,16 +11102,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description 红榜 */
+            /** @description 红榜。CSV 每行一名：榜单（党员/单位）、名次、编号（公开视图为空）、姓名/名称、数值、分钟、评价数、报到党员数 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LeaderboardOut"];
+                    "text/csv": string;
                 };
             };
-            /** @description `INVALID_QUERY`：period 或 by 取值不支持；`VALIDATION_FAILED`：月份格式为 YYYY-MM，limit 为 1 到 100 */
+            /** @description `INVALID_QUERY`：period 或 by 取值不支持，format 须为 json 或 csv；`VALIDATION_FAILED`：月份格式为 YYYY-MM，limit 为 1 到 100 */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11802,6 +11834,11 @@ export interface operations {
                 cursor?: string;
                 /** @description 每页条数，默认 20 */
                 limit?: number;
+                /**
+                 * @description 返回格式：json（默认）或 csv。csv 为整表下载（分页列表从 cursor 起导出全部行，不受 limit 截断；
+                 *     时间为北京时间 `YYYY-MM-DD HH:MM:SS`；手机号与 JSON 一样脱敏）。不传时 `Accept: text/csv` 也返回 CSV
+                 */
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path: {
@@ -11812,13 +11849,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description 报到记录 */
+            /** @description 报到记录。CSV 列：报到编号、提交时间、党员编号、党员、手机号、社区编号、党支部、单位编号、工作单位、特长、在职党员、状态、审核意见、审核时间 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_ReportOut"];
+                    "text/csv": string;
+                };
+            };
+            /** @description `INVALID_QUERY`：format 须为 json 或 csv */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 需要社区工作者角色 */
@@ -11906,6 +11953,11 @@ export interface operations {
                 cursor?: string;
                 /** @description 每页条数，默认 20 */
                 limit?: number;
+                /**
+                 * @description 返回格式：json（默认）或 csv。csv 为整表下载（分页列表从 cursor 起导出全部行，不受 limit 截断；
+                 *     时间为北京时间 `YYYY-MM-DD HH:MM:SS`；手机号与 JSON 一样脱敏）。不传时 `Accept: text/csv` 也返回 CSV
+                 */
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path: {
@@ -11916,13 +11968,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description 居住地申报 */
+            /** @description 居住地申报。CSV 列：申报编号、申报时间、居民编号、居民、手机号、网格或楼栋编号、网格或楼栋、门牌地址、状态、审核意见、审核时间 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_ResidenceReviewOut"];
+                    "text/csv": string;
+                };
+            };
+            /** @description `INVALID_QUERY`：format 须为 json 或 csv */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 需要社区工作者角色 */
@@ -12322,6 +12384,11 @@ export interface operations {
                 cursor?: string;
                 /** @description 每页条数，默认 20 */
                 limit?: number;
+                /**
+                 * @description 返回格式：json（默认）或 csv。csv 为整表下载（分页列表从 cursor 起导出全部行，不受 limit 截断；
+                 *     时间为北京时间 `YYYY-MM-DD HH:MM:SS`；手机号与 JSON 一样脱敏）。不传时 `Accept: text/csv` 也返回 CSV
+                 */
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path: {
@@ -12332,16 +12399,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description 服务记录（最新的在前） */
+            /** @description 服务记录（最新的在前）。CSV 列：记录编号、服务时间、类别、志愿者编号、志愿者、来源订单编号、来源活动编号、更正的记录编号、组织方、服务内容、时长（分钟）、绿币、更正原因、记入时间 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_ItemOut"];
+                    "text/csv": string;
                 };
             };
-            /** @description `INVALID_QUERY` */
+            /** @description `INVALID_QUERY`（format 须为 json 或 csv） */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12463,6 +12531,11 @@ export interface operations {
                 from?: string;
                 /** @description 截止日（北京时间，含当日），如 2026-11-30；默认本月最后一天。跨度至多 366 天 */
                 to?: string;
+                /**
+                 * @description 返回格式：json（默认）或 csv。csv 为整表下载（分页列表从 cursor 起导出全部行，不受 limit 截断；
+                 *     时间为北京时间 `YYYY-MM-DD HH:MM:SS`；手机号与 JSON 一样脱敏）。不传时 `Accept: text/csv` 也返回 CSV
+                 */
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path: {
@@ -12473,16 +12546,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description 统计结果 */
+            /** @description 统计结果。CSV 为分项表：每个直接下级区域一行，最后一行为合计；列为区域编号、区域、层级，以及下单数、各状态数、响应率、解决率、满意率、办结率（0 到 1）、派单/接单/完成用时的中位数与 90 分位（分钟）、派单超时、开始服务超时、评价超时，人员（活跃居民、登记居民、报到党员、服务人次与时长）、积分（发放、捐赠、兑换、居民持有）、志愿活动、问题清单与微心愿各项 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["StatsOut"];
+                    "text/csv": string;
                 };
             };
-            /** @description `INVALID_QUERY`：日期格式为 YYYY-MM-DD，from 不晚于 to，跨度至多 366 天 */
+            /** @description `INVALID_QUERY`：日期格式为 YYYY-MM-DD，from 不晚于 to，跨度至多 366 天；format 须为 json 或 csv */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -12780,6 +12854,11 @@ export interface operations {
                 cursor?: string;
                 /** @description 每页条数，默认 20 */
                 limit?: number;
+                /**
+                 * @description 返回格式：json（默认）或 csv。csv 为整表下载（分页列表从 cursor 起导出全部行，不受 limit 截断；
+                 *     时间为北京时间 `YYYY-MM-DD HH:MM:SS`；手机号与 JSON 一样脱敏）。不传时 `Accept: text/csv` 也返回 CSV
+                 */
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path: {
@@ -12790,13 +12869,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description 社区积分池流水（发出为负） */
+            /** @description 社区积分池流水（发出为负）。CSV 列：流水编号、时间、资产、变动（收入为正）、类型、状态、对方类别、对方编号、对方、关联对象、备注 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_EntryOut"];
+                    "text/csv": string;
+                };
+            };
+            /** @description `INVALID_QUERY`：format 须为 json 或 csv */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 需要社区工作者角色 */
@@ -12828,6 +12917,11 @@ export interface operations {
                  * @example 2026-11
                  */
                 month?: string;
+                /**
+                 * @description 返回格式：json（默认）或 csv。csv 为整表下载（分页列表从 cursor 起导出全部行，不受 limit 截断；
+                 *     时间为北京时间 `YYYY-MM-DD HH:MM:SS`；手机号与 JSON 一样脱敏）。不传时 `Accept: text/csv` 也返回 CSV
+                 */
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path: {
@@ -12838,16 +12932,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description 单位汇总 */
+            /** @description 单位汇总。CSV 每个单位一行，最后一行为合计；列为月份、单位编号、单位、社区编号、双报到党员、服务时长（分钟）、报到服务人次、认领问题、解决问题、完成共建项目 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RollupOut"];
+                    "text/csv": string;
                 };
             };
-            /** @description `VALIDATION_FAILED`：月份格式为 YYYY-MM */
+            /** @description `VALIDATION_FAILED`：月份格式为 YYYY-MM；`INVALID_QUERY`：format 须为 json 或 csv */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -13762,6 +13857,11 @@ export interface operations {
                 cursor?: string;
                 /** @description 每页条数，默认 20 */
                 limit?: number;
+                /**
+                 * @description 返回格式：json（默认）或 csv。csv 为整表下载（分页列表从 cursor 起导出全部行，不受 limit 截断；
+                 *     时间为北京时间 `YYYY-MM-DD HH:MM:SS`；手机号与 JSON 一样脱敏）。不传时 `Accept: text/csv` 也返回 CSV
+                 */
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path: {
@@ -13772,13 +13872,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description 本店兑换 */
+            /** @description 本店兑换。CSV 列：兑换编号、兑换时间、状态、超市编号、超市、兑换人编号、兑换人、商品、件数、绿币、过期时间、取货、取消或过期时间 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_RedemptionOut"];
+                    "text/csv": string;
+                };
+            };
+            /** @description `INVALID_QUERY`：format 须为 json 或 csv */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 需要店员或社区工作者角色 */
@@ -13807,6 +13917,11 @@ export interface operations {
             query?: {
                 /** @description 结算月份 `YYYY-MM`（北京时间，1900 到 9999 年），默认本月 */
                 month?: string;
+                /**
+                 * @description 返回格式：json（默认）或 csv。csv 为整表下载（分页列表从 cursor 起导出全部行，不受 limit 截断；
+                 *     时间为北京时间 `YYYY-MM-DD HH:MM:SS`；手机号与 JSON 一样脱敏）。不传时 `Accept: text/csv` 也返回 CSV
+                 */
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path: {
@@ -13817,16 +13932,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description 月度结算 */
+            /** @description 月度结算。CSV 为本月交付商品表：每种商品一行，最后一行为合计；列为月份、超市编号、超市、商品编号、商品、交付件数、绿币 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SettlementOut"];
+                    "text/csv": string;
                 };
             };
-            /** @description `VALIDATION_FAILED`：月份格式应为 YYYY-MM（1900 到 9999 年） */
+            /** @description `VALIDATION_FAILED`：月份格式应为 YYYY-MM（1900 到 9999 年）；`INVALID_QUERY`：format 须为 json 或 csv */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -14144,6 +14260,11 @@ export interface operations {
                 cursor?: string;
                 /** @description 每页条数，默认 20 */
                 limit?: number;
+                /**
+                 * @description 返回格式：json（默认）或 csv。csv 为整表下载（分页列表从 cursor 起导出全部行，不受 limit 截断；
+                 *     时间为北京时间 `YYYY-MM-DD HH:MM:SS`；手机号与 JSON 一样脱敏）。不传时 `Accept: text/csv` 也返回 CSV
+                 */
+                format?: components["schemas"]["ExportFormat"];
             };
             header?: never;
             path: {
@@ -14154,13 +14275,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description 本单位党员的报到记录 */
+            /** @description 本单位党员的报到记录。CSV 列同 /regions/{id}/reports */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_ReportOut"];
+                    "text/csv": string;
+                };
+            };
+            /** @description `INVALID_QUERY`：format 须为 json 或 csv */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description 不存在或不可见 */

@@ -3,13 +3,14 @@
 use crate::access::{OrderReadAccess, Principal, RegionAccess, StaffRole};
 use crate::api::{Page, PageQuery};
 use crate::error::AppResult;
+use crate::export::stream::{FormatQuery, Want};
 use crate::extract::{ApiJson, ApiQuery, OptionalIdempotencyKey};
 use crate::idempotency::Answer;
 use crate::orders::listing::{self, ListQuery, StatusCount};
 use crate::orders::placement::{self, PlaceOrderIn};
 use crate::orders::view::{self, OrderDetailOut, OrderOut};
 use crate::state::AppState;
-use actix_web::{get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 
 /// 下单（群众点单）
 ///
@@ -55,13 +56,15 @@ pub async fn get(state: web::Data<AppState>, access: OrderReadAccess) -> web::Js
 
 /// 订单列表
 ///
-/// 按某一视角列出，按时间倒序，游标分页。
+/// 按某一视角列出，按时间倒序，游标分页；`format=csv` 导出全部（手机号与 JSON 一样脱敏）。
 #[utoipa::path(
     tag = "订单",
-    params(ListQuery),
+    params(ListQuery, FormatQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "订单列表", body = Page<OrderOut>),
+        (status = 200, description = "订单列表。CSV 列：订单编号、下单时间、状态、标题、服务内容、服务地址、下单居民编号、下单居民、居民手机号、联系电话、当前区域编号、下单区域编号、服务项目编号、接单党员编号、接单党员、派给单位编号、派单方式、紧急程度、轻重、申报分钟、计入分钟、评分、评价、派单时间、接单时间、开始服务时间、完成服务时间、办结时间",
+            content((Page<OrderOut> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "`INVALID_QUERY`：format 须为 json 或 csv"),
         (status = 422, description = "`SCOPE_TARGET_REQUIRED`：scope=region 缺少 region_id，或 scope=unit 缺少 unit_id"),
         (status = 403, description = "不是该区域的社区工作者或该单位的管理员"),
         (status = 404, description = "区域或单位不可见"),
@@ -72,8 +75,13 @@ pub async fn list(
     state: web::Data<AppState>,
     p: Principal,
     q: ApiQuery<ListQuery>,
-) -> AppResult<web::Json<Page<OrderOut>>> {
-    Ok(web::Json(listing::list(&state, &p, &q).await?))
+    want: Want,
+) -> AppResult<HttpResponse> {
+    let at = state.clone();
+    want.list(&state, "orders", q.0, async move |db, q| {
+        listing::list(db, &at, &p, q).await
+    })
+    .await
 }
 
 /// 抢单池

@@ -3,6 +3,7 @@
 use crate::access::{Browse, Principal, RegionAccess, ReportAccess, StaffRole};
 use crate::api::Page;
 use crate::error::AppResult;
+use crate::export::stream::{FormatQuery, Want};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::reports::members::{self, ReportIn, ReportOut, ReportQuery};
 use crate::reports::stats::ReportStatsOut;
@@ -43,10 +44,12 @@ pub async fn submit(
 /// 报到到该区域内各社区的记录，按时间倒序。
 #[utoipa::path(
     tag = "双报到",
-    params(("id" = String, Path, description = "区域 id"), ReportQuery),
+    params(("id" = String, Path, description = "区域 id"), ReportQuery, FormatQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "报到记录", body = Page<ReportOut>),
+        (status = 200, description = "报到记录。CSV 列：报到编号、提交时间、党员编号、党员、手机号、社区编号、党支部、单位编号、工作单位、特长、在职党员、状态、审核意见、审核时间",
+            content((Page<ReportOut> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "`INVALID_QUERY`：format 须为 json 或 csv"),
         (status = 403, description = "需要社区工作者角色"),
         (status = 404, description = "不存在或不在你的管辖范围"),
     )
@@ -56,10 +59,13 @@ pub async fn list(
     state: web::Data<AppState>,
     access: RegionAccess<StaffRole>,
     q: ApiQuery<ReportQuery>,
-) -> AppResult<web::Json<Page<ReportOut>>> {
-    Ok(web::Json(
-        members::in_region(&state.db, &state.pii, &access.region, &q).await?,
-    ))
+    want: Want,
+) -> AppResult<HttpResponse> {
+    let (pii, root) = (state.pii.clone(), access.region);
+    want.list(&state, "reports", q.0, async move |db, q| {
+        members::in_region(db, &pii, &root, q).await
+    })
+    .await
 }
 
 /// 我的报到

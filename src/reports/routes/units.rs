@@ -3,6 +3,7 @@
 use crate::access::{RegionAccess, StaffRole, UnitAccess};
 use crate::api::{Page, PageQuery};
 use crate::error::AppResult;
+use crate::export::stream::{FormatQuery, Want};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::reports::members::ReportOut;
 use crate::reports::rollup::{self, RollupOut, RollupQuery};
@@ -83,10 +84,12 @@ pub async fn get(state: web::Data<AppState>, access: UnitAccess) -> AppResult<we
 /// 在该单位工作的党员的报到；单位管理员与所在社区工作者可见。
 #[utoipa::path(
     tag = "双报到",
-    params(("id" = String, Path, description = "单位 id"), PageQuery),
+    params(("id" = String, Path, description = "单位 id"), PageQuery, FormatQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "本单位党员的报到记录", body = Page<ReportOut>),
+        (status = 200, description = "本单位党员的报到记录。CSV 列同 /regions/{id}/reports",
+            content((Page<ReportOut> = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "`INVALID_QUERY`：format 须为 json 或 csv"),
         (status = 404, description = "不存在或不可见"),
     )
 )]
@@ -95,10 +98,13 @@ pub async fn reports(
     state: web::Data<AppState>,
     access: UnitAccess,
     q: ApiQuery<PageQuery>,
-) -> AppResult<web::Json<Page<ReportOut>>> {
-    Ok(web::Json(
-        units::reports(&state.db, &state.pii, &access.unit, &q).await?,
-    ))
+    want: Want,
+) -> AppResult<HttpResponse> {
+    let (pii, unit) = (state.pii.clone(), access.unit);
+    want.list(&state, "unit-reports", q.0, async move |db, q| {
+        units::reports(db, &pii, &unit, q).await
+    })
+    .await
 }
 
 /// 驻区单位月度汇总
@@ -107,11 +113,12 @@ pub async fn reports(
 /// 问题清单的认领与解决。按记录写入的时间计，过去月份的结果不变。
 #[utoipa::path(
     tag = "双报到",
-    params(("id" = String, Path, description = "区域 id"), RollupQuery),
+    params(("id" = String, Path, description = "区域 id"), RollupQuery, FormatQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "单位汇总", body = RollupOut),
-        (status = 400, description = "`VALIDATION_FAILED`：月份格式为 YYYY-MM"),
+        (status = 200, description = "单位汇总。CSV 每个单位一行，最后一行为合计；列为月份、单位编号、单位、社区编号、双报到党员、服务时长（分钟）、报到服务人次、认领问题、解决问题、完成共建项目",
+            content((RollupOut = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "`VALIDATION_FAILED`：月份格式为 YYYY-MM；`INVALID_QUERY`：format 须为 json 或 csv"),
         (status = 403, description = "需要社区工作者角色"),
         (status = 404, description = "不存在或不在你的管辖范围"),
     )
@@ -121,9 +128,9 @@ pub async fn unit_rollup(
     state: web::Data<AppState>,
     access: RegionAccess<StaffRole>,
     q: ApiQuery<RollupQuery>,
-) -> AppResult<web::Json<RollupOut>> {
+    want: Want,
+) -> AppResult<HttpResponse> {
     let now = state.clock.now();
-    Ok(web::Json(
-        rollup::of_region(&state.read, &access.region, &q, now).await?,
-    ))
+    let out = rollup::of_region(&state.read, &access.region, &q, now).await?;
+    want.table(&state, "unit-rollup", &out)
 }

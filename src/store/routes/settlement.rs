@@ -2,10 +2,11 @@
 
 use crate::access::{Counter, StoreAccess};
 use crate::error::AppResult;
+use crate::export::stream::{FormatQuery, Want};
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 use crate::store::settlement::SettlementOut;
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use validator::Validate;
@@ -24,11 +25,12 @@ pub struct SettlementQuery {
 /// 账本收到的绿币、超市自身记录的兑换与发出商品，以及两者是否一致（店员与工作者）。
 #[utoipa::path(
     tag = "爱心超市",
-    params(("id" = String, Path, description = "爱心超市 id"), SettlementQuery),
+    params(("id" = String, Path, description = "爱心超市 id"), SettlementQuery, FormatQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "月度结算", body = SettlementOut),
-        (status = 400, description = "`VALIDATION_FAILED`：月份格式应为 YYYY-MM（1900 到 9999 年）"),
+        (status = 200, description = "月度结算。CSV 为本月交付商品表：每种商品一行，最后一行为合计；列为月份、超市编号、超市、商品编号、商品、交付件数、绿币",
+            content((SettlementOut = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "`VALIDATION_FAILED`：月份格式应为 YYYY-MM（1900 到 9999 年）；`INVALID_QUERY`：format 须为 json 或 csv"),
         (status = 403, description = "需要店员或社区工作者角色"),
         (status = 404, description = "不存在或不在你的管辖范围"),
     )
@@ -38,9 +40,9 @@ pub async fn settlement(
     state: web::Data<AppState>,
     access: StoreAccess<Counter>,
     q: ApiQuery<SettlementQuery>,
-) -> AppResult<web::Json<SettlementOut>> {
+    want: Want,
+) -> AppResult<HttpResponse> {
     let month = q.0.month;
-    Ok(web::Json(
-        crate::store::settlement::month(&state.db, access.at.store, month).await?,
-    ))
+    let out = crate::store::settlement::month(want.conn(&state), access.at.store, month).await?;
+    want.table(&state, "settlement", &out)
 }
