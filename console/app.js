@@ -8,6 +8,15 @@ const STATUS = {
   in_service: "服务中", completed: "待评价", closed: "已办结", cancelled: "已取消",
   rejected: "已驳回", under_review: "待回访",
 };
+const ACTION = {
+  submit: "下单", proxy_submit: "代办下单", assign: "指派", publish: "发布抢单", accept: "接受指派",
+  decline: "婉拒指派", claim: "抢单", start: "开始服务", complete: "完成服务", confirm: "居民评价",
+  cancel: "居民取消", reject: "驳回", escalate: "上交上级", release_to_pool: "退回抢单池",
+  return_to_dispatcher: "退回派单", auto_close: "超时自动办结", dispute: "不满意，转回访",
+  redo: "退回重办", redispatch: "退回重新派单", review_close: "回访结单", whistle: "吹哨",
+  acknowledge: "部门报到", department_resolve: "部门办结", whistle_overdue: "部门超时",
+  service_overdue: "服务超时", classify: "定级",
+};
 const STAFF_ROLES = ["staff", "admin", "clerk", "unit_admin"];
 
 const session = {
@@ -152,6 +161,8 @@ document.querySelectorAll("nav button").forEach((b) => b.addEventListener("click
   document.querySelectorAll(".tab").forEach((t) => { t.hidden = t.id !== `tab-${b.dataset.tab}`; });
   if (b.dataset.tab === "counter") loadStores();
   if (b.dataset.tab === "dashboard") loadStats();
+  if (b.dataset.tab === "activities") attempt(loadActivities);
+  if (b.dataset.tab === "problems") attempt(loadProblems);
 }));
 
 async function enterRegion() {
@@ -248,7 +259,7 @@ async function openOrder(id) {
   $("#detail-photos").replaceChildren(...[...o.photos, ...o.completion_photos].map((src) =>
     el("img", { src, alt: "订单照片", loading: "lazy" })));
   $("#timeline").replaceChildren(...o.timeline.map((e) =>
-    el("li", { textContent: `${when(e.at)} ${e.action} → ${STATUS[e.to_status] ?? e.to_status}${e.note ? `：${e.note}` : ""}` })));
+    el("li", { textContent: `${when(e.at)} ${ACTION[e.action] ?? e.action} → ${STATUS[e.to_status] ?? e.to_status}${e.note ? `：${e.note}` : ""}` })));
   await fillTargets();
 }
 
@@ -312,6 +323,57 @@ $("#pickup-form").addEventListener("submit", (ev) => {
     $("#pickup-code").value = "";
   }, "已核销");
 });
+
+// ---- activities: the rotating check-in code, large on screen ---------------------------
+
+async function loadActivities() {
+  const page = await api("GET", `/regions/${region}/activities?limit=50`);
+  $("#activities tbody").replaceChildren(...page.items.map((a) => {
+    const row = el("tr", { className: "order" },
+      el("td", { textContent: a.title }), el("td", { textContent: when(a.starts_at) }),
+      el("td", { textContent: when(a.ends_at) }), el("td", { textContent: a.status === "cancelled" ? "已取消" : "进行/待开始" }));
+    row.addEventListener("click", () => showCode(a, "in"));
+    return row;
+  }));
+}
+
+let codeTimer = null;
+function showCode(activity, direction) {
+  clearTimeout(codeTimer);
+  $("#checkin").hidden = false;
+  $("#checkin-title").textContent = activity.title;
+  document.querySelectorAll("#checkin [data-direction]").forEach((b) => {
+    b.classList.toggle("active", b.dataset.direction === direction);
+    b.onclick = () => showCode(activity, b.dataset.direction);
+  });
+  attempt(async () => {
+    const c = await api("GET", `/activities/${activity.id}/checkin-code?direction=${direction}`);
+    // The server draws the QR code (SVG of its own making); the opaque code is what members scan.
+    $("#checkin-qr").innerHTML = c.qr_svg;
+    $("#checkin-note").textContent = `${direction === "in" ? "签到" : "签退"}码 ${when(c.refresh_at)} 更换，${when(c.expires_at)} 失效`;
+    const wait = Math.max(1000, new Date(c.refresh_at).getTime() - Date.now());
+    codeTimer = setTimeout(() => { if (!$("#checkin").hidden) showCode(activity, direction); }, wait);
+  });
+}
+
+// ---- the monthly problem list ----------------------------------------------------------
+
+const PROBLEM_STATE = {
+  filed: "已登记", accepted: "已受理", merged: "已合并", rejected: "未受理", published: "已发布",
+  claimed: "已认领", escalated: "已上交街道", resolved: "已解决",
+};
+const SEVERITY = { micro: "微事", small: "小事", major: "大事" };
+
+async function loadProblems() {
+  const q = new URLSearchParams({ limit: "100" });
+  if ($("#problems-month").value) q.set("month", $("#problems-month").value);
+  const page = await api("GET", `/regions/${region}/problems?${q}`);
+  $("#problems tbody").replaceChildren(...page.items.map((p) => el("tr", {},
+    el("td", { textContent: p.title }), el("td", { textContent: SEVERITY[p.severity] ?? p.severity }),
+    el("td", { textContent: PROBLEM_STATE[p.state] ?? p.state }), el("td", { textContent: p.month }),
+    el("td", { textContent: when(p.created_at) }))));
+}
+$("#problems-form").addEventListener("submit", (ev) => { ev.preventDefault(); attempt(loadProblems); });
 
 // ---- dashboards ------------------------------------------------------------------------
 
