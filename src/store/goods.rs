@@ -70,9 +70,9 @@ pub struct GoodsIn {
     pub description: String,
     #[validate(
         length(max = 500, message = "图片地址最多 500 个字符"),
-        custom(function = "crate::media::valid_reference")
+        custom(function = "crate::media::reference::valid_reference")
     )]
-    #[schema(value_type = Option<crate::media::Reference>)]
+    #[schema(value_type = Option<crate::media::reference::Reference>)]
     pub image_url: Option<String>,
     /// 兑换价（绿币）
     #[validate(range(min = 1, max = 1_000_000, message = "兑换价为 1 到 1000000 绿币"))]
@@ -101,9 +101,9 @@ pub struct GoodsPatch {
     pub description: Option<String>,
     #[validate(
         length(max = 500, message = "图片地址最多 500 个字符"),
-        custom(function = "crate::media::valid_reference")
+        custom(function = "crate::media::reference::valid_reference")
     )]
-    #[schema(value_type = Option<crate::media::Reference>)]
+    #[schema(value_type = Option<crate::media::reference::Reference>)]
     pub image_url: Option<String>,
     /// 新兑换价（已下的兑换按原价）
     #[validate(range(min = 1, max = 1_000_000, message = "兑换价为 1 到 1000000 绿币"))]
