@@ -408,3 +408,125 @@ async fn unattached_uploads_are_swept_after_a_day() {
     let res = place_with(&app, &w, &w.resident_a, json!([orphan["reference"]])).await;
     assert_eq!(problem(res).await["code"], "MEDIA_INVALID");
 }
+
+/// Asserts who reads `path`: each caller (`None`: anonymous) and the status they get.
+async fn readers(app: &TestApp, path: &str, expected: &[(Option<&Session>, u16)]) {
+    for (who, status) in expected {
+        let got = read(app, path, *who).await.0;
+        assert_eq!(got, *status, "{path} as {:?}", who.map(|s| &s.user_id));
+    }
+}
+
+#[tokio::test]
+async fn wish_and_problem_photos_follow_who_sees_them() {
+    let (app, _dir) = media_app(&[]).await;
+    let w = world::build(&app).await;
+    let photo = upload(&app, &w.resident_a, &picture(10, 10, ImageFormat::Png)).await;
+    let res = app
+        .post_as(
+            &format!("/api/v1/regions/{}/wishes", w.grid_a),
+            &w.resident_a.token,
+            json!({"title": "想要一个新书包", "description": "旧书包坏了", "photos": [photo["reference"]]}),
+        )
+        .await;
+    ok_json(res, 201).await;
+    let path = format!("/api/v1/media/{}", photo["id"].as_str().unwrap());
+    // Pending review: its poster and the staff reviewing it.
+    readers(
+        &app,
+        &path,
+        &[
+            (Some(&w.resident_a), 200),
+            (Some(&w.staff_a), 200),
+            (Some(&w.staff_b), 404),
+            (None, 404),
+        ],
+    )
+    .await;
+
+    let photo = upload(&app, &w.staff_a, &picture(10, 10, ImageFormat::Jpeg)).await;
+    let body = json!({"title": "楼道灯不亮", "description": "排查发现", "severity": "small",
+                      "photos": [photo["reference"], "https://img.example.cn/p.jpg"]});
+    let res = app
+        .post_as(
+            &format!("/api/v1/regions/{}/problems", w.grid_a),
+            &w.staff_a.token,
+            body,
+        )
+        .await;
+    ok_json(res, 201).await;
+    let path = format!("/api/v1/media/{}", photo["id"].as_str().unwrap());
+    // Filed, not yet on the published list: staff of the community only.
+    readers(
+        &app,
+        &path,
+        &[
+            (Some(&w.staff_a), 200),
+            (Some(&w.resident_a), 404),
+            (Some(&w.staff_b), 404),
+            (None, 404),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_goods_picture_is_public_once_on_the_shelf() {
+    let (app, _dir) = media_app(&[]).await;
+    let w = world::build(&app).await;
+    let res = app
+        .post_as(
+            &format!("/api/v1/regions/{}/stores", w.comm_a),
+            &w.staff_a.token,
+            json!({"name": "和平爱心超市", "address": "党群服务中心", "opening_hours": "9:00-17:00"}),
+        )
+        .await;
+    let store = ok_json(res, 201).await["id"].as_str().unwrap().to_owned();
+    let first = upload(&app, &w.staff_a, &picture(10, 10, ImageFormat::WebP)).await;
+    let res = app
+        .post_as(
+            &format!("/api/v1/stores/{store}/goods"),
+            &w.staff_a.token,
+            json!({"name": "毛巾", "price_coins": 10, "stock": 5, "image_url": first["reference"]}),
+        )
+        .await;
+    let goods = ok_json(res, 201).await;
+    assert_eq!(goods["image_url"], first["reference"]);
+    let path = format!("/api/v1/media/{}", first["id"].as_str().unwrap());
+    readers(&app, &path, &[(None, 200), (Some(&w.staff_b), 200)]).await;
+
+    // A new picture on the goods attaches in the same change; someone else's does not.
+    let goods_path = format!("/api/v1/goods/{}", goods["id"].as_str().unwrap());
+    let second = upload(&app, &w.staff_a, &picture(10, 10, ImageFormat::Png)).await;
+    let res = app
+        .call(
+            "PATCH",
+            &goods_path,
+            Some(&w.staff_a.token),
+            Some(json!({"image_url": second["reference"]})),
+        )
+        .await;
+    assert_eq!(ok_json(res, 200).await["image_url"], second["reference"]);
+    let path = format!("/api/v1/media/{}", second["id"].as_str().unwrap());
+    assert_eq!(read(&app, &path, None).await.0, 200);
+    let theirs = upload(&app, &w.resident_a, &picture(10, 10, ImageFormat::Png)).await;
+    let res = app
+        .call(
+            "PATCH",
+            &goods_path,
+            Some(&w.staff_a.token),
+            Some(json!({"image_url": theirs["reference"], "name": "新毛巾"})),
+        )
+        .await;
+    assert_eq!(problem(res).await["code"], "MEDIA_INVALID");
+    let shelf = ok_json(
+        app.get_as(&format!("/api/v1/stores/{store}/goods"), &w.staff_a.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        shelf[0]["name"], "毛巾",
+        "the refused change changed nothing: {shelf}"
+    );
+}

@@ -77,7 +77,9 @@ pub async fn update_goods(
     access: GoodsAccess,
     body: ApiJson<GoodsPatch>,
 ) -> AppResult<web::Json<GoodsOut>> {
-    Ok(web::Json(goods::amend(&state.db, access.goods.id, body.0).await?))
+    Ok(web::Json(
+        goods::amend(&state.db, access.goods.id, body.0, access.principal.id()).await?,
+    ))
 }
 
 /// 入库或报损
