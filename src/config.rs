@@ -798,6 +798,9 @@ mod tests {
             ("SLA_DISPATCH_HOURS", "0"),
             ("ORDER_MINUTES_SLACK_MINS", "-1"),
             ("STAR_HOURS", "300,100"),
+            ("MEDIA_MAX_BYTES", "100"),
+            ("MEDIA_UPLOADS_PER_HOUR", "0"),
+            ("MEDIA_S3_BUCKET", "photos"),
         ];
         let err = load(&cases).unwrap_err();
         for (key, _) in cases {
