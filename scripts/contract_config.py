@@ -2,7 +2,8 @@
 """Writes the schemathesis.toml of the contract run for the spec given as argument.
 
 A schema-valid request may be refused only with a status its operation documents:
-409 and 422 (documented business refusals) are accepted for exactly the operations that list them.
+409 and 422 (documented business refusals), and 415 (an upload whose bytes are not a picture:
+`format: binary` cannot say so), are accepted for exactly the operations that list them.
 
 Usage: contract_config.py SPEC TOKEN THROWAWAY_TOKEN. Every request carries TOKEN (the system
 admin's); logging out revokes the caller's access token, so `POST /auth/logout` gets a throwaway
@@ -12,7 +13,7 @@ import json
 import sys
 
 POSITIVE = ["2xx", "3xx", "401", "403", "404", "429"]
-REFUSALS = ["409", "422"]
+REFUSALS = ["409", "415", "422"]
 
 spec = json.load(open(sys.argv[1]))
 token, throwaway = sys.argv[2], sys.argv[3]

@@ -90,6 +90,19 @@ pub struct WishRules {
     pub confirm_within: Duration,
 }
 
+/// Uploaded pictures (`POST /api/v1/media`).
+#[derive(Debug, Clone)]
+pub struct MediaConfig {
+    /// Where the local backend keeps the files (`MEDIA_DIR`).
+    pub dir: std::path::PathBuf,
+    /// Largest upload accepted, in bytes (`MEDIA_MAX_BYTES`); larger answers 413.
+    pub max_bytes: usize,
+    /// Uploads one user may make per hour (`MEDIA_UPLOADS_PER_HOUR`).
+    pub uploads_per_hour: i64,
+    /// An upload attached to nothing for this long is deleted by the sweep.
+    pub orphan_after: Duration,
+}
+
 /// 吹哨报到: default deadlines (hours) for a department to acknowledge (报到) and to resolve a
 /// whistle, by urgency; a region may set its own for its subtree (`regions::deadlines`).
 #[derive(Debug, Clone)]
@@ -190,6 +203,7 @@ pub struct Config {
     pub whistles: WhistleRules,
     pub problems: ProblemRules,
     pub stars: StarRules,
+    pub media: MediaConfig,
     pub body_limit: usize,
     pub shutdown_timeout: Duration,
     pub http_workers: usize,
@@ -460,6 +474,27 @@ impl Config {
             errs.push("WECHAT_APPID and WECHAT_SECRET: set both or neither".into());
         }
 
+        let media = MediaConfig {
+            dir: var("MEDIA_DIR").unwrap_or_else(|| "./data/media".into()).into(),
+            max_bytes: parse_num(
+                &var,
+                "MEDIA_MAX_BYTES",
+                10 * 1024 * 1024,
+                1024..=100 * 1024 * 1024,
+                &mut errs,
+            ),
+            uploads_per_hour: parse_num(&var, "MEDIA_UPLOADS_PER_HOUR", 60, 1..=100_000, &mut errs),
+            orphan_after: Duration::from_secs(24 * hour),
+        };
+        // Refuse rather than silently store locally what was meant for an object store.
+        for key in ["MEDIA_S3_BUCKET", "MEDIA_S3_ENDPOINT"] {
+            if var(key).is_some() {
+                errs.push(format!(
+                    "{key}: the S3 media backend is not built yet; unset it to store under MEDIA_DIR"
+                ));
+            }
+        }
+
         let body_limit = parse_num(
             &var,
             "BODY_LIMIT_BYTES",
@@ -518,6 +553,7 @@ impl Config {
             whistles,
             problems,
             stars,
+            media,
             body_limit,
             shutdown_timeout: Duration::from_secs(shutdown_secs),
             http_workers,
@@ -762,6 +798,9 @@ mod tests {
             ("SLA_DISPATCH_HOURS", "0"),
             ("ORDER_MINUTES_SLACK_MINS", "-1"),
             ("STAR_HOURS", "300,100"),
+            ("MEDIA_MAX_BYTES", "100"),
+            ("MEDIA_UPLOADS_PER_HOUR", "0"),
+            ("MEDIA_S3_BUCKET", "photos"),
         ];
         let err = load(&cases).unwrap_err();
         for (key, _) in cases {

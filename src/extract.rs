@@ -2,8 +2,10 @@
 
 mod fields;
 pub mod idempotency;
+pub mod upload;
 
 pub use idempotency::{IdempotencyKey, OptionalIdempotencyKey};
+pub use upload::Upload;
 
 use crate::error::{AppError, ErrorCode, FieldError};
 use actix_web::dev::Payload;

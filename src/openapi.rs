@@ -37,6 +37,7 @@ pub const COMMITTED_PATH: &str = "openapi/openapi.json";
         (name = "晒单", description = "公开的已完成服务、已圆梦心愿与评单统计（无需登录，已脱敏）"),
         (name = "问题清单", description = "每月问题清单：网格、社区摸底排查（默认 10 日前进当月清单）→ 联席会议采纳、合并或不予采纳并发布（默认 15 日前）→ 驻区单位认领（揭榜挂帅，一家成功）→ 解决；到期（默认 25 日）未解决的移交街道"),
         (name = "共建清单", description = "共建：驻区单位向社区提供资源（场地、志愿者、资金、技能，含可用时间）→ 社区发布需求与共建项目 → 在社区报到的单位承接项目（一家承接）→ 报告进展 → 完成；完成前社区可取消"),
+        (name = "图片", description = "上传图片（multipart）得到引用 media:{id}，用于订单、完成照片、心愿、问题清单与商品；按内容判断类型，去除 EXIF/GPS 元数据，生成缩略图；读取权限随所属对象"),
         (name = "运维", description = "健康检查、就绪检查与监控指标（不在 /api/v1 下）"),
     ),
     // Enums met only in query parameters: `IntoParams` refers to their schemas without adding

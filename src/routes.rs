@@ -41,7 +41,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(crate::certificates::routes::configure)
                 .configure(crate::problems::routes::configure)
                 .configure(crate::boards::routes::configure)
-                .configure(crate::projects::routes::configure),
+                .configure(crate::projects::routes::configure)
+                .configure(crate::media::routes::configure),
         );
 }
 

@@ -2,6 +2,7 @@ use crate::auth::principal::CallerCache;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::kv::Kv;
+use crate::media::storage::{LocalDir, Storage};
 use crate::pii::Pii;
 use crate::regions::cache::RegionCache;
 use crate::wechat::WechatClient;
@@ -28,6 +29,8 @@ pub struct AppState {
     /// Recent callers and the region tree, held in process (see [`crate::cache`]).
     pub callers: CallerCache,
     pub regions: Arc<RegionCache>,
+    /// Where uploaded pictures are kept (`MEDIA_DIR`).
+    pub media: Arc<dyn Storage>,
     /// What "now" is for the figures a request reads (dashboards' default month, boards).
     pub clock: Clock,
 }
@@ -83,6 +86,7 @@ impl AppState {
             read,
             kv,
             callers: CallerCache::new(config.caller_recheck),
+            media: Arc::new(LocalDir::new(config.media.dir.clone())),
             config: Arc::new(config),
             regions: Arc::default(),
             clock: Clock::default(),

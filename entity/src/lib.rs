@@ -7,6 +7,7 @@ pub mod award_claim;
 pub mod certificate;
 pub mod goods;
 pub mod idempotency_key;
+pub mod media;
 pub mod member_report;
 pub mod order_event;
 pub mod outbox;

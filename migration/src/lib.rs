@@ -33,6 +33,7 @@ mod m20261203_000004_order_problem;
 mod m20261203_000101_create_problem;
 mod m20261203_000131_create_projects;
 mod m20261204_000002_stats_indexes;
+mod m20261204_000101_create_media;
 
 pub struct Migrator;
 
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000101_create_problem::Migration),
             Box::new(m20261203_000131_create_projects::Migration),
             Box::new(m20261204_000002_stats_indexes::Migration),
+            Box::new(m20261204_000101_create_media::Migration),
         ]
     }
 }

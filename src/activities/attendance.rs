@@ -73,6 +73,17 @@ pub struct CodeOut {
     pub refresh_at: DateTime<Utc>,
     /// 此时之后该码失效
     pub expires_at: DateTime<Utc>,
+    /// 该码的二维码（SVG 文本），工作台直接显示
+    pub qr_svg: String,
+}
+
+/// `code` as a QR code drawn in SVG (black on white, a quiet zone around it).
+fn qr_svg(code: &str) -> AppResult<String> {
+    let qr = qrcode::QrCode::new(code.as_bytes()).map_err(AppError::internal)?;
+    Ok(qr
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(256, 256)
+        .build())
 }
 
 /// The minutes rule: whole minutes between check-in and check-out, at most `cap`, never negative.
@@ -86,6 +97,7 @@ pub fn current_code(config: &Config, a: &activity::Model, direction: Direction) 
     live(a)?;
     let issued = codes::issue(config, a.id, direction, Utc::now());
     Ok(CodeOut {
+        qr_svg: qr_svg(&issued.code)?,
         code: issued.code,
         direction,
         refresh_at: issued.refresh_at,

@@ -1,6 +1,6 @@
 //! Every clock-driven sweep, in one place: the order SLA clocks, award posting, ledger hold
 //! expiry, store redemption expiry, activity close-out, wish confirmation, whistle deadlines, the
-//! problem list's street day and reminders (one pass every
+//! problem list's street day and reminders, the sweep of unattached uploads (one pass every
 //! `SLA_TICK_SECS`, [`tick`]), the outbox relay (its own interval) and the process's upkeep
 //! (metrics, heap; every 5 s). Jobs only schedule and pick work; the rule each applies stays in
 //! its domain. Each job's doc says how it picks work so that any number of instances can run it.
@@ -8,6 +8,7 @@
 mod activities;
 mod awards;
 mod holds;
+mod media;
 mod orders;
 mod problems;
 mod redemptions;
@@ -50,6 +51,8 @@ pub struct TickReport {
     pub escalated_problems: usize,
     /// Problem-list reminders recorded (filing closes, the meeting is due, the street day).
     pub problem_reminders: usize,
+    /// Uploads attached to nothing for a day, deleted with their files.
+    pub swept_media: usize,
 }
 
 /// One pass of every clock at time `now`. Tests call it with a moved clock instead of sleeping.
@@ -81,6 +84,7 @@ pub async fn tick(state: &AppState, now: DateTime<Utc>) -> AppResult<TickReport>
         ),
         problem_reminders: alone("problem reminders", problems::remind(state, now).await),
         escalated_problems: alone("problem street day", problems::run(state, now).await),
+        swept_media: alone("media sweep", media::run(state, now).await),
     })
 }
 

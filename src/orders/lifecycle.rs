@@ -11,6 +11,7 @@ use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
+use entity::media::Attachment;
 use entity::member_report::{self, ReportStatus};
 use entity::role_grant::{self, Role};
 use entity::{region, service_order, unit};
@@ -245,10 +246,10 @@ pub struct CompleteIn {
     #[validate(length(max = 500, message = "备注最多 500 个字"))]
     #[schema(max_length = 500)]
     pub note: Option<String>,
-    /// 完成照片地址（https://），最多 9 张
+    /// 完成照片：本人上传所得的 `media:{id}` 或 https:// 地址，最多 9 张；订单结单后在晒单中公开
     #[validate(length(max = 9, message = "最多 9 张照片"))]
     #[serde(default)]
-    #[schema(max_items = 9, value_type = Vec<crate::media::Reference>)]
+    #[schema(max_items = 9, value_type = Vec<crate::media::reference::PhotoRef>)]
     pub photos: Vec<String>,
 }
 
@@ -263,7 +264,7 @@ pub async fn complete(
     if !standing.assignee {
         return Err(forbidden("只有接单党员可以完成服务"));
     }
-    super::placement::check_photos("photos", &b.photos)?;
+    crate::media::reference::check_photos("photos", &b.photos)?;
     let photos = serde_json::to_string(&b.photos).map_err(AppError::internal)?;
     let rules = &state.config.orders;
     let step = service::completion(
@@ -277,7 +278,12 @@ pub async fn complete(
         Utc::now(),
     )
     .await?;
-    act(state, p, order, step).await
+    // As `act`, with the photos attached in the same transaction.
+    let txn = crate::db::begin_write(&state.db).await?;
+    let updated = service::apply(&txn, &state.config, order, step).await?;
+    crate::media::attach::attach(&txn, p.id(), &b.photos, Attachment::OrderCompletion, order.id).await?;
+    txn.commit().await?;
+    one_out(state, p.id(), updated).await
 }
 
 /// 评单

@@ -7,8 +7,10 @@ use crate::api::{Id, valid_phone};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::idempotency::{self, Answer, Key};
+use crate::media::attach::attach;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
+use entity::media::Attachment;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -37,10 +39,10 @@ pub struct PlaceOrderIn {
     pub contact_phone: Option<String>,
     /// 希望服务的时间
     pub preferred_time: Option<DateTime<Utc>>,
-    /// 照片地址（https://），最多 9 张
+    /// 照片：上传所得的 `media:{id}` 或 https:// 地址，最多 9 张
     #[validate(length(max = 9, message = "最多 9 张照片"))]
     #[serde(default)]
-    #[schema(max_items = 9, value_type = Vec<crate::media::Reference>)]
+    #[schema(max_items = 9, value_type = Vec<crate::media::reference::PhotoRef>)]
     pub photos: Vec<String>,
     /// 紧急程度，默认 normal；urgent 的各环节时限更短
     #[serde(default)]
@@ -52,13 +54,14 @@ pub struct PlaceOrderIn {
     pub on_behalf_of: Option<OnBehalfIn>,
 }
 
-/// Every photo reference is one the public may safely be shown (see [`crate::media`]).
+/// Every photo reference is an `https://` URL the public may safely be shown, for fields that
+/// take no uploads (see [`crate::media::reference`]).
 pub fn check_photos(field: &str, photos: &[String]) -> AppResult<()> {
     let errors: Vec<FieldError> = photos
         .iter()
         .enumerate()
         .filter_map(|(i, p)| {
-            crate::media::reference_problem(p).map(|message| FieldError {
+            crate::media::reference::reference_problem(p).map(|message| FieldError {
                 field: format!("{field}[{i}]"),
                 message: message.into(),
             })
@@ -74,7 +77,7 @@ pub fn check_photos(field: &str, photos: &[String]) -> AppResult<()> {
 /// Places the order once per key: a retry with the same key and request answers the first
 /// order again (replayed); without a key every call places one. The order as the resident sees it.
 pub async fn place(state: &AppState, p: &Principal, key: Option<&Key>, b: PlaceOrderIn) -> AppResult<Answer> {
-    check_photos("photos", &b.photos)?;
+    crate::media::reference::check_photos("photos", &b.photos)?;
     let new = NewOrder {
         region_id: b.region_id.0,
         service_item_id: b.service_item_id.map(|i| i.0),
@@ -93,6 +96,7 @@ pub async fn place(state: &AppState, p: &Principal, key: Option<&Key>, b: PlaceO
     let on_behalf = b.on_behalf_of;
     idempotency::once(&state.db, key, 201, async |txn| {
         let order = service::place(txn, state, p, new.clone(), on_behalf.as_ref()).await?;
+        attach(txn, p.id(), &new.photos, Attachment::Order, order.id).await?;
         Ok(orders_out(txn, &state.pii, p.id(), vec![order]).await?.remove(0))
     })
     .await

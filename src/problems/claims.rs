@@ -48,7 +48,7 @@ pub struct ProblemResolveIn {
     /// 结果照片（https://），最多 9 张
     #[validate(length(max = 9, message = "最多 9 张照片"))]
     #[serde(default)]
-    #[schema(max_items = 9, value_type = Vec<crate::media::Reference>)]
+    #[schema(max_items = 9, value_type = Vec<crate::media::reference::Reference>)]
     pub photos: Vec<String>,
 }
 

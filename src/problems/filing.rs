@@ -9,6 +9,7 @@ use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 use chrono::Utc;
+use entity::media::Attachment;
 use entity::problem::{self, ProblemState, Severity};
 use entity::problem_event::ProblemAction;
 use entity::region::{self, RegionKind};
@@ -39,10 +40,10 @@ pub struct ProblemIn {
     #[validate(length(min = 1, max = 200, message = "位置为 1 到 200 个字"))]
     #[schema(example = "3 号楼 2 单元", min_length = 1, max_length = 200)]
     pub location: Option<String>,
-    /// 照片地址（https://），最多 9 张
+    /// 照片：上传所得的 `media:{id}` 或 https:// 地址，最多 9 张
     #[validate(length(max = 9, message = "最多 9 张照片"))]
     #[serde(default)]
-    #[schema(max_items = 9, value_type = Vec<crate::media::Reference>)]
+    #[schema(max_items = 9, value_type = Vec<crate::media::reference::PhotoRef>)]
     pub photos: Vec<String>,
 }
 
@@ -53,7 +54,7 @@ pub async fn file(
     at: &region::Model,
     b: ProblemIn,
 ) -> AppResult<ProblemOut> {
-    crate::orders::placement::check_photos("photos", &b.photos)?;
+    crate::media::reference::check_photos("photos", &b.photos)?;
     if matches!(at.kind, RegionKind::County | RegionKind::Street) {
         return Err(
             AppError::new(ErrorCode::RegionKindInvalid).with_detail("问题须登记在社区或其下的网格、楼栋")
@@ -87,6 +88,7 @@ pub async fn file(
     .insert(&txn)
     .await?;
     events::log(&txn, it.id, ProblemAction::Filed, Some(p.id()), None, now).await?;
+    crate::media::attach::attach(&txn, p.id(), &b.photos, Attachment::Problem, it.id).await?;
     txn.commit().await?;
     let standing = Standing {
         staff: true,

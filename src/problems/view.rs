@@ -38,7 +38,7 @@ pub struct ProblemOut {
     /// 位置（公开清单中不含）
     pub location: Option<String>,
     /// 照片（公开清单中不含）
-    #[schema(value_type = Vec<crate::media::Reference>)]
+    #[schema(value_type = Vec<crate::media::reference::Reference>)]
     pub photos: Vec<String>,
     /// filed 已排查（待联席会议）/ accepted 已采纳 / merged 已合并 / rejected 未采纳 /
     /// published 已发布（待认领）/ claimed 已认领 / escalated 已移交街道 / resolved 已解决
@@ -62,7 +62,7 @@ pub struct ProblemOut {
     pub street_due_at: Option<DateTime<Utc>>,
     /// 解决结果
     pub result: Option<String>,
-    #[schema(value_type = Vec<crate::media::Reference>)]
+    #[schema(value_type = Vec<crate::media::reference::Reference>)]
     pub result_photos: Vec<String>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,

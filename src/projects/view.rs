@@ -42,7 +42,7 @@ pub struct ProjectOut {
     pub percent: i32,
     /// 完成情况
     pub result: Option<String>,
-    #[schema(value_type = Vec<crate::media::Reference>)]
+    #[schema(value_type = Vec<crate::media::reference::Reference>)]
     pub result_photos: Vec<String>,
     pub done_at: Option<DateTime<Utc>>,
     /// 取消原因
@@ -66,7 +66,7 @@ pub struct ProjectEventOut {
     pub note: Option<String>,
     /// 报告的进度
     pub percent: Option<i32>,
-    #[schema(value_type = Vec<crate::media::Reference>)]
+    #[schema(value_type = Vec<crate::media::reference::Reference>)]
     pub photos: Vec<String>,
     pub at: DateTime<Utc>,
 }

@@ -6,7 +6,9 @@ use super::visibility::Located;
 use crate::api::{Id, Page, PageQuery};
 use crate::auth::principal::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::media::attach::attach;
 use chrono::{DateTime, Utc};
+use entity::media::Attachment;
 use entity::{goods, restock};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -70,9 +72,9 @@ pub struct GoodsIn {
     pub description: String,
     #[validate(
         length(max = 500, message = "图片地址最多 500 个字符"),
-        custom(function = "crate::media::valid_reference")
+        custom(function = "crate::media::reference::valid_photo")
     )]
-    #[schema(value_type = Option<crate::media::Reference>)]
+    #[schema(value_type = Option<crate::media::reference::PhotoRef>)]
     pub image_url: Option<String>,
     /// 兑换价（绿币）
     #[validate(range(min = 1, max = 1_000_000, message = "兑换价为 1 到 1000000 绿币"))]
@@ -101,9 +103,9 @@ pub struct GoodsPatch {
     pub description: Option<String>,
     #[validate(
         length(max = 500, message = "图片地址最多 500 个字符"),
-        custom(function = "crate::media::valid_reference")
+        custom(function = "crate::media::reference::valid_photo")
     )]
-    #[schema(value_type = Option<crate::media::Reference>)]
+    #[schema(value_type = Option<crate::media::reference::PhotoRef>)]
     pub image_url: Option<String>,
     /// 新兑换价（已下的兑换按原价）
     #[validate(range(min = 1, max = 1_000_000, message = "兑换价为 1 到 1000000 绿币"))]
@@ -218,6 +220,7 @@ pub async fn shelve(
     .insert(conn)
     .await
     .map_err(taken(ErrorCode::GoodsNameTaken))?;
+    attach(conn, actor, &g.image_url, Attachment::Goods, g.id).await?;
     if g.stock > 0 {
         record_restock(conn, &g, g.stock, actor, "初始库存".into()).await?;
     }
@@ -263,9 +266,11 @@ pub async fn shelf(conn: &impl ConnectionTrait, p: &Principal, at: &Located) -> 
         .collect())
 }
 
-/// Changes what the patch names, column by column: stock may be moving under concurrent
-/// redemptions.
-pub async fn amend(conn: &impl ConnectionTrait, id: i64, b: GoodsPatch) -> AppResult<GoodsOut> {
+/// Changes what the patch names, column by column (stock may be moving under concurrent
+/// redemptions), in one transaction with attaching a new picture uploaded by `actor`.
+pub async fn amend(db: &DatabaseConnection, id: i64, b: GoodsPatch, actor: i64) -> AppResult<GoodsOut> {
+    let txn = crate::db::begin_write(db).await?;
+    attach(&txn, actor, &b.image_url, Attachment::Goods, id).await?;
     let mut u = goods::Entity::update_many()
         .col_expr(goods::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(goods::Column::Id.eq(id));
@@ -287,11 +292,12 @@ pub async fn amend(conn: &impl ConnectionTrait, id: i64, b: GoodsPatch) -> AppRe
     if let Some(v) = b.active {
         u = u.col_expr(goods::Column::Active, Expr::value(v));
     }
-    u.exec(conn).await.map_err(taken(ErrorCode::GoodsNameTaken))?;
+    u.exec(&txn).await.map_err(taken(ErrorCode::GoodsNameTaken))?;
     let g = goods::Entity::find_by_id(id)
-        .one(conn)
+        .one(&txn)
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
+    txn.commit().await?;
     Ok(g.into())
 }
 

@@ -52,10 +52,10 @@ pub struct WhistleResolveIn {
     #[validate(length(min = 1, max = 1000, message = "办理结果为 1 到 1000 个字"))]
     #[schema(min_length = 1, max_length = 1000)]
     pub result: String,
-    /// 现场照片引用（最多 9 张）
+    /// 现场照片：本人上传所得的 `media:{id}` 或 https:// 地址，最多 9 张；办结订单时成为完成照片，结单后在晒单中公开
     #[serde(default)]
     #[validate(length(max = 9, message = "最多 9 张照片"))]
-    #[schema(max_items = 9)]
+    #[schema(max_items = 9, value_type = Vec<crate::media::reference::PhotoRef>)]
     pub photos: Vec<String>,
 }
 
@@ -216,6 +216,7 @@ pub async fn resolve(
     order: &service_order::Model,
     body: WhistleResolveIn,
 ) -> AppResult<WhistlesOut> {
+    crate::media::reference::check_photos("photos", &body.photos)?;
     let now = Utc::now();
     crate::db::write(&state.db, async |txn| {
         let current = service::lock(txn, order.id).await?;
@@ -245,6 +246,8 @@ pub async fn resolve(
             step.set.completion_note = Set(Some(body.result.clone()));
             step.set.completion_photos =
                 Set(serde_json::to_string(&body.photos).unwrap_or_else(|_| "[]".into()));
+            let completion = entity::media::Attachment::OrderCompletion;
+            crate::media::attach::attach(txn, p.id(), &body.photos, completion, order.id).await?;
             service::apply(txn, &state.config, &current, step).await?;
         }
         Ok(())

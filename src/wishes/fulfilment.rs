@@ -24,8 +24,8 @@ pub struct FulfilIn {
     #[schema(example = "已把书包送到家中", min_length = 1, max_length = 500)]
     pub note: String,
     /// 圆梦照片地址（https://）
-    #[validate(custom(function = "crate::media::valid_reference"))]
-    #[schema(value_type = crate::media::Reference)]
+    #[validate(custom(function = "crate::media::reference::valid_reference"))]
+    #[schema(value_type = crate::media::reference::Reference)]
     pub photo: String,
 }
 

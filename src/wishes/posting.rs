@@ -8,6 +8,7 @@ use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 use chrono::Utc;
+use entity::media::Attachment;
 use entity::region::{self, RegionKind};
 use entity::wish::{self, WishStatus};
 use sea_orm::{ActiveModelTrait, Set};
@@ -25,10 +26,10 @@ pub struct WishIn {
     #[validate(length(min = 1, max = 1000, message = "描述为 1 到 1000 个字"))]
     #[schema(example = "孩子今年上三年级，旧书包坏了", min_length = 1, max_length = 1000)]
     pub description: String,
-    /// 照片地址（https://），最多 9 张
+    /// 照片：上传所得的 `media:{id}` 或 https:// 地址，最多 9 张
     #[validate(length(max = 9, message = "最多 9 张照片"))]
     #[serde(default)]
-    #[schema(max_items = 9, value_type = Vec<crate::media::Reference>)]
+    #[schema(max_items = 9, value_type = Vec<crate::media::reference::PhotoRef>)]
     pub photos: Vec<String>,
 }
 
@@ -36,7 +37,7 @@ pub struct WishIn {
 /// for staff review. 403 `NOT_A_RESIDENT` for a caller who sees the place but does not live
 /// there, 404 for one who does not see it.
 pub async fn post(state: &AppState, p: &Principal, at: &region::Model, b: WishIn) -> AppResult<WishOut> {
-    crate::orders::placement::check_photos("photos", &b.photos)?;
+    crate::media::reference::check_photos("photos", &b.photos)?;
     if !matches!(at.kind, RegionKind::Community | RegionKind::Grid) {
         return Err(AppError::new(ErrorCode::RegionKindInvalid).with_detail("心愿须发布在社区或网格"));
     }
@@ -52,6 +53,7 @@ pub async fn post(state: &AppState, p: &Principal, at: &region::Model, b: WishIn
         .await?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound))?;
     let now = Utc::now();
+    let txn = crate::db::begin_write(&state.db).await?;
     let w = wish::ActiveModel {
         region_id: Set(at.id),
         community_id: Set(community.id),
@@ -65,8 +67,10 @@ pub async fn post(state: &AppState, p: &Principal, at: &region::Model, b: WishIn
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&state.db)
+    .insert(&txn)
     .await?;
+    crate::media::attach::attach(&txn, p.id(), &b.photos, Attachment::Wish, w.id).await?;
+    txn.commit().await?;
     let standing = Standing {
         poster: true,
         ..Default::default()

@@ -32,7 +32,7 @@ pub struct WishShowcaseOut {
     /// 圆梦说明
     pub note: Option<String>,
     /// 圆梦照片
-    #[schema(value_type = Vec<crate::media::Reference>)]
+    #[schema(value_type = Vec<crate::media::reference::Reference>)]
     pub photos: Vec<String>,
     pub fulfilled_at: Option<DateTime<Utc>>,
 }

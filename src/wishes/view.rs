@@ -23,7 +23,7 @@ pub struct WishOut {
     pub title: String,
     pub description: String,
     /// 心愿照片
-    #[schema(value_type = Vec<crate::media::Reference>)]
+    #[schema(value_type = Vec<crate::media::reference::Reference>)]
     pub photos: Vec<String>,
     /// pending_review 待审核 / open 待认领 / rejected 未通过 / withdrawn 已撤回 / claimed 已认领 /
     /// fulfilled 已圆梦（待居民确认）/ confirmed 已确认
@@ -47,7 +47,7 @@ pub struct WishOut {
     /// 圆梦说明
     pub fulfil_note: Option<String>,
     /// 圆梦照片
-    #[schema(value_type = Option<crate::media::Reference>)]
+    #[schema(value_type = Option<crate::media::reference::Reference>)]
     pub fulfil_photo: Option<String>,
     pub fulfilled_at: Option<DateTime<Utc>>,
     pub confirmed_at: Option<DateTime<Utc>>,

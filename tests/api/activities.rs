@@ -95,7 +95,16 @@ async fn code(app: &TestApp, organiser: &Session, a: &str, direction: &str) -> S
             &organiser.token,
         )
         .await;
-    ok_json(res, 200).await["code"].as_str().unwrap().to_owned()
+    let body = ok_json(res, 200).await;
+    let code = body["code"].as_str().unwrap().to_owned();
+    // The QR code shown on the organiser's screen is that very code.
+    let drawn = qrcode::QrCode::new(code.as_bytes()).unwrap();
+    let svg = drawn
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(256, 256)
+        .build();
+    assert_eq!(body["qr_svg"].as_str(), Some(svg.as_str()));
+    code
 }
 
 async fn scan(app: &TestApp, who: &Session, a: &str, action: &str, code: &str) -> reqwest::Response {

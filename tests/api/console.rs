@@ -146,7 +146,11 @@ async fn staff_see_a_new_order_live_dispatch_it_and_read_refusals() {
     let claim = format!("/api/v1/orders/{id}/claim");
     ok_json(app.call("POST", &claim, Some(&member), None).await, 200).await;
     // The open detail follows the order live.
-    wait(&c, &format!("#detail[data-order-id='{id}'][data-status='claimed']")).await;
+    wait(
+        &c,
+        &format!("#detail[data-order-id='{id}'][data-status='claimed']"),
+    )
+    .await;
     let staff = login(&app, "13800000101").await;
     let again = app
         .post_as(

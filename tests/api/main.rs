@@ -21,6 +21,7 @@ mod ledger;
 mod ledger_model;
 mod lists;
 mod lookup;
+mod media;
 mod notify;
 mod openapi;
 mod ops;

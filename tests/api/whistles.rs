@@ -180,11 +180,22 @@ async fn whistle_acknowledge_resolve_then_the_resident_rates() {
     assert_eq!(res.status(), 409);
     assert_eq!(problem(res).await["code"], "WHISTLE_NOT_OPEN");
 
+    // Its photos become the order's public completion photos: only uploads or https:// URLs.
     let res = app
         .post_as(
             &format!("/api/v1/orders/{oid}/resolve"),
             &dept.staff.token,
-            json!({"result": "已劝离占道摊位，恢复通行"}),
+            json!({"result": "已处理", "photos": ["javascript:alert(1)"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["code"], "VALIDATION_FAILED");
+
+    let res = app
+        .post_as(
+            &format!("/api/v1/orders/{oid}/resolve"),
+            &dept.staff.token,
+            json!({"result": "已劝离占道摊位，恢复通行", "photos": ["https://img.example.cn/done.jpg"]}),
         )
         .await;
     let resolved = ok_json(res, 200).await;

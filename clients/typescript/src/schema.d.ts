@@ -677,6 +677,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 上传图片
+         * @description 小程序用 `wx.uploadFile`（`name: "file"`）上传一张图片，得到引用 `media:{id}`，再把它填入订单照片、完成照片、心愿、问题清单或商品图片字段。类型按文件内容判断（JPEG、PNG、WebP）；保存前重新编码，去掉 EXIF（含 GPS 位置）等全部元数据并按拍摄方向摆正，另存一张长边不超过 320 像素的缩略图。图片须在一天内用到某个对象上，否则被删除。每人每小时最多上传 `MEDIA_UPLOADS_PER_HOUR` 张（默认 60）。
+         */
+        post: operations["post_media"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 读取图片
+         * @description 上传者本人可读；图片用到某个对象上之后，能看到该对象的人可读（订单、心愿、问题清单按各自的可见范围）；公开展示的图片任何人可读（晒单中已完成订单的完成照片、已圆梦心愿的照片、商品图片），无需登录。其他情况按不存在处理（404）。
+         */
+        get: operations["get_media_by_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/media/{id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 读取缩略图
+         * @description 长边不超过 320 像素、保持比例的缩略图（原图更小时与原图同尺寸），格式同原图。谁可读同原图。
+         */
+        get: operations["get_media_by_id_thumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/meetings/{id}": {
         parameters: {
             query?: never;
@@ -3110,6 +3170,8 @@ export interface components {
              * @description 此时之后该码失效
              */
             expires_at: string;
+            /** @description 该码的二维码（SVG 文本），工作台直接显示 */
+            qr_svg: string;
             /**
              * Format: date-time
              * @description 请在此时刷新二维码
@@ -3189,8 +3251,8 @@ export interface components {
              */
             minutes: number;
             note?: string | null;
-            /** @description 完成照片地址（https://），最多 9 张 */
-            photos?: components["schemas"]["Reference"][];
+            /** @description 完成照片：本人上传所得的 `media:{id}` 或 https:// 地址，最多 9 张；订单结单后在晒单中公开 */
+            photos?: components["schemas"]["PhotoRef"][];
         };
         /** @description 评单 */
         ConfirmIn: {
@@ -3537,9 +3599,11 @@ export interface components {
          *     - `PROJECT_ALREADY_TAKEN` (409): 手慢了，该项目已由其他单位承接
          *     - `PROJECT_INVALID_STATE` (409): 项目当前状态不允许此操作
          *     - `PROJECT_NEED_INVALID` (422): 关联的需求不存在、不属于本社区或已关闭
+         *     - `MEDIA_NOT_FOUND` (404): 图片不存在
+         *     - `MEDIA_INVALID` (422): 图片引用无效：须是本人上传、尚未用于其他对象且未过期的图片
          * @enum {string}
          */
-        ErrorCode: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "INVALID_QUERY" | "SCOPE_TARGET_REQUIRED" | "UNAUTHORIZED" | "TOKEN_EXPIRED" | "FRESH_LOGIN_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "TOO_MANY_STREAMS" | "INTERNAL" | "NOT_READY" | "LOGIN_FAILED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "WECHAT_CODE_INVALID" | "WECHAT_CODE_USED" | "WECHAT_RATE_LIMITED" | "WECHAT_UNAVAILABLE" | "WECHAT_NOT_CONFIGURED" | "REGION_KIND_INVALID" | "REGION_NAME_TAKEN" | "REGION_MOVE_INVALID" | "ROLE_ALREADY_GRANTED" | "USER_NOT_FOUND" | "UNIT_REQUIRED" | "UNIT_NOT_APPLICABLE" | "UNIT_NAME_TAKEN" | "NOT_RESIDENT_HERE" | "REPORT_EXISTS" | "REPORT_NOT_PENDING" | "RESIDENCE_NOT_PENDING" | "ORDER_INVALID_TRANSITION" | "ORDER_ALREADY_CLAIMED" | "TOO_MANY_OPEN_ORDERS" | "ORDER_REGION_INVALID" | "SERVICE_ITEM_UNAVAILABLE" | "SERVICE_ITEM_NAME_TAKEN" | "ESCALATION_TOP" | "ASSIGNEE_INVALID" | "ORDER_CHANGED" | "OWN_ORDER" | "REVIEW_MINUTES_RAISED" | "INSUFFICIENT_BALANCE" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_FLIGHT" | "TRANSFER_ALREADY_REVERSED" | "GRANT_LIMIT_EXCEEDED" | "RECIPIENT_INVALID" | "SELF_GRANT" | "HOLD_NOT_PENDING" | "STORE_NAME_TAKEN" | "GOODS_NAME_TAKEN" | "STORE_UNAVAILABLE" | "GOODS_UNAVAILABLE" | "OUT_OF_STOCK" | "GOODS_REPEATED" | "GOODS_CHANGED" | "LIMIT_EXCEEDED" | "PICKUP_CODE_INVALID" | "REDEMPTION_NOT_PENDING" | "ACTIVITY_CANCELLED" | "ACTIVITY_STARTED" | "ACTIVITY_ENDED" | "ACTIVITY_REGION_INVALID" | "CAPACITY_BELOW_CONFIRMED" | "SIGNUP_CLOSED" | "NOT_ELIGIBLE" | "ALREADY_SIGNED_UP" | "NOT_SIGNED_UP" | "CHECKIN_NOT_OPEN" | "CHECKIN_CODE_INVALID" | "CHECKIN_CODE_EXPIRED" | "CHECKIN_CODE_REPLAYED" | "ALREADY_CHECKED_IN" | "NOT_CHECKED_IN" | "ALREADY_CHECKED_OUT" | "ACTIVITY_TIMES_INVALID" | "UNIT_NOT_IN_COMMUNITY" | "TEAM_INVALID" | "ACTIVITY_FULL" | "RECORD_NOT_CORRECTABLE" | "CORRECTION_EMPTY" | "CORRECTION_EXCEEDS_RECORD" | "ATTENDANCE_TIME_INVALID" | "TEAM_NAME_TAKEN" | "ALREADY_IN_TEAM" | "NOT_IN_TEAM" | "WISH_NOT_FOUND" | "NOT_A_RESIDENT" | "WISH_NOT_OPEN" | "WISH_ALREADY_CLAIMED" | "WISH_INVALID_TRANSITION" | "OWN_WISH" | "CERTIFICATE_PERIOD_INVALID" | "NOTHING_TO_CERTIFY" | "NO_ISSUING_COMMUNITY" | "CERTIFICATE_NOT_FOUND" | "DEPARTMENT_INVALID" | "WHISTLE_ALREADY_OPEN" | "WHISTLE_NOT_OPEN" | "RESIDENT_NOT_IN_REGION" | "DATES_INVALID" | "NOT_WHISTLED" | "PROBLEM_NOT_FOUND" | "PROBLEM_ALREADY_CLAIMED" | "PROBLEM_INVALID_STATE" | "PROBLEM_DEADLINE_PASSED" | "MEETING_DECISION_INVALID" | "MEETING_NOT_FOUND" | "RESOURCE_NOT_FOUND" | "RESOURCE_INVALID_STATE" | "NEED_NOT_FOUND" | "NEED_INVALID_STATE" | "PROJECT_NOT_FOUND" | "PROJECT_ALREADY_TAKEN" | "PROJECT_INVALID_STATE" | "PROJECT_NEED_INVALID";
+        ErrorCode: "BAD_REQUEST" | "MALFORMED_JSON" | "VALIDATION_FAILED" | "INVALID_QUERY" | "SCOPE_TARGET_REQUIRED" | "UNAUTHORIZED" | "TOKEN_EXPIRED" | "FRESH_LOGIN_REQUIRED" | "FORBIDDEN" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "TOO_MANY_STREAMS" | "INTERNAL" | "NOT_READY" | "LOGIN_FAILED" | "REFRESH_TOKEN_INVALID" | "REFRESH_TOKEN_REUSED" | "WECHAT_CODE_INVALID" | "WECHAT_CODE_USED" | "WECHAT_RATE_LIMITED" | "WECHAT_UNAVAILABLE" | "WECHAT_NOT_CONFIGURED" | "REGION_KIND_INVALID" | "REGION_NAME_TAKEN" | "REGION_MOVE_INVALID" | "ROLE_ALREADY_GRANTED" | "USER_NOT_FOUND" | "UNIT_REQUIRED" | "UNIT_NOT_APPLICABLE" | "UNIT_NAME_TAKEN" | "NOT_RESIDENT_HERE" | "REPORT_EXISTS" | "REPORT_NOT_PENDING" | "RESIDENCE_NOT_PENDING" | "ORDER_INVALID_TRANSITION" | "ORDER_ALREADY_CLAIMED" | "TOO_MANY_OPEN_ORDERS" | "ORDER_REGION_INVALID" | "SERVICE_ITEM_UNAVAILABLE" | "SERVICE_ITEM_NAME_TAKEN" | "ESCALATION_TOP" | "ASSIGNEE_INVALID" | "ORDER_CHANGED" | "OWN_ORDER" | "REVIEW_MINUTES_RAISED" | "INSUFFICIENT_BALANCE" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_FLIGHT" | "TRANSFER_ALREADY_REVERSED" | "GRANT_LIMIT_EXCEEDED" | "RECIPIENT_INVALID" | "SELF_GRANT" | "HOLD_NOT_PENDING" | "STORE_NAME_TAKEN" | "GOODS_NAME_TAKEN" | "STORE_UNAVAILABLE" | "GOODS_UNAVAILABLE" | "OUT_OF_STOCK" | "GOODS_REPEATED" | "GOODS_CHANGED" | "LIMIT_EXCEEDED" | "PICKUP_CODE_INVALID" | "REDEMPTION_NOT_PENDING" | "ACTIVITY_CANCELLED" | "ACTIVITY_STARTED" | "ACTIVITY_ENDED" | "ACTIVITY_REGION_INVALID" | "CAPACITY_BELOW_CONFIRMED" | "SIGNUP_CLOSED" | "NOT_ELIGIBLE" | "ALREADY_SIGNED_UP" | "NOT_SIGNED_UP" | "CHECKIN_NOT_OPEN" | "CHECKIN_CODE_INVALID" | "CHECKIN_CODE_EXPIRED" | "CHECKIN_CODE_REPLAYED" | "ALREADY_CHECKED_IN" | "NOT_CHECKED_IN" | "ALREADY_CHECKED_OUT" | "ACTIVITY_TIMES_INVALID" | "UNIT_NOT_IN_COMMUNITY" | "TEAM_INVALID" | "ACTIVITY_FULL" | "RECORD_NOT_CORRECTABLE" | "CORRECTION_EMPTY" | "CORRECTION_EXCEEDS_RECORD" | "ATTENDANCE_TIME_INVALID" | "TEAM_NAME_TAKEN" | "ALREADY_IN_TEAM" | "NOT_IN_TEAM" | "WISH_NOT_FOUND" | "NOT_A_RESIDENT" | "WISH_NOT_OPEN" | "WISH_ALREADY_CLAIMED" | "WISH_INVALID_TRANSITION" | "OWN_WISH" | "CERTIFICATE_PERIOD_INVALID" | "NOTHING_TO_CERTIFY" | "NO_ISSUING_COMMUNITY" | "CERTIFICATE_NOT_FOUND" | "DEPARTMENT_INVALID" | "WHISTLE_ALREADY_OPEN" | "WHISTLE_NOT_OPEN" | "RESIDENT_NOT_IN_REGION" | "DATES_INVALID" | "NOT_WHISTLED" | "PROBLEM_NOT_FOUND" | "PROBLEM_ALREADY_CLAIMED" | "PROBLEM_INVALID_STATE" | "PROBLEM_DEADLINE_PASSED" | "MEETING_DECISION_INVALID" | "MEETING_NOT_FOUND" | "RESOURCE_NOT_FOUND" | "RESOURCE_INVALID_STATE" | "NEED_NOT_FOUND" | "NEED_INVALID_STATE" | "PROJECT_NOT_FOUND" | "PROJECT_ALREADY_TAKEN" | "PROJECT_INVALID_STATE" | "PROJECT_NEED_INVALID" | "MEDIA_NOT_FOUND" | "MEDIA_INVALID";
         /** @description 订单时间线上的一步 */
         EventOut: {
             /**
@@ -3639,7 +3703,7 @@ export interface components {
         /** @description 上架商品 */
         GoodsIn: {
             description?: string;
-            image_url?: components["schemas"]["Reference"] | null;
+            image_url?: components["schemas"]["PhotoRef"] | null;
             /**
              * Format: int32
              * @description 每人每月限兑数量；不传为不限
@@ -3698,7 +3762,7 @@ export interface components {
             /** @description 下架后不能再兑换（已下的兑换不受影响） */
             active?: boolean | null;
             description?: string | null;
-            image_url?: components["schemas"]["Reference"] | null;
+            image_url?: components["schemas"]["PhotoRef"] | null;
             /**
              * Format: int32
              * @description 每人每月限兑数量；传 0 取消限制
@@ -3971,6 +4035,45 @@ export interface components {
             roles: components["schemas"]["RoleOut"][];
             /** @description 志愿服务累计时长与星级（明细见 /me/service-record） */
             stars: components["schemas"]["StarsOut"];
+        };
+        /** @description 上传的图片 */
+        MediaOut: {
+            /**
+             * Format: int64
+             * @description 去除元数据后保存的字节数
+             */
+            bytes: number;
+            /**
+             * @description image/jpeg、image/png 或 image/webp（按文件内容判断，不看客户端声明）
+             * @example image/jpeg
+             */
+            content_type: string;
+            /**
+             * Format: int32
+             * @description 高（像素）
+             */
+            height: number;
+            id: components["schemas"]["Id"];
+            /**
+             * @description 在订单、完成照片、心愿、问题清单、商品等图片字段中使用的引用
+             * @example media:42
+             */
+            reference: string;
+            /**
+             * @description 读取缩略图（长边不超过 320 像素）的地址
+             * @example /api/v1/media/42/thumbnail
+             */
+            thumbnail_url: string;
+            /**
+             * @description 读取原图的地址（相对本服务）
+             * @example /api/v1/media/42
+             */
+            url: string;
+            /**
+             * Format: int32
+             * @description 宽（像素，已按拍摄方向摆正）
+             */
+            width: number;
         };
         /** @description 记录联席会议 */
         MeetingIn: {
@@ -5148,6 +5251,11 @@ export interface components {
              */
             to: string;
         };
+        /**
+         * @description 图片：上传所得的引用 `media:{id}`（先调用 POST /api/v1/media，须是本人上传、尚未用于其他对象的图片；读取地址为 /api/v1/media/{id}），或 https:// 开头的地址，1 到 500 个字符
+         * @example media:42
+         */
+        PhotoRef: string;
         /** @description 核销取货 */
         PickupIn: {
             /**
@@ -5156,6 +5264,11 @@ export interface components {
              */
             code: string;
         };
+        /**
+         * Format: binary
+         * @description 图片文件
+         */
+        PictureFile: string;
         /** @description 下单 */
         PlaceOrderIn: {
             /** @example 3 号楼 2 单元 502 */
@@ -5164,8 +5277,8 @@ export interface components {
             contact_phone?: string | null;
             description?: string;
             on_behalf_of?: components["schemas"]["OnBehalfIn"] | null;
-            /** @description 照片地址（https://），最多 9 张 */
-            photos?: components["schemas"]["Reference"][];
+            /** @description 照片：上传所得的 `media:{id}` 或 https:// 地址，最多 9 张 */
+            photos?: components["schemas"]["PhotoRef"][];
             /**
              * Format: date-time
              * @description 希望服务的时间
@@ -5275,8 +5388,8 @@ export interface components {
              * @example 3 号楼 2 单元
              */
             location?: string | null;
-            /** @description 照片地址（https://），最多 9 张 */
-            photos?: components["schemas"]["Reference"][];
+            /** @description 照片：上传所得的 `media:{id}` 或 https:// 地址，最多 9 张 */
+            photos?: components["schemas"]["PhotoRef"][];
             /** @description micro 微事（网格解决）/ small 小事（社区解决）/ major 大事（街道解决） */
             severity: components["schemas"]["Severity"];
             /**
@@ -6502,6 +6615,14 @@ export interface components {
             /** @description 党组织名称；传空字符串清除 */
             party_org?: string | null;
         };
+        /** @description 上传图片的表单（multipart/form-data） */
+        UploadForm: {
+            /**
+             * Format: binary
+             * @description 图片文件：JPEG、PNG 或 WebP（按内容判断），不超过 `MEDIA_MAX_BYTES`（默认 10 MB）
+             */
+            file: string;
+        };
         /**
          * @description 紧急程度：normal 一般 / urgent 紧急
          * @enum {string}
@@ -6597,8 +6718,8 @@ export interface components {
         };
         /** @description 部门办结 */
         WhistleResolveIn: {
-            /** @description 现场照片引用（最多 9 张） */
-            photos?: string[];
+            /** @description 现场照片：本人上传所得的 `media:{id}` 或 https:// 地址，最多 9 张；办结订单时成为完成照片，结单后在晒单中公开 */
+            photos?: components["schemas"]["PhotoRef"][];
             /** @description 办理结果 */
             result: string;
         };
@@ -6615,8 +6736,8 @@ export interface components {
         WishIn: {
             /** @example 孩子今年上三年级，旧书包坏了 */
             description: string;
-            /** @description 照片地址（https://），最多 9 张 */
-            photos?: components["schemas"]["Reference"][];
+            /** @description 照片：上传所得的 `media:{id}` 或 https:// 地址，最多 9 张 */
+            photos?: components["schemas"]["PhotoRef"][];
             /** @example 想要一个新书包 */
             title: string;
         };
@@ -7795,6 +7916,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             default: components["responses"]["Problem"];
         };
     };
@@ -8389,6 +8519,137 @@ export interface operations {
             default: components["responses"]["Problem"];
         };
     };
+    post_media: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadForm"];
+            };
+        };
+        responses: {
+            /** @description 已保存 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaOut"];
+                };
+            };
+            /** @description `VALIDATION_FAILED`：缺少 file 字段；`BAD_REQUEST`：multipart 格式错误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `PAYLOAD_TOO_LARGE`：图片超过 `MEDIA_MAX_BYTES` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `UNSUPPORTED_MEDIA_TYPE`：不是 JPEG、PNG、WebP 图片，图片已损坏，或请求不是 multipart/form-data */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `RATE_LIMITED`：上传太频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    get_media_by_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 图片 id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 图片 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": components["schemas"]["PictureFile"];
+                    "image/png": components["schemas"]["PictureFile"];
+                    "image/webp": components["schemas"]["PictureFile"];
+                };
+            };
+            /** @description `MEDIA_NOT_FOUND`：图片不存在，或你无权查看 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
+    get_media_by_id_thumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 图片 id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 缩略图 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": components["schemas"]["PictureFile"];
+                    "image/png": components["schemas"]["PictureFile"];
+                    "image/webp": components["schemas"]["PictureFile"];
+                };
+            };
+            /** @description `MEDIA_NOT_FOUND`：图片不存在，或你无权查看 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["Problem"];
+        };
+    };
     get_meetings_by_id: {
         parameters: {
             query?: never;
@@ -8593,7 +8854,7 @@ export interface operations {
                     "application/json": components["schemas"]["OrderOut"];
                 };
             };
-            /** @description `ORDER_REGION_INVALID` 或 `SERVICE_ITEM_UNAVAILABLE` */
+            /** @description `ORDER_REGION_INVALID` 或 `SERVICE_ITEM_UNAVAILABLE`；`MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8905,6 +9166,15 @@ export interface operations {
             };
             /** @description `ORDER_INVALID_TRANSITION` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11598,7 +11868,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `REGION_KIND_INVALID`：须为社区或其下的区域 */
+            /** @description `REGION_KIND_INVALID`：须为社区或其下的区域；`MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -13193,7 +13463,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `REGION_KIND_INVALID`：须为社区或网格 */
+            /** @description `REGION_KIND_INVALID`：须为社区或网格；`MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期 */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -13765,6 +14035,15 @@ export interface operations {
             };
             /** @description `GOODS_NAME_TAKEN` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

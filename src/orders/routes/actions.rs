@@ -136,6 +136,7 @@ pub async fn start(state: web::Data<AppState>, access: OrderAccess) -> Json {
         (status = 200, description = "待评价：completed", body = OrderOut),
         (status = 403, description = "不是接单党员"),
         (status = 409, description = "`ORDER_INVALID_TRANSITION`"),
+        (status = 422, description = "`MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期"),
     )
 )]
 #[post("/orders/{id}/complete")]

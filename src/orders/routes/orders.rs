@@ -22,7 +22,7 @@ use actix_web::{HttpResponse, get, post, web};
     security(("bearer" = [])),
     responses(
         (status = 201, description = "已下单（重试时返回第一次的订单，并带 `Idempotent-Replayed: true` 头）", body = OrderOut),
-        (status = 422, description = "`ORDER_REGION_INVALID` 或 `SERVICE_ITEM_UNAVAILABLE`"),
+        (status = 422, description = "`ORDER_REGION_INVALID` 或 `SERVICE_ITEM_UNAVAILABLE`；`MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期"),
         (status = 429, description = "`RATE_LIMITED`：下单过于频繁"),
     )
 )]

@@ -23,7 +23,7 @@ use actix_web::{HttpResponse, get, post, web};
         (status = 400, description = "`VALIDATION_FAILED`：标题、描述、轻重、位置或照片无效"),
         (status = 403, description = "不是该区域的工作者"),
         (status = 404, description = "区域不存在或与你无关"),
-        (status = 422, description = "`REGION_KIND_INVALID`：须为社区或其下的区域"),
+        (status = 422, description = "`REGION_KIND_INVALID`：须为社区或其下的区域；`MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期"),
     )
 )]
 #[post("/regions/{id}/problems")]

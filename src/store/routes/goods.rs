@@ -22,6 +22,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
         (status = 403, description = "需要社区工作者角色"),
         (status = 404, description = "不存在或不在你的管辖范围"),
         (status = 409, description = "`GOODS_NAME_TAKEN`"),
+        (status = 422, description = "`MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期"),
     )
 )]
 #[post("/stores/{id}/goods")]
@@ -69,6 +70,7 @@ pub async fn list_goods(
         (status = 403, description = "需要社区工作者角色"),
         (status = 404, description = "不存在或不在你的管辖范围"),
         (status = 409, description = "`GOODS_NAME_TAKEN`"),
+        (status = 422, description = "`MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期"),
     )
 )]
 #[patch("/goods/{id}")]
@@ -77,7 +79,9 @@ pub async fn update_goods(
     access: GoodsAccess,
     body: ApiJson<GoodsPatch>,
 ) -> AppResult<web::Json<GoodsOut>> {
-    Ok(web::Json(goods::amend(&state.db, access.goods.id, body.0).await?))
+    Ok(web::Json(
+        goods::amend(&state.db, access.goods.id, body.0, access.principal.id()).await?,
+    ))
 }
 
 /// 入库或报损

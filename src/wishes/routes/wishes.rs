@@ -23,7 +23,7 @@ use actix_web::{HttpResponse, get, post, web};
         (status = 400, description = "`VALIDATION_FAILED`"),
         (status = 403, description = "`NOT_A_RESIDENT`：不是经确认居住在这里的居民"),
         (status = 404, description = "区域不存在或与你无关"),
-        (status = 422, description = "`REGION_KIND_INVALID`：须为社区或网格"),
+        (status = 422, description = "`REGION_KIND_INVALID`：须为社区或网格；`MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期"),
     )
 )]
 #[post("/regions/{id}/wishes")]
