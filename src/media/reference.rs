@@ -79,11 +79,21 @@ pub fn valid_photo(r: &str) -> Result<(), validator::ValidationError> {
 
 /// Every entry of a list of [`PhotoRef`]s is one (400 naming each that is not).
 pub fn check_photos(field: &str, photos: &[String]) -> AppResult<()> {
-    let errors: Vec<FieldError> = photos
+    check_each(field, photos, photo_problem)
+}
+
+/// Every entry is an `https://` [`Reference`], for fields that take no uploads (400 naming each
+/// that is not).
+pub fn check_urls(field: &str, urls: &[String]) -> AppResult<()> {
+    check_each(field, urls, reference_problem)
+}
+
+fn check_each(field: &str, items: &[String], problem: fn(&str) -> Option<&'static str>) -> AppResult<()> {
+    let errors: Vec<FieldError> = items
         .iter()
         .enumerate()
         .filter_map(|(i, p)| {
-            photo_problem(p).map(|message| FieldError {
+            problem(p).map(|message| FieldError {
                 field: format!("{field}[{i}]"),
                 message: message.into(),
             })

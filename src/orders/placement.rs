@@ -5,7 +5,7 @@ use super::service::{self, NewOrder};
 use super::view::orders_out;
 use crate::api::{Id, valid_phone};
 use crate::auth::Principal;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::AppResult;
 use crate::idempotency::{self, Answer, Key};
 use crate::media::attach::attach;
 use crate::state::AppState;
@@ -52,26 +52,6 @@ pub struct PlaceOrderIn {
     /// 代办：工作人员替居民下单（居民仍是订单的主人，可查看和评价）
     #[validate(nested)]
     pub on_behalf_of: Option<OnBehalfIn>,
-}
-
-/// Every photo reference is an `https://` URL the public may safely be shown, for fields that
-/// take no uploads (see [`crate::media::reference`]).
-pub fn check_photos(field: &str, photos: &[String]) -> AppResult<()> {
-    let errors: Vec<FieldError> = photos
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| {
-            crate::media::reference::reference_problem(p).map(|message| FieldError {
-                field: format!("{field}[{i}]"),
-                message: message.into(),
-            })
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::validation(errors))
-    }
 }
 
 /// Places the order once per key: a retry with the same key and request answers the first

@@ -147,7 +147,7 @@ pub async fn resolve(
     seen: &Seen,
     b: ProblemResolveIn,
 ) -> AppResult<ProblemOut> {
-    crate::orders::placement::check_photos("photos", &b.photos)?;
+    crate::media::reference::check_urls("photos", &b.photos)?;
     let it = &seen.problem;
     let by_owner = seen.standing.owner && it.state == ProblemState::Claimed;
     require(

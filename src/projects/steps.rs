@@ -213,7 +213,7 @@ pub async fn progress(
     seen: &SeenProject,
     b: ProgressIn,
 ) -> AppResult<ProjectOut> {
-    crate::orders::placement::check_photos("photos", &b.photos)?;
+    crate::media::reference::check_urls("photos", &b.photos)?;
     let unit = owner_on_taken(p, seen)?;
     let set = project::ActiveModel {
         percent: b.percent.map_or(sea_orm::ActiveValue::NotSet, Set),
@@ -246,7 +246,7 @@ pub async fn complete(
     seen: &SeenProject,
     b: ProjectCompleteIn,
 ) -> AppResult<ProjectOut> {
-    crate::orders::placement::check_photos("photos", &b.photos)?;
+    crate::media::reference::check_urls("photos", &b.photos)?;
     let unit = owner_on_taken(p, seen)?;
     let set = project::ActiveModel {
         percent: Set(100),

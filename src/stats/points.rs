@@ -87,62 +87,22 @@ pub struct Points {
 /// Reads the facts of `root`'s subtree in `range`.
 pub async fn load(conn: &impl ConnectionTrait, root: &region::Model, range: &Range) -> AppResult<Points> {
     let under = region::Column::Path.starts_with(&root.path);
-    let issued = transfer::Entity::find()
-        .select_only()
-        .column(region::Column::Path)
-        .column(transfer::Column::Asset)
-        .column(transfer::Column::Kind)
-        .column_as(
-            sum_i64(Expr::col((transfer::Entity, transfer::Column::Amount))),
-            "amount",
-        )
-        .join(
-            JoinType::InnerJoin,
-            transfer::Entity::belongs_to(account::Entity)
-                .from(transfer::Column::DebitAccountId)
-                .to(account::Column::Id)
-                .into(),
-        )
-        .join(JoinType::InnerJoin, pool_region())
-        .filter(account::Column::OwnerKind.eq(OwnerKind::Pool))
-        .filter(under.clone())
-        .filter(transfer::Column::Kind.is_in([TransferKind::Award, TransferKind::Grant]))
-        .filter(transfer::Column::CreatedAt.gte(range.starts_at))
-        .filter(transfer::Column::CreatedAt.lt(range.ends_at))
-        .group_by(region::Column::Path)
-        .group_by(transfer::Column::Asset)
-        .group_by(transfer::Column::Kind)
-        .into_tuple::<(String, Asset, TransferKind, i64)>()
-        .all(conn)
-        .await?;
-    let reversed = transfer::Entity::find()
-        .select_only()
-        .column(region::Column::Path)
-        .column(transfer::Column::Asset)
-        .column(transfer::Column::Kind)
-        .column_as(
-            sum_i64(Expr::col((transfer::Entity, transfer::Column::Amount))),
-            "amount",
-        )
-        .join(
-            JoinType::InnerJoin,
-            transfer::Entity::belongs_to(account::Entity)
-                .from(transfer::Column::CreditAccountId)
-                .to(account::Column::Id)
-                .into(),
-        )
-        .join(JoinType::InnerJoin, pool_region())
-        .filter(account::Column::OwnerKind.eq(OwnerKind::Pool))
-        .filter(under.clone())
-        .filter(transfer::Column::Kind.eq(TransferKind::Reversal))
-        .filter(transfer::Column::CreatedAt.gte(range.starts_at))
-        .filter(transfer::Column::CreatedAt.lt(range.ends_at))
-        .group_by(region::Column::Path)
-        .group_by(transfer::Column::Asset)
-        .group_by(transfer::Column::Kind)
-        .into_tuple::<(String, Asset, TransferKind, i64)>()
-        .all(conn)
-        .await?;
+    let issued = pool_sums(
+        conn,
+        root,
+        range,
+        transfer::Column::DebitAccountId,
+        &[TransferKind::Award, TransferKind::Grant],
+    )
+    .await?;
+    let reversed = pool_sums(
+        conn,
+        root,
+        range,
+        transfer::Column::CreditAccountId,
+        &[TransferKind::Reversal],
+    )
+    .await?;
     // The residents' accounts, by subquery (a street has thousands of residents).
     let residents = || {
         account::Entity::find()
@@ -235,6 +195,45 @@ pub async fn load(conn: &impl ConnectionTrait, root: &region::Model, range: &Ran
         held,
         spent,
     })
+}
+
+/// Sums of `kinds` of transfers in `range` whose `side` is a pool of a community under `root`,
+/// by community path, asset and kind.
+async fn pool_sums(
+    conn: &impl ConnectionTrait,
+    root: &region::Model,
+    range: &Range,
+    side: transfer::Column,
+    kinds: &[TransferKind],
+) -> AppResult<Vec<(String, Asset, TransferKind, i64)>> {
+    Ok(transfer::Entity::find()
+        .select_only()
+        .column(region::Column::Path)
+        .column(transfer::Column::Asset)
+        .column(transfer::Column::Kind)
+        .column_as(
+            sum_i64(Expr::col((transfer::Entity, transfer::Column::Amount))),
+            "amount",
+        )
+        .join(
+            JoinType::InnerJoin,
+            transfer::Entity::belongs_to(account::Entity)
+                .from(side)
+                .to(account::Column::Id)
+                .into(),
+        )
+        .join(JoinType::InnerJoin, pool_region())
+        .filter(account::Column::OwnerKind.eq(OwnerKind::Pool))
+        .filter(region::Column::Path.starts_with(&root.path))
+        .filter(transfer::Column::Kind.is_in(kinds.iter().copied()))
+        .filter(transfer::Column::CreatedAt.gte(range.starts_at))
+        .filter(transfer::Column::CreatedAt.lt(range.ends_at))
+        .group_by(region::Column::Path)
+        .group_by(transfer::Column::Asset)
+        .group_by(transfer::Column::Kind)
+        .into_tuple()
+        .all(conn)
+        .await?)
 }
 
 /// The pool account's owner: its community.
