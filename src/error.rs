@@ -167,6 +167,7 @@ error_codes! {
     ProjectInvalidState = "PROJECT_INVALID_STATE" => CONFLICT, "项目当前状态不允许此操作";
     ProjectNeedInvalid = "PROJECT_NEED_INVALID" => UNPROCESSABLE_ENTITY, "关联的需求不存在、不属于本社区或已关闭";
     MediaNotFound = "MEDIA_NOT_FOUND" => NOT_FOUND, "图片不存在";
+    PictureUnsupported = "PICTURE_UNSUPPORTED" => UNSUPPORTED_MEDIA_TYPE, "图片格式不支持，请上传 JPEG、PNG 或 WebP 图片";
     MediaInvalid = "MEDIA_INVALID" => UNPROCESSABLE_ENTITY, "图片引用无效：须是本人上传、尚未用于其他对象且未过期的图片";
 }
 

@@ -39,7 +39,7 @@ pub struct PictureFile(pub Vec<u8>);
         (status = 201, description = "已保存", body = MediaOut),
         (status = 400, description = "`VALIDATION_FAILED`：缺少 file 字段；`BAD_REQUEST`：multipart 格式错误"),
         (status = 413, description = "`PAYLOAD_TOO_LARGE`：图片超过 `MEDIA_MAX_BYTES`"),
-        (status = 415, description = "`UNSUPPORTED_MEDIA_TYPE`：不是 JPEG、PNG、WebP 图片，图片已损坏，或请求不是 multipart/form-data"),
+        (status = 415, description = "`PICTURE_UNSUPPORTED`：不是 JPEG、PNG、WebP 图片，或图片已损坏；`UNSUPPORTED_MEDIA_TYPE`：请求不是 multipart/form-data"),
         (status = 429, description = "`RATE_LIMITED`：上传太频繁"),
     )
 )]

@@ -56,7 +56,7 @@ fn refused(why: Refusal) -> AppError {
         Refusal::NotAPicture => "只支持 JPEG、PNG、WebP 图片",
         Refusal::Unreadable => "图片已损坏或尺寸过大，无法读取",
     };
-    AppError::new(ErrorCode::UnsupportedMediaType).with_detail(detail)
+    AppError::new(ErrorCode::PictureUnsupported).with_detail(detail)
 }
 
 /// Stores one upload of `p`: the type from its bytes (415 otherwise), within the hourly limit

@@ -206,7 +206,9 @@ async fn anything_but_jpeg_png_webp_is_refused_with_415() {
     for bad in [&gif[..], b"just some text", truncated, b""] {
         let res = upload_raw(&app, &me, bad).await;
         assert_eq!(res.status(), 415);
-        assert_eq!(problem(res).await["code"], "UNSUPPORTED_MEDIA_TYPE");
+        let refusal = problem(res).await;
+        assert_eq!(refusal["code"], "PICTURE_UNSUPPORTED");
+        assert_eq!(refusal["title"], "图片格式不支持，请上传 JPEG、PNG 或 WebP 图片");
     }
     // Not multipart at all.
     let res = app
