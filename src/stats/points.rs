@@ -87,22 +87,26 @@ pub struct Points {
 /// Reads the facts of `root`'s subtree in `range`.
 pub async fn load(conn: &impl ConnectionTrait, root: &region::Model, range: &Range) -> AppResult<Points> {
     let under = region::Column::Path.starts_with(&root.path);
-    let issued = pool_sums(
-        conn,
-        root,
-        range,
-        transfer::Column::DebitAccountId,
-        &[TransferKind::Award, TransferKind::Grant],
-    )
-    .await?;
-    let reversed = pool_sums(
-        conn,
-        root,
-        range,
-        transfer::Column::CreditAccountId,
-        &[TransferKind::Reversal],
-    )
-    .await?;
+    // The pools of the communities under `root` (two per community), read first so that each
+    // sum below is a range scan of one pool account's transfers by time.
+    let pools: HashMap<i64, (String, Asset)> = account::Entity::find()
+        .select_only()
+        .column(account::Column::Id)
+        .column(region::Column::Path)
+        .column(account::Column::Asset)
+        .join(JoinType::InnerJoin, pool_region())
+        .filter(account::Column::OwnerKind.eq(OwnerKind::Pool))
+        .filter(under.clone())
+        .into_tuple::<(i64, String, Asset)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|(id, path, asset)| (id, (path, asset)))
+        .collect();
+    let paid = [TransferKind::Award, TransferKind::Grant];
+    let issued = pool_sums(conn, &pools, range, transfer::Column::DebitAccountId, &paid).await?;
+    let returned = [TransferKind::Reversal];
+    let reversed = pool_sums(conn, &pools, range, transfer::Column::CreditAccountId, &returned).await?;
     // The residents' accounts, by subquery (a street has thousands of residents).
     let residents = || {
         account::Entity::find()
@@ -197,43 +201,36 @@ pub async fn load(conn: &impl ConnectionTrait, root: &region::Model, range: &Ran
     })
 }
 
-/// Sums of `kinds` of transfers in `range` whose `side` is a pool of a community under `root`,
-/// by community path, asset and kind.
+/// Sums of `kinds` of transfers in `range` whose `side` is one of `pools`, by the pool's
+/// community path, asset and kind.
 async fn pool_sums(
     conn: &impl ConnectionTrait,
-    root: &region::Model,
+    pools: &HashMap<i64, (String, Asset)>,
     range: &Range,
     side: transfer::Column,
     kinds: &[TransferKind],
 ) -> AppResult<Vec<(String, Asset, TransferKind, i64)>> {
-    Ok(transfer::Entity::find()
+    let sums: Vec<(i64, TransferKind, i64)> = transfer::Entity::find()
         .select_only()
-        .column(region::Column::Path)
-        .column(transfer::Column::Asset)
+        .column(side)
         .column(transfer::Column::Kind)
-        .column_as(
-            sum_i64(Expr::col((transfer::Entity, transfer::Column::Amount))),
-            "amount",
-        )
-        .join(
-            JoinType::InnerJoin,
-            transfer::Entity::belongs_to(account::Entity)
-                .from(side)
-                .to(account::Column::Id)
-                .into(),
-        )
-        .join(JoinType::InnerJoin, pool_region())
-        .filter(account::Column::OwnerKind.eq(OwnerKind::Pool))
-        .filter(region::Column::Path.starts_with(&root.path))
+        .column_as(sum_i64(Expr::col(transfer::Column::Amount)), "amount")
+        .filter(side.is_in(pools.keys().copied()))
         .filter(transfer::Column::Kind.is_in(kinds.iter().copied()))
         .filter(transfer::Column::CreatedAt.gte(range.starts_at))
         .filter(transfer::Column::CreatedAt.lt(range.ends_at))
-        .group_by(region::Column::Path)
-        .group_by(transfer::Column::Asset)
+        .group_by(side)
         .group_by(transfer::Column::Kind)
         .into_tuple()
         .all(conn)
-        .await?)
+        .await?;
+    Ok(sums
+        .into_iter()
+        .filter_map(|(pool, kind, amount)| {
+            let (path, asset) = pools.get(&pool)?;
+            Some((path.clone(), *asset, kind, amount))
+        })
+        .collect())
 }
 
 /// The pool account's owner: its community.

@@ -349,6 +349,27 @@ async fn people_points_and_civic_figures_follow_what_happened() {
         .await
         .unwrap();
     ok_json(gift, 201).await;
+    // Community B's grant is reversed by a system admin: back to B's pool.
+    let theirs = ok_json(
+        app.get_as("/api/v1/me/transactions?kind=grant", &w.resident_b.token)
+            .await,
+        200,
+    )
+    .await;
+    let reverse = format!(
+        "/api/v1/transfers/{}/reverse",
+        theirs["items"][0]["id"].as_str().unwrap()
+    );
+    let undo = app
+        .client
+        .post(app.url(&reverse))
+        .bearer_auth(&w.admin.token)
+        .header("Idempotency-Key", "undo-1")
+        .json(&json!({"reason": "误发"}))
+        .send()
+        .await
+        .unwrap();
+    ok_json(undo, 201).await;
     let towel = json!([{"goods_id": s.towel, "quantity": 1}]);
     let bought = ok_json(
         crate::store::redeem(&app, &w.resident_a.token, "r-1", &s.store, towel.clone()).await,
@@ -426,7 +447,10 @@ async fn people_points_and_civic_figures_follow_what_happened() {
 
     let (pa, pb, pt) = (&a["points"], &b["points"], &total["points"]);
     assert_eq!(pa["coins_issued"]["grants"], 100);
-    assert_eq!(pb["coins_issued"]["grants"], 40);
+    assert_eq!(
+        pb["coins_issued"],
+        json!({"awards": 0, "grants": 40, "reversed": 40, "net": 0})
+    );
     assert_eq!(pt["coins_issued"]["grants"], 140);
     assert_eq!(
         pa["minutes_issued"]["awards"], minutes,
@@ -442,11 +466,11 @@ async fn people_points_and_civic_figures_follow_what_happened() {
     );
     assert_eq!(pa["stores"][0]["name"], "和平爱心超市");
     assert_eq!(pb["stores"], json!([]));
-    // Resident A: 100 − 20 − 10 spent, 10 on hold for the second towel; B: 40 + 20.
+    // Resident A: 100 − 20 − 10 spent, 10 on hold for the second towel; B: 40 − 40 + 20.
     let coin_award = pa["coins_issued"]["awards"].as_i64().unwrap();
     assert_eq!(pa["coins_held"].as_i64(), Some(70 + coin_award), "{pa}");
     assert_eq!(pa["coins_on_hold"], 10);
-    assert_eq!(pb["coins_held"], 60);
+    assert_eq!(pb["coins_held"], 20);
 
     assert_eq!(
         (
