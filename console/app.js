@@ -99,6 +99,56 @@ const el = (tag, props = {}, ...children) => {
 };
 const when = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "");
 
+// ---- pictures: uploads are read with the token, so as blobs ------------------------------
+
+const thumbs = new Map();
+/** An upload's bytes (`/media/{id}` or its thumbnail) as an object URL. */
+async function blobUrl(path) {
+  const res = await api("GET", path, undefined, { raw: true });
+  return URL.createObjectURL(await res.blob());
+}
+
+/** A thumbnail of picture reference `r` that opens the original when clicked. Uploads
+ *  (`media:{id}`) are fetched with the bearer token (an `<img src>` cannot send it); `https://`
+ *  addresses are shown as they are. */
+function photo(r, alt) {
+  const img = el("img", { alt, title: "点击查看原图" });
+  const id = /^media:(\d+)$/.exec(r)?.[1];
+  if (!id) {
+    img.src = r;
+    img.addEventListener("click", () => view(Promise.resolve(r)));
+    return img;
+  }
+  if (!thumbs.has(id)) thumbs.set(id, blobUrl(`/media/${id}/thumbnail`));
+  thumbs.get(id).then((url) => { img.src = url; }, (e) => {
+    thumbs.delete(id);
+    img.alt = `${alt}（${e.message}）`;
+  });
+  img.dataset.media = id;
+  img.addEventListener("click", () => view(blobUrl(`/media/${id}`), true));
+  return img;
+}
+
+/** Shows the original in the viewer; an object URL is released when the viewer closes. */
+function view(url, owned = false) {
+  const dialog = $("#viewer");
+  attempt(async () => {
+    const src = await url;
+    const img = $("#viewer-img");
+    if (img.dataset.owned) URL.revokeObjectURL(img.src);
+    img.src = src;
+    img.dataset.owned = owned ? "1" : "";
+    if (!dialog.open) dialog.showModal();
+  });
+}
+$("#viewer").addEventListener("click", () => $("#viewer").close());
+$("#viewer").addEventListener("close", () => {
+  const img = $("#viewer-img");
+  if (img.dataset.owned) URL.revokeObjectURL(img.src);
+  img.removeAttribute("src");
+  img.dataset.owned = "";
+});
+
 // ---- sign in and out -------------------------------------------------------------------
 
 let me = null;
@@ -148,6 +198,8 @@ $("#login-form").addEventListener("submit", (ev) => {
 
 $("#logout").addEventListener("click", () => attempt(async () => {
   stopLive();
+  for (const url of thumbs.values()) url.then((u) => URL.revokeObjectURL(u), () => {});
+  thumbs.clear();
   try { await api("POST", "/auth/logout", { refresh_token: session.refresh }); } finally {
     session.clear();
     showLogin();
@@ -163,10 +215,11 @@ document.querySelectorAll("nav button").forEach((b) => b.addEventListener("click
   if (b.dataset.tab === "dashboard") loadStats();
   if (b.dataset.tab === "activities") attempt(loadActivities);
   if (b.dataset.tab === "problems") attempt(loadProblems);
+  if (b.dataset.tab === "meetings") attempt(loadMeetings);
 }));
 
 async function enterRegion() {
-  $("#detail").hidden = true;
+  for (const pane of ["#detail", "#problem", "#meeting", "#meeting-form"]) $(pane).hidden = true;
   await attempt(loadQueue);
   startLive();
 }
@@ -256,8 +309,7 @@ async function openOrder(id) {
   $("#detail-meta").textContent =
     `${STATUS[o.status] ?? o.status} · ${o.address} · 居民 ${o.resident.name} ${o.contact_phone ?? ""}${who}`;
   $("#detail-description").textContent = o.description;
-  $("#detail-photos").replaceChildren(...[...o.photos, ...o.completion_photos].map((src) =>
-    el("img", { src, alt: "订单照片", loading: "lazy" })));
+  $("#detail-photos").replaceChildren(...[...o.photos, ...o.completion_photos].map((r) => photo(r, "订单照片")));
   $("#timeline").replaceChildren(...o.timeline.map((e) =>
     el("li", { textContent: `${when(e.at)} ${ACTION[e.action] ?? e.action} → ${STATUS[e.to_status] ?? e.to_status}${e.note ? `：${e.note}` : ""}` })));
   await fillTargets();
@@ -368,12 +420,170 @@ async function loadProblems() {
   const q = new URLSearchParams({ limit: "100" });
   if ($("#problems-month").value) q.set("month", $("#problems-month").value);
   const page = await api("GET", `/regions/${region}/problems?${q}`);
-  $("#problems tbody").replaceChildren(...page.items.map((p) => el("tr", {},
-    el("td", { textContent: p.title }), el("td", { textContent: SEVERITY[p.severity] ?? p.severity }),
-    el("td", { textContent: PROBLEM_STATE[p.state] ?? p.state }), el("td", { textContent: p.month }),
-    el("td", { textContent: when(p.created_at) }))));
+  $("#problems tbody").replaceChildren(...page.items.map((p) => {
+    const row = el("tr", { className: "order" },
+      el("td", { textContent: p.title }), el("td", { textContent: SEVERITY[p.severity] ?? p.severity }),
+      el("td", { textContent: PROBLEM_STATE[p.state] ?? p.state }), el("td", { textContent: p.month }),
+      el("td", { textContent: when(p.created_at) }));
+    row.dataset.problemId = p.id;
+    row.addEventListener("click", () => attempt(() => openProblem(p.id)));
+    return row;
+  }));
 }
 $("#problems-form").addEventListener("submit", (ev) => { ev.preventDefault(); attempt(loadProblems); });
+
+const PROBLEM_ACTION = {
+  filed: "排查登记", accepted: "采纳", merged: "合并", rejected: "不予采纳", published: "发布",
+  claimed: "认领", dropped: "放弃认领", escalated: "移交街道", resolved: "解决",
+};
+
+/** One item: details, photos (found and after), its log. */
+async function openProblem(id) {
+  const p = await api("GET", `/problems/${id}`);
+  const pane = $("#problem");
+  pane.hidden = false;
+  pane.dataset.problemId = p.id;
+  $("#problem-title").textContent = `${p.title}（${p.severity_label}）`;
+  const owner = p.owner_unit_name ? ` · 认领单位 ${p.owner_unit_name}` : "";
+  $("#problem-meta").textContent = `${PROBLEM_STATE[p.state] ?? p.state} · ${p.month} 清单 · ${p.location ?? ""}` +
+    ` · 登记人 ${p.filer_name ?? ""}${owner}${p.late ? " · 逾期发布" : ""}`;
+  $("#problem-description").textContent = p.description ?? "";
+  $("#problem-photos").replaceChildren(...p.photos.map((r) => photo(r, "问题照片")));
+  $("#problem-result").textContent = p.result ? `解决结果：${p.result}` : "";
+  $("#problem-result-photos").replaceChildren(...p.result_photos.map((r) => photo(r, "解决照片")));
+  $("#problem-events").replaceChildren(...(p.events ?? []).map((e) =>
+    el("li", { textContent: `${when(e.at)} ${PROBLEM_ACTION[e.action] ?? e.action}${e.note ? `：${e.note}` : ""}` })));
+}
+
+// ---- joint meetings (联席会议): the record of each, and recording one --------------------
+
+const DECISION = { accept: "采纳", merge: "合并", reject: "不予采纳" };
+const regionNames = new Map();
+/** A region's name, read once. */
+function regionName(id) {
+  if (!regionNames.has(id)) {
+    regionNames.set(id, api("GET", `/regions/${id}`).then((r) => r.name, () => `区域 ${id}`));
+  }
+  return regionNames.get(id);
+}
+
+async function loadMeetings() {
+  const page = await api("GET", `/regions/${region}/meetings?limit=50`);
+  const rows = await Promise.all(page.items.map(async (m) => {
+    const row = el("tr", { className: "order" },
+      el("td", { textContent: when(m.held_at) }), el("td", { textContent: m.month }),
+      el("td", { textContent: await regionName(m.community_id) }),
+      el("td", { textContent: `${m.decisions.length} 项` }),
+      el("td", { textContent: m.late ? "逾期记录" : "" }));
+    row.dataset.meetingId = m.id;
+    row.addEventListener("click", () => attempt(() => openMeeting(m.id)));
+    return row;
+  }));
+  $("#meetings tbody").replaceChildren(...rows);
+}
+
+/** The items of `community`'s list for `month` (at most 100), by id. */
+async function listItems(community, month, state) {
+  const q = new URLSearchParams({ month, limit: "100" });
+  if (state) q.set("state", state);
+  const page = await api("GET", `/regions/${community}/problems?${q}`);
+  return new Map(page.items.map((p) => [p.id, p]));
+}
+
+async function openMeeting(id) {
+  const m = await api("GET", `/meetings/${id}`);
+  const [items, units] = await Promise.all([
+    listItems(m.community_id, m.month),
+    api("GET", `/regions/${m.community_id}/units?limit=100`).catch(() => ({ items: [] })),
+  ]);
+  const title = (pid) => items.get(pid)?.title ?? `问题 ${pid}`;
+  const unitName = (uid) => units.items.find((u) => u.id === uid)?.name ?? `单位 ${uid}`;
+  $("#meeting-form").hidden = true;
+  const pane = $("#meeting");
+  pane.hidden = false;
+  pane.dataset.meetingId = m.id;
+  $("#meeting-title").textContent = `${await regionName(m.community_id)} ${m.month} 联席会议`;
+  $("#meeting-meta").textContent = `${when(m.held_at)} 召开 · ${when(m.created_at)} 记录${m.late ? " · 会议日之后记录（逾期）" : ""}`;
+  $("#meeting-attendees").textContent = m.attendees.join("、");
+  $("#meeting-units").textContent = m.units_present.map(unitName).join("、") || "无";
+  $("#meeting-minutes").textContent = m.minutes;
+  $("#meeting-decisions").replaceChildren(...m.decisions.map((d) => {
+    const into = d.into_id ? ` → 并入「${title(d.into_id)}」` : "";
+    return el("li", { textContent: `${DECISION[d.action] ?? d.action}：${title(d.problem_id)}${into}${d.reason ? `（${d.reason}）` : ""}` });
+  }));
+}
+
+/** Local time now as a `datetime-local` value. */
+const localNow = () => new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+
+/** Opens the form: the months with items awaiting a meeting, the units reported here. */
+async function newMeeting() {
+  const [pending, units] = await Promise.all([
+    api("GET", `/regions/${region}/problems?state=filed&limit=100`),
+    api("GET", `/regions/${region}/units?limit=100`),
+  ]);
+  const months = [...new Set(pending.items.map((p) => p.month))];
+  $("#meeting-month").replaceChildren(...months.map((m) => el("option", { value: m, textContent: m })));
+  $("#meeting-held").value = localNow();
+  $("#meeting-units-input").replaceChildren(...units.items.filter((u) => !u.department).map((u) =>
+    el("label", {}, el("input", { type: "checkbox", value: u.id }), u.name)));
+  $("#meeting").hidden = true;
+  $("#meeting-form").hidden = false;
+  await fillDecisions();
+}
+
+/** One row per item awaiting the meeting; merges go into another item of the same list. */
+async function fillDecisions() {
+  const month = $("#meeting-month").value;
+  const items = month ? [...(await listItems(region, month)).values()] : [];
+  const targets = items.filter((p) => !["merged", "rejected"].includes(p.state));
+  const pending = items.filter((p) => p.state === "filed");
+  const none = el("tr", {}, el("td", { colSpan: 3, textContent: "没有待审议的问题" }));
+  $("#meeting-items tbody").replaceChildren(...(pending.length ? [] : [none]), ...pending.map((p) => {
+    const action = el("select", { className: "decision", ariaLabel: "决定" },
+      el("option", { value: "", textContent: "暂不审议" }),
+      ...Object.entries(DECISION).map(([v, t]) => el("option", { value: v, textContent: t })));
+    const into = el("select", { className: "into", ariaLabel: "并入", hidden: true },
+      ...targets.filter((t) => t.id !== p.id).map((t) => el("option", { value: t.id, textContent: t.title })));
+    const why = el("input", { className: "reason", placeholder: "理由（不予采纳时必填）" });
+    action.addEventListener("change", () => { into.hidden = action.value !== "merge"; });
+    const row = el("tr", {}, el("td", { textContent: `${p.title}（${p.severity_label}）` }),
+      el("td", {}, action, into), el("td", {}, why));
+    row.dataset.problemId = p.id;
+    return row;
+  }));
+}
+
+$("#meeting-new").addEventListener("click", () => attempt(newMeeting));
+$("#meeting-month").addEventListener("change", () => attempt(fillDecisions));
+$("#meeting-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const decisions = [...document.querySelectorAll("#meeting-items tr[data-problem-id]")].flatMap((row) => {
+    const action = row.querySelector(".decision").value;
+    if (!action) return [];
+    const d = { problem_id: row.dataset.problemId, action };
+    if (action === "merge") d.into_id = row.querySelector(".into").value;
+    const why = row.querySelector(".reason").value.trim();
+    if (why) d.reason = why;
+    return [d];
+  });
+  const held = new Date($("#meeting-held").value);
+  const body = {
+    // An unreadable time goes as typed, for the server to refuse in its words.
+    held_at: Number.isNaN(held.getTime()) ? $("#meeting-held").value : held.toISOString(),
+    attendees: $("#meeting-attendees-input").value.split(/[,，、;；\s]+/).filter(Boolean),
+    units_present: [...document.querySelectorAll("#meeting-units-input input:checked")].map((c) => c.value),
+    minutes: $("#meeting-minutes-input").value.trim(),
+    decisions,
+  };
+  if ($("#meeting-month").value) body.month = $("#meeting-month").value;
+  attempt(async () => {
+    const m = await api("POST", `/regions/${region}/meetings`, body);
+    $("#meeting-form").reset();
+    await loadMeetings();
+    await openMeeting(m.id);
+  }, "已记录，采纳的问题已发布");
+});
 
 // ---- dashboards ------------------------------------------------------------------------
 
