@@ -11,7 +11,7 @@ use std::io::Cursor;
 use std::path::Path;
 
 /// A test server storing uploads in its own directory (kept as long as the server).
-async fn media_app(overrides: &[(&str, &str)]) -> (TestApp, tempfile::TempDir) {
+pub async fn media_app(overrides: &[(&str, &str)]) -> (TestApp, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_str().unwrap().to_owned();
     let mut vars = vec![("MEDIA_DIR", path.as_str())];
@@ -26,7 +26,7 @@ fn encode(picture: DynamicImage, format: ImageFormat) -> Vec<u8> {
 }
 
 /// A `width`×`height` picture with a gradient (so encoders have something to encode).
-fn picture(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
+pub fn picture(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
     let rgb = RgbImage::from_fn(width, height, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
     let picture = match format {
         ImageFormat::Png => DynamicImage::ImageRgba8(RgbaImage::from_fn(width, height, |x, y| {
@@ -71,7 +71,7 @@ async fn upload_raw(app: &TestApp, who: &Session, bytes: &[u8]) -> reqwest::Resp
     .await
 }
 
-async fn upload(app: &TestApp, who: &Session, bytes: &[u8]) -> Value {
+pub async fn upload(app: &TestApp, who: &Session, bytes: &[u8]) -> Value {
     ok_json(upload_raw(app, who, bytes).await, 201).await
 }
 

@@ -34,7 +34,7 @@ async fn file_res(app: &TestApp, who: &Session, region: &str, body: Value) -> re
         .await
 }
 
-async fn file(app: &TestApp, who: &Session, region: &str, title: &str, severity: &str) -> Value {
+pub async fn file(app: &TestApp, who: &Session, region: &str, title: &str, severity: &str) -> Value {
     let body = json!({
         "title": title,
         "description": "排查发现，群众反映强烈",
@@ -47,12 +47,12 @@ async fn file(app: &TestApp, who: &Session, region: &str, title: &str, severity:
     v
 }
 
-async fn meeting_res(app: &TestApp, who: &Session, region: &str, body: Value) -> reqwest::Response {
+pub async fn meeting_res(app: &TestApp, who: &Session, region: &str, body: Value) -> reqwest::Response {
     app.post_as(&format!("/api/v1/regions/{region}/meetings"), &who.token, body)
         .await
 }
 
-fn meeting_body(month: &str, decisions: Value) -> Value {
+pub fn meeting_body(month: &str, decisions: Value) -> Value {
     json!({
         "month": month,
         "held_at": (Utc::now() - Duration::hours(1)).to_rfc3339(),
