@@ -45,6 +45,8 @@ pub enum Attachment {
     Problem,
     /// A problem-list item's result photos.
     ProblemResult,
+    /// A project's progress and completion photos.
+    ProjectStep,
     /// A store's goods picture.
     Goods,
 }

@@ -1,7 +1,7 @@
 //! Photos: uploads (`POST /media`, multipart) checked by their bytes, stripped of metadata,
 //! thumbnailed and stored (the local directory `MEDIA_DIR`); referenced as `media:{id}` in the
-//! photo fields of orders, completions, wishes, problem-list items and goods, which attach them
-//! in the same transaction; read under the visibility of what they are attached to; swept when
+//! photo fields of orders, completions, wishes and their fulfilments, problem-list items and
+//! their results, project steps and goods, which attach them in the same transaction; read under the visibility of what they are attached to; swept when
 //! left unattached for a day. `reference` holds the rule for every photo field.
 
 pub mod attach;

@@ -4,6 +4,7 @@ use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 use entity::media::{self, Attachment};
+use entity::project;
 use entity::service_order::{self, OrderStatus};
 use entity::wish::{self, WishStatus};
 use sea_orm::EntityTrait;
@@ -46,8 +47,8 @@ pub async fn open(state: &AppState, p: Option<&Principal>, id: i64, variant: Var
     })
 }
 
-/// The uploader always; once attached, whoever sees the photo where it is shown, and anyone
-/// when it is shown publicly (a closed order's completion photos and a fulfilled wish's photo
+/// The uploader always; once attached, whoever sees the photo where it is shown (a project's
+/// photos: everyone of its community, as its log), and anyone when it is shown publicly (a closed order's completion photos and a fulfilled wish's photo
 /// in the showcase, goods pictures).
 async fn may_see(state: &AppState, p: Option<&Principal>, row: &media::Model) -> AppResult<bool> {
     if p.is_some_and(|p| p.id() == row.owner_id) {
@@ -92,6 +93,26 @@ async fn may_see(state: &AppState, p: Option<&Principal>, row: &media::Model) ->
             match crate::problems::visibility::locate(&state.db, &state.regions, p, on).await {
                 Ok(seen) => Ok(kind == Attachment::ProblemResult || seen.standing.reads_details()),
                 Err(e) if e.code == ErrorCode::ProblemNotFound => Ok(false),
+                Err(e) => Err(e),
+            }
+        }
+        Attachment::ProjectStep => {
+            let Some(p) = p else { return Ok(false) };
+            let Some(it) = project::Entity::find_by_id(on).one(&state.db).await? else {
+                return Ok(false);
+            };
+            let not_found = ErrorCode::ProjectNotFound;
+            match crate::projects::visibility::community_for(
+                &state.db,
+                &state.regions,
+                p,
+                it.community_id,
+                not_found,
+            )
+            .await
+            {
+                Ok(_) => Ok(true),
+                Err(e) if e.code == not_found => Ok(false),
                 Err(e) => Err(e),
             }
         }

@@ -1,6 +1,5 @@
-//! References to pictures that others will see (order photos, goods pictures). Two rules:
-//! [`Reference`] (an `https://` URL) for fields that take only links, and [`PhotoRef`] (an
-//! upload, `media:{id}`, or an `https://` URL) for fields that take uploads.
+//! References to pictures that others will see: every photo field takes a [`PhotoRef`] (an
+//! upload, `media:{id}`, or an `https://` URL).
 
 use crate::error::{AppError, AppResult, FieldError};
 
@@ -11,22 +10,6 @@ pub const MAX_REFERENCE_LEN: usize = 500;
 /// spec is never refused.
 pub const REFERENCE_PATTERN: &str =
     r#"^[Hh][Tt][Tt][Pp][Ss]://[^\s\x00-\x1f\x7f-\x9f"'<>\\`/?#@]+([/?#][^\s\x00-\x1f\x7f-\x9f"'<>\\`]*)?$"#;
-
-/// One picture reference in a request: an `https://` URL, 1 to 500 characters.
-pub struct Reference;
-
-impl utoipa::PartialSchema for Reference {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
-        utoipa::openapi::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::Type::String)
-            .min_length(Some(1))
-            .max_length(Some(MAX_REFERENCE_LEN))
-            .pattern(Some(REFERENCE_PATTERN))
-            .description(Some("图片地址：https:// 开头，1 到 500 个字符"))
-            .into()
-    }
-}
-impl utoipa::ToSchema for Reference {}
 
 /// The spec's pattern of an upload reference.
 pub const MEDIA_PATTERN: &str = "^media:[1-9][0-9]{0,17}$";
@@ -79,21 +62,11 @@ pub fn valid_photo(r: &str) -> Result<(), validator::ValidationError> {
 
 /// Every entry of a list of [`PhotoRef`]s is one (400 naming each that is not).
 pub fn check_photos(field: &str, photos: &[String]) -> AppResult<()> {
-    check_each(field, photos, photo_problem)
-}
-
-/// Every entry is an `https://` [`Reference`], for fields that take no uploads (400 naming each
-/// that is not).
-pub fn check_urls(field: &str, urls: &[String]) -> AppResult<()> {
-    check_each(field, urls, reference_problem)
-}
-
-fn check_each(field: &str, items: &[String], problem: fn(&str) -> Option<&'static str>) -> AppResult<()> {
-    let errors: Vec<FieldError> = items
+    let errors: Vec<FieldError> = photos
         .iter()
         .enumerate()
         .filter_map(|(i, p)| {
-            problem(p).map(|message| FieldError {
+            photo_problem(p).map(|message| FieldError {
                 field: format!("{field}[{i}]"),
                 message: message.into(),
             })
@@ -106,8 +79,8 @@ fn check_each(field: &str, items: &[String], problem: fn(&str) -> Option<&'stati
     }
 }
 
-/// Why a reference is refused, in words a resident can read (`None`: accepted).
-pub fn reference_problem(r: &str) -> Option<&'static str> {
+/// Why an `https://` reference is refused, in words a resident can read (`None`: accepted).
+fn reference_problem(r: &str) -> Option<&'static str> {
     const BAD: &str = "图片须为 https:// 地址";
     if r.is_empty() || r.chars().count() > MAX_REFERENCE_LEN {
         return Some("图片地址为 1 到 500 个字符");
@@ -127,14 +100,6 @@ pub fn reference_problem(r: &str) -> Option<&'static str> {
         return Some(BAD);
     }
     None
-}
-
-/// Validator for one optional reference field.
-pub fn valid_reference(r: &str) -> Result<(), validator::ValidationError> {
-    match reference_problem(r) {
-        None => Ok(()),
-        Some(message) => Err(validator::ValidationError::new("reference").with_message(message.into())),
-    }
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ pub struct PictureFile(pub Vec<u8>);
 
 /// 上传图片
 ///
-/// 小程序用 `wx.uploadFile`（`name: "file"`）上传一张图片，得到引用 `media:{id}`，再把它填入订单照片、完成照片、心愿、问题清单或商品图片字段。类型按文件内容判断（JPEG、PNG、WebP）；保存前重新编码，去掉 EXIF（含 GPS 位置）等全部元数据并按拍摄方向摆正，另存一张长边不超过 320 像素的缩略图。图片须在一天内用到某个对象上，否则被删除。每人每小时最多上传 `MEDIA_UPLOADS_PER_HOUR` 张（默认 60）。
+/// 小程序用 `wx.uploadFile`（`name: "file"`）上传一张图片，得到引用 `media:{id}`，再把它填入任一图片字段（订单照片、完成照片、心愿照片、圆梦照片、问题清单照片与解决结果照片、共建项目的进展与完成照片、商品图片）。类型按文件内容判断（JPEG、PNG、WebP）；保存前重新编码，去掉 EXIF（含 GPS 位置）等全部元数据并按拍摄方向摆正，另存一张长边不超过 320 像素的缩略图。图片须在一天内用到某个对象上，否则被删除。每人每小时最多上传 `MEDIA_UPLOADS_PER_HOUR` 张（默认 60）。
 #[utoipa::path(
     tag = "图片",
     request_body(content = UploadForm, content_type = "multipart/form-data"),
@@ -51,7 +51,7 @@ pub async fn create(state: web::Data<AppState>, p: Principal, file: Upload) -> A
 
 /// 读取图片
 ///
-/// 上传者本人可读；图片用到某个对象上之后，能看到该对象的人可读（订单、心愿、问题清单按各自的可见范围）；公开展示的图片任何人可读（晒单中已完成订单的完成照片、已圆梦心愿的照片、商品图片），无需登录。其他情况按不存在处理（404）。
+/// 上传者本人可读；图片用到某个对象上之后，能看到该对象的人可读（订单、心愿、问题清单、共建项目按各自的可见范围）；公开展示的图片任何人可读（晒单中已完成订单的完成照片、已圆梦心愿的圆梦照片、商品图片），无需登录。其他情况按不存在处理（404）。
 #[utoipa::path(
     tag = "图片",
     params(("id" = String, Path, description = "图片 id")),

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MediaOut {
     pub id: Id,
-    /// 在订单、完成照片、心愿、问题清单、商品等图片字段中使用的引用
+    /// 在订单、心愿、问题清单、共建项目、商品等图片字段中使用的引用
     #[schema(example = "media:42", pattern = "^media:[1-9][0-9]{0,17}$")]
     pub reference: String,
     /// 读取原图的地址（相对本服务）

@@ -10,8 +10,10 @@ use super::visibility::{Seen, Standing, require, units_here};
 use crate::api::Id;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::media::attach::attach;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
+use entity::media::Attachment;
 use entity::problem::{self, ProblemState};
 use entity::problem_event::ProblemAction;
 use sea_orm::Set;
@@ -45,10 +47,10 @@ pub struct ProblemResolveIn {
     #[validate(length(min = 1, max = 1000, message = "结果为 1 到 1000 个字"))]
     #[schema(example = "已更换楼道灯 6 盏", min_length = 1, max_length = 1000)]
     pub result: String,
-    /// 结果照片（https://），最多 9 张
+    /// 结果照片：上传所得的 `media:{id}` 或 https:// 地址，最多 9 张
     #[validate(length(max = 9, message = "最多 9 张照片"))]
     #[serde(default)]
-    #[schema(max_items = 9, value_type = Vec<crate::media::reference::Reference>)]
+    #[schema(max_items = 9, value_type = Vec<crate::media::reference::PhotoRef>)]
     pub photos: Vec<String>,
 }
 
@@ -60,17 +62,20 @@ fn before_street_day(state: &AppState, it: &problem::Model, now: DateTime<Utc>) 
     }
 }
 
-/// Applies `step` in its own write transaction; the item as the caller now sees it.
+/// Applies `step` in its own write transaction, attaching the uploads among `result_photos`
+/// (the caller's) in it; the item as the caller now sees it.
 async fn act(
     state: &AppState,
     p: &Principal,
     seen: &Seen,
     step: Step,
     set: problem::ActiveModel,
+    result_photos: &[String],
     now: DateTime<Utc>,
 ) -> AppResult<ProblemOut> {
     let txn = crate::db::begin_write(&state.db).await?;
     let it = advance(&txn, &seen.problem, step, set, now).await?;
+    attach(&txn, p.id(), result_photos, Attachment::ProblemResult, it.id).await?;
     txn.commit().await?;
     let standing = Standing {
         owner: it.owner_unit_id.is_some_and(|u| p.unit_ids().any(|own| own == u)),
@@ -114,7 +119,7 @@ pub async fn claim(state: &AppState, p: &Principal, seen: &Seen, b: ProblemClaim
         actor: Some(p.id()),
         note: None,
     };
-    act(state, p, seen, step, set, now).await
+    act(state, p, seen, step, set, &[], now).await
 }
 
 /// 放弃认领 by the owner unit's admin, with a reason, before the street day: published again.
@@ -137,7 +142,7 @@ pub async fn drop_claim(state: &AppState, p: &Principal, seen: &Seen, b: DropIn)
         actor: Some(p.id()),
         note: Some(b.reason),
     };
-    act(state, p, seen, step, set, now).await
+    act(state, p, seen, step, set, &[], now).await
 }
 
 /// 解决 by the owner unit's admin (a claimed item) or staff over the owning region.
@@ -147,7 +152,7 @@ pub async fn resolve(
     seen: &Seen,
     b: ProblemResolveIn,
 ) -> AppResult<ProblemOut> {
-    crate::media::reference::check_urls("photos", &b.photos)?;
+    crate::media::reference::check_photos("photos", &b.photos)?;
     let it = &seen.problem;
     let by_owner = seen.standing.owner && it.state == ProblemState::Claimed;
     require(
@@ -174,5 +179,5 @@ pub async fn resolve(
         actor: Some(p.id()),
         note: Some(b.result),
     };
-    act(state, p, seen, step, set, now).await
+    act(state, p, seen, step, set, &b.photos, now).await
 }

@@ -37,8 +37,8 @@ pub struct ProblemOut {
     pub level: &'static str,
     /// 位置（公开清单中不含）
     pub location: Option<String>,
-    /// 照片（公开清单中不含）
-    #[schema(value_type = Vec<crate::media::reference::Reference>)]
+    /// 照片：`media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址（公开清单中不含）
+    #[schema(value_type = Vec<crate::media::reference::PhotoRef>)]
     pub photos: Vec<String>,
     /// filed 已排查（待联席会议）/ accepted 已采纳 / merged 已合并 / rejected 未采纳 /
     /// published 已发布（待认领）/ claimed 已认领 / escalated 已移交街道 / resolved 已解决
@@ -62,7 +62,8 @@ pub struct ProblemOut {
     pub street_due_at: Option<DateTime<Utc>>,
     /// 解决结果
     pub result: Option<String>,
-    #[schema(value_type = Vec<crate::media::reference::Reference>)]
+    /// 结果照片：`media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址
+    #[schema(value_type = Vec<crate::media::reference::PhotoRef>)]
     pub result_photos: Vec<String>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,

@@ -9,8 +9,10 @@ use super::visibility::{Standing, admin_of, community_for, require, units_here};
 use crate::api::Id;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::media::attach::attach;
 use crate::state::AppState;
 use chrono::Utc;
+use entity::media::Attachment;
 use entity::project::{self, ProjectState};
 use entity::project_event::ProjectAction;
 use sea_orm::sea_query::{ExprTrait, SimpleExpr};
@@ -39,10 +41,10 @@ pub struct ProgressIn {
     #[validate(range(min = 0, max = 100, message = "进度为 0 到 100"))]
     #[schema(minimum = 0, maximum = 100, example = 60)]
     pub percent: Option<i32>,
-    /// 照片（https://），最多 9 张
+    /// 照片：上传所得的 `media:{id}` 或 https:// 地址，最多 9 张
     #[validate(length(max = 9, message = "最多 9 张照片"))]
     #[serde(default)]
-    #[schema(max_items = 9, value_type = Vec<crate::media::reference::Reference>)]
+    #[schema(max_items = 9, value_type = Vec<crate::media::reference::PhotoRef>)]
     pub photos: Vec<String>,
 }
 
@@ -58,10 +60,10 @@ pub struct ProjectCompleteIn {
         max_length = 1000
     )]
     pub result: String,
-    /// 照片（https://），最多 9 张
+    /// 照片：上传所得的 `media:{id}` 或 https:// 地址，最多 9 张
     #[validate(length(max = 9, message = "最多 9 张照片"))]
     #[serde(default)]
-    #[schema(max_items = 9, value_type = Vec<crate::media::reference::Reference>)]
+    #[schema(max_items = 9, value_type = Vec<crate::media::reference::PhotoRef>)]
     pub photos: Vec<String>,
 }
 
@@ -115,8 +117,9 @@ fn refused(now: ProjectState, to: ProjectState) -> AppError {
     }
 }
 
-/// Applies `set` to the project where `cond` still holds, logs `entry`, in one transaction; a
-/// project no longer matching is refused by its state now.
+/// Applies `set` to the project where `cond` still holds, logs `entry` and attaches the uploads
+/// among its photos (to the project), in one transaction; a project no longer matching is
+/// refused by its state now.
 async fn apply(
     state: &AppState,
     p: &Principal,
@@ -142,6 +145,7 @@ async fn apply(
         let current = current.ok_or_else(|| AppError::new(ErrorCode::ProjectNotFound))?;
         return Err(refused(current.state, to));
     };
+    attach(&txn, p.id(), &entry.photos, Attachment::ProjectStep, id).await?;
     events::log(&txn, id, entry, now).await?;
     txn.commit().await?;
     let full = seen.standing.staff || admin_of(p, it.owner_unit_id);
@@ -213,7 +217,7 @@ pub async fn progress(
     seen: &SeenProject,
     b: ProgressIn,
 ) -> AppResult<ProjectOut> {
-    crate::media::reference::check_urls("photos", &b.photos)?;
+    crate::media::reference::check_photos("photos", &b.photos)?;
     let unit = owner_on_taken(p, seen)?;
     let set = project::ActiveModel {
         percent: b.percent.map_or(sea_orm::ActiveValue::NotSet, Set),
@@ -246,7 +250,7 @@ pub async fn complete(
     seen: &SeenProject,
     b: ProjectCompleteIn,
 ) -> AppResult<ProjectOut> {
-    crate::media::reference::check_urls("photos", &b.photos)?;
+    crate::media::reference::check_photos("photos", &b.photos)?;
     let unit = owner_on_taken(p, seen)?;
     let set = project::ActiveModel {
         percent: Set(100),

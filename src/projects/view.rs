@@ -42,7 +42,8 @@ pub struct ProjectOut {
     pub percent: i32,
     /// 完成情况
     pub result: Option<String>,
-    #[schema(value_type = Vec<crate::media::reference::Reference>)]
+    /// 完成照片：`media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址
+    #[schema(value_type = Vec<crate::media::reference::PhotoRef>)]
     pub result_photos: Vec<String>,
     pub done_at: Option<DateTime<Utc>>,
     /// 取消原因
@@ -66,7 +67,8 @@ pub struct ProjectEventOut {
     pub note: Option<String>,
     /// 报告的进度
     pub percent: Option<i32>,
-    #[schema(value_type = Vec<crate::media::reference::Reference>)]
+    /// 照片：`media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址
+    #[schema(value_type = Vec<crate::media::reference::PhotoRef>)]
     pub photos: Vec<String>,
     pub at: DateTime<Utc>,
 }

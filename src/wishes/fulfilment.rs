@@ -1,7 +1,7 @@
 //! 圆梦: the claimer fulfils the wish with a note and a photo; the resident confirms receipt, or
 //! the clock confirms it `WISH_CONFIRM_DAYS` after it was fulfilled (`jobs::wishes`).
 
-use super::state::{Step, act, advance};
+use super::state::{Step, act, act_attaching, advance};
 use super::view::WishOut;
 use super::visibility::{Seen, require};
 use crate::auth::Principal;
@@ -23,9 +23,9 @@ pub struct FulfilIn {
     #[validate(length(min = 1, max = 500, message = "说明为 1 到 500 个字"))]
     #[schema(example = "已把书包送到家中", min_length = 1, max_length = 500)]
     pub note: String,
-    /// 圆梦照片地址（https://）
-    #[validate(custom(function = "crate::media::reference::valid_reference"))]
-    #[schema(value_type = crate::media::reference::Reference)]
+    /// 圆梦照片：上传所得的 `media:{id}` 或 https:// 地址；圆梦后在晒单中公开
+    #[validate(custom(function = "crate::media::reference::valid_photo"))]
+    #[schema(value_type = crate::media::reference::PhotoRef)]
     pub photo: String,
 }
 
@@ -34,11 +34,11 @@ pub async fn fulfil(state: &AppState, p: &Principal, seen: &Seen, b: FulfilIn) -
     require(seen.standing.claimer, "只有认领人可以提交圆梦")?;
     let set = wish::ActiveModel {
         fulfil_note: Set(Some(b.note)),
-        fulfil_photo: Set(Some(b.photo)),
+        fulfil_photo: Set(Some(b.photo.clone())),
         fulfilled_at: Set(Some(Utc::now())),
         ..Default::default()
     };
-    act(state, p.id(), seen, Step::Fulfil, set).await
+    act_attaching(state, p.id(), seen, Step::Fulfil, set, Some(&b.photo)).await
 }
 
 fn confirmed(at: DateTime<Utc>, by_clock: bool) -> wish::ActiveModel {

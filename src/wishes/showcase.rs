@@ -31,8 +31,8 @@ pub struct WishShowcaseOut {
     pub unit: Option<String>,
     /// 圆梦说明
     pub note: Option<String>,
-    /// 圆梦照片
-    #[schema(value_type = Vec<crate::media::reference::Reference>)]
+    /// 圆梦照片：`media:{id}`（任何人可读 /api/v1/media/{id}）或 https:// 地址
+    #[schema(value_type = Vec<crate::media::reference::PhotoRef>)]
     pub photos: Vec<String>,
     pub fulfilled_at: Option<DateTime<Utc>>,
 }

@@ -8,8 +8,10 @@ use super::view::{WishOut, one};
 use super::visibility::{Seen, Standing};
 use crate::config::NotifyConfig;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::media::attach::attach;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
+use entity::media::Attachment;
 use entity::wish;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
@@ -56,8 +58,22 @@ pub async fn act(
     step: Step,
     set: wish::ActiveModel,
 ) -> AppResult<WishOut> {
+    act_attaching(state, caller, seen, step, set, None).await
+}
+
+/// As [`act`], attaching `fulfil_photo` (when an upload of the caller's) to the wish's fulfilment
+/// in the same transaction.
+pub async fn act_attaching(
+    state: &AppState,
+    caller: i64,
+    seen: &Seen,
+    step: Step,
+    set: wish::ActiveModel,
+    fulfil_photo: Option<&String>,
+) -> AppResult<WishOut> {
     let txn = crate::db::begin_write(&state.db).await?;
     let w = advance(&txn, &state.config.notify, &seen.wish, step, set, Utc::now()).await?;
+    attach(&txn, caller, fulfil_photo, Attachment::WishFulfilment, w.id).await?;
     txn.commit().await?;
     let standing = Standing {
         claimer: w.claimer_id == Some(caller),

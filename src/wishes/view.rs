@@ -22,8 +22,8 @@ pub struct WishOut {
     pub community_id: Id,
     pub title: String,
     pub description: String,
-    /// 心愿照片
-    #[schema(value_type = Vec<crate::media::reference::Reference>)]
+    /// 心愿照片：`media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址
+    #[schema(value_type = Vec<crate::media::reference::PhotoRef>)]
     pub photos: Vec<String>,
     /// pending_review 待审核 / open 待认领 / rejected 未通过 / withdrawn 已撤回 / claimed 已认领 /
     /// fulfilled 已圆梦（待居民确认）/ confirmed 已确认
@@ -46,8 +46,8 @@ pub struct WishOut {
     pub release_reason: Option<String>,
     /// 圆梦说明
     pub fulfil_note: Option<String>,
-    /// 圆梦照片
-    #[schema(value_type = Option<crate::media::reference::Reference>)]
+    /// 圆梦照片：`media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址
+    #[schema(value_type = Option<crate::media::reference::PhotoRef>)]
     pub fulfil_photo: Option<String>,
     pub fulfilled_at: Option<DateTime<Utc>>,
     pub confirmed_at: Option<DateTime<Utc>>,

@@ -1,5 +1,6 @@
 //! Photos: upload (type by bytes, size cap, metadata stripped, thumbnail), who may read them,
-//! attaching them to orders, and the sweep of unattached uploads.
+//! attaching them to orders, wishes, problems, projects and goods, and the sweep of unattached
+//! uploads.
 
 use crate::helpers::{Session, TestApp, ok_json, problem, spawn_app_with};
 use crate::orders::completed;
@@ -531,4 +532,165 @@ async fn a_goods_picture_is_public_once_on_the_shelf() {
         shelf[0]["name"], "毛巾",
         "the refused change changed nothing: {shelf}"
     );
+}
+
+/// Posts `body` to `path` as `who`.
+async fn post(app: &TestApp, who: &Session, path: &str, body: Option<Value>) -> reqwest::Response {
+    app.call("POST", path, Some(&who.token), body).await
+}
+
+/// A refusal: 422 `MEDIA_INVALID`.
+async fn media_invalid(res: reqwest::Response) {
+    assert_eq!(res.status(), 422);
+    assert_eq!(problem(res).await["code"], "MEDIA_INVALID");
+}
+
+/// Progress and completion photos of a project: readable by everyone of its community, attached
+/// only from the owner's own unused uploads.
+#[tokio::test]
+async fn project_step_photos_follow_who_sees_the_project() {
+    let (app, _dir) = media_app(&[]).await;
+    let w = world::build(&app).await;
+    let (_, boss) = crate::projects::unit_with_admin(&app, &w, 1).await;
+    let project = crate::projects::project(&app, &w, None).await;
+    let path = format!("/api/v1/projects/{}", project["id"].as_str().unwrap());
+    ok_json(post(&app, &boss, &format!("{path}/take"), None).await, 200).await;
+
+    let progress = format!("{path}/progress");
+    let theirs = upload(&app, &w.resident_a, &picture(10, 10, ImageFormat::Png)).await;
+    for refs in [json!([theirs["reference"]]), json!(["media:999999"])] {
+        let body = json!({"note": "已完成一半", "photos": refs});
+        media_invalid(post(&app, &boss, &progress, Some(body)).await).await;
+    }
+    let first = upload(&app, &boss, &picture(10, 10, ImageFormat::Png)).await;
+    let body = json!({"note": "已完成一半", "percent": 50, "photos": [first["reference"], "https://img.example.cn/a.jpg"]});
+    let out = ok_json(post(&app, &boss, &progress, Some(body)).await, 200).await;
+    let events = out["events"].as_array().unwrap();
+    assert_eq!(events.len(), 3, "the refused reports logged nothing: {out}");
+    assert_eq!(
+        events[2]["photos"],
+        json!([first["reference"], "https://img.example.cn/a.jpg"])
+    );
+
+    let second = upload(&app, &boss, &picture(10, 10, ImageFormat::Jpeg)).await;
+    let body = json!({"result": "全部安装完毕", "photos": [second["reference"]]});
+    let done = ok_json(
+        post(&app, &boss, &format!("{path}/complete"), Some(body)).await,
+        200,
+    )
+    .await;
+    assert_eq!(done["result_photos"], json!([second["reference"]]));
+    for photo in [&first, &second] {
+        let media = format!("/api/v1/media/{}", photo["id"].as_str().unwrap());
+        readers(
+            &app,
+            &media,
+            &[
+                (Some(&boss), 200),
+                (Some(&w.staff_a), 200),
+                (Some(&w.resident_a), 200),
+                (Some(&w.staff_b), 404),
+                (Some(&w.resident_b), 404),
+                (None, 404),
+            ],
+        )
+        .await;
+    }
+
+    // Attached to this project: not to be used on another.
+    let other = crate::projects::project(&app, &w, None).await;
+    let other = format!("/api/v1/projects/{}", other["id"].as_str().unwrap());
+    ok_json(post(&app, &boss, &format!("{other}/take"), None).await, 200).await;
+    let body = json!({"note": "复用照片", "photos": [first["reference"]]});
+    media_invalid(post(&app, &boss, &format!("{other}/progress"), Some(body)).await).await;
+}
+
+/// Result photos of a problem-list item: readable by whoever sees the item.
+#[tokio::test]
+async fn problem_result_photos_follow_who_sees_the_problem() {
+    let (app, _dir) = media_app(&[]).await;
+    let w = world::build(&app).await;
+    let (ids, _) = crate::problems::published(&app, &w, 1).await;
+    let path = format!("/api/v1/problems/{}", ids[0]);
+    let resolve = format!("{path}/resolve");
+
+    let theirs = upload(&app, &w.resident_a, &picture(10, 10, ImageFormat::Png)).await;
+    for refs in [json!([theirs["reference"]]), json!(["media:999999"])] {
+        let body = json!({"result": "已更换楼道灯", "photos": refs});
+        media_invalid(post(&app, &w.staff_a, &resolve, Some(body)).await).await;
+    }
+    let seen = ok_json(app.get_as(&path, &w.staff_a.token).await, 200).await;
+    assert_eq!(seen["state"], "published", "a refused resolution changes nothing");
+
+    let mine = upload(&app, &w.staff_a, &picture(10, 10, ImageFormat::Jpeg)).await;
+    let body = json!({"result": "已更换楼道灯", "photos": [mine["reference"]]});
+    let done = ok_json(post(&app, &w.staff_a, &resolve, Some(body)).await, 200).await;
+    assert_eq!(done["state"], "resolved");
+    assert_eq!(done["result_photos"], json!([mine["reference"]]));
+    let media = format!("/api/v1/media/{}", mine["id"].as_str().unwrap());
+    readers(
+        &app,
+        &media,
+        &[
+            (Some(&w.staff_a), 200),
+            (Some(&w.resident_a), 200),
+            (Some(&w.staff_b), 404),
+            (Some(&w.resident_b), 404),
+            (None, 404),
+        ],
+    )
+    .await;
+}
+
+/// The fulfilment photo of a wish: the claimer's own unused upload, public once fulfilled.
+#[tokio::test]
+async fn a_wish_fulfilment_photo_attaches_and_is_public_in_the_showcase() {
+    let (app, _dir) = media_app(&[]).await;
+    let w = world::build(&app).await;
+    let wish = crate::wishes::open_wish(&app, &w).await;
+    let path = format!("/api/v1/wishes/{wish}");
+    ok_json(post(&app, &w.member_a, &format!("{path}/claim"), None).await, 200).await;
+    let fulfil = format!("{path}/fulfil");
+
+    // The wish's own photo is attached to the wish, not to its fulfilment.
+    let wish_photo = upload(&app, &w.member_a, &picture(10, 10, ImageFormat::Png)).await;
+    let body =
+        json!({"title": "想要一个台灯", "description": "晚上写作业", "photos": [wish_photo["reference"]]});
+    let res = app
+        .post_as(
+            &format!("/api/v1/regions/{}/wishes", w.grid_a),
+            &w.member_a.token,
+            body,
+        )
+        .await;
+    ok_json(res, 201).await;
+    let theirs = upload(&app, &w.resident_a, &picture(10, 10, ImageFormat::Png)).await;
+    for photo in [
+        &theirs["reference"],
+        &wish_photo["reference"],
+        &json!("media:999999"),
+    ] {
+        let body = json!({"note": "书包已送到", "photo": photo});
+        media_invalid(post(&app, &w.member_a, &fulfil, Some(body)).await).await;
+    }
+    let seen = ok_json(app.get_as(&path, &w.member_a.token).await, 200).await;
+    assert_eq!(seen["status"], "claimed", "a refused fulfilment changes nothing");
+    let body = json!({"note": "书包已送到", "photo": "media:0"});
+    let res = post(&app, &w.member_a, &fulfil, Some(body)).await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(problem(res).await["errors"][0]["field"], "photo");
+
+    let mine = upload(&app, &w.member_a, &picture(10, 10, ImageFormat::Jpeg)).await;
+    let body = json!({"note": "书包已送到", "photo": mine["reference"]});
+    let done = ok_json(post(&app, &w.member_a, &fulfil, Some(body)).await, 200).await;
+    assert_eq!(done["fulfil_photo"], mine["reference"]);
+    let show = ok_json(
+        app.get(&format!("/api/v1/regions/{}/showcase/wishes", w.comm_a))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(show["items"][0]["photos"], json!([mine["reference"]]));
+    let media = format!("/api/v1/media/{}", mine["id"].as_str().unwrap());
+    readers(&app, &media, &[(None, 200), (Some(&w.staff_b), 200)]).await;
 }

@@ -120,7 +120,7 @@ async fn unit_with_admin(app: &TestApp, w: &World, n: usize) -> (String, Session
 }
 
 /// Items filed in grid A and published by a meeting; returns their ids and the list's month.
-async fn published(app: &TestApp, w: &World, n: usize) -> (Vec<String>, String) {
+pub async fn published(app: &TestApp, w: &World, n: usize) -> (Vec<String>, String) {
     let mut ids = Vec::new();
     let mut month = String::new();
     for i in 0..n {

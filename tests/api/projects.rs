@@ -33,7 +33,7 @@ async fn get(app: &TestApp, who: &Session, path: &str) -> reqwest::Response {
 }
 
 /// A unit reported to community A and its admin.
-async fn unit_with_admin(app: &TestApp, w: &World, n: usize) -> (String, Session) {
+pub async fn unit_with_admin(app: &TestApp, w: &World, n: usize) -> (String, Session) {
     let unit = crate::reports::unit(app, w, &format!("共建单位{n}")).await;
     let boss = app
         .login(&format!("1387777{n:04}"), &format!("共建书记{n}"))
@@ -293,7 +293,7 @@ async fn need(app: &TestApp, w: &World, title: &str) -> Value {
     v
 }
 
-async fn project(app: &TestApp, w: &World, need_id: Option<&str>) -> Value {
+pub async fn project(app: &TestApp, w: &World, need_id: Option<&str>) -> Value {
     let due = (Utc::now() + Duration::days(30)).format("%Y-%m-%d").to_string();
     let body = json!({"title": "老旧小区加装扶手", "description": "为 12 个单元楼道加装扶手", "need_id": need_id, "due_on": due});
     let v = ok_json(

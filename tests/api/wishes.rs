@@ -81,7 +81,7 @@ async fn refused(res: reqwest::Response, status: u16, code: &str) {
 }
 
 /// An approved wish of resident A in grid A.
-async fn open_wish(app: &TestApp, w: &World) -> String {
+pub async fn open_wish(app: &TestApp, w: &World) -> String {
     let wish = posted(app, &w.resident_a, &w.grid_a).await;
     ok(app, &w.staff_a, &wish, "approve", None, "open").await;
     wish

@@ -688,7 +688,7 @@ export interface paths {
         put?: never;
         /**
          * 上传图片
-         * @description 小程序用 `wx.uploadFile`（`name: "file"`）上传一张图片，得到引用 `media:{id}`，再把它填入订单照片、完成照片、心愿、问题清单或商品图片字段。类型按文件内容判断（JPEG、PNG、WebP）；保存前重新编码，去掉 EXIF（含 GPS 位置）等全部元数据并按拍摄方向摆正，另存一张长边不超过 320 像素的缩略图。图片须在一天内用到某个对象上，否则被删除。每人每小时最多上传 `MEDIA_UPLOADS_PER_HOUR` 张（默认 60）。
+         * @description 小程序用 `wx.uploadFile`（`name: "file"`）上传一张图片，得到引用 `media:{id}`，再把它填入任一图片字段（订单照片、完成照片、心愿照片、圆梦照片、问题清单照片与解决结果照片、共建项目的进展与完成照片、商品图片）。类型按文件内容判断（JPEG、PNG、WebP）；保存前重新编码，去掉 EXIF（含 GPS 位置）等全部元数据并按拍摄方向摆正，另存一张长边不超过 320 像素的缩略图。图片须在一天内用到某个对象上，否则被删除。每人每小时最多上传 `MEDIA_UPLOADS_PER_HOUR` 张（默认 60）。
          */
         post: operations["post_media"];
         delete?: never;
@@ -706,7 +706,7 @@ export interface paths {
         };
         /**
          * 读取图片
-         * @description 上传者本人可读；图片用到某个对象上之后，能看到该对象的人可读（订单、心愿、问题清单按各自的可见范围）；公开展示的图片任何人可读（晒单中已完成订单的完成照片、已圆梦心愿的照片、商品图片），无需登录。其他情况按不存在处理（404）。
+         * @description 上传者本人可读；图片用到某个对象上之后，能看到该对象的人可读（订单、心愿、问题清单、共建项目按各自的可见范围）；公开展示的图片任何人可读（晒单中已完成订单的完成照片、已圆梦心愿的圆梦照片、商品图片），无需登录。其他情况按不存在处理（404）。
          */
         get: operations["get_media_by_id"];
         put?: never;
@@ -3698,8 +3698,8 @@ export interface components {
              * @example 已把书包送到家中
              */
             note: string;
-            /** @description 圆梦照片地址（https://） */
-            photo: components["schemas"]["Reference"];
+            /** @description 圆梦照片：上传所得的 `media:{id}` 或 https:// 地址；圆梦后在晒单中公开 */
+            photo: components["schemas"]["PhotoRef"];
         };
         /** @description 上架商品 */
         GoodsIn: {
@@ -4056,7 +4056,7 @@ export interface components {
             height: number;
             id: components["schemas"]["Id"];
             /**
-             * @description 在订单、完成照片、心愿、问题清单、商品等图片字段中使用的引用
+             * @description 在订单、心愿、问题清单、共建项目、商品等图片字段中使用的引用
              * @example media:42
              */
             reference: string;
@@ -4758,15 +4758,16 @@ export interface components {
                 owner_region_id: components["schemas"]["Id"];
                 owner_unit_id?: components["schemas"]["Id"] | null;
                 owner_unit_name?: string | null;
-                /** @description 照片（公开清单中不含） */
-                photos: components["schemas"]["Reference"][];
+                /** @description 照片：`media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址（公开清单中不含） */
+                photos: components["schemas"]["PhotoRef"][];
                 /** @description 排查登记所在区域（社区或其下的网格、楼栋） */
                 region_id: components["schemas"]["Id"];
                 /** Format: date-time */
                 resolved_at?: string | null;
                 /** @description 解决结果 */
                 result?: string | null;
-                result_photos: components["schemas"]["Reference"][];
+                /** @description 结果照片：`media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址 */
+                result_photos: components["schemas"]["PhotoRef"][];
                 /** @description micro 微事 / small 小事 / major 大事 */
                 severity: components["schemas"]["Severity"];
                 /** @description 微事 / 小事 / 大事 */
@@ -4821,7 +4822,8 @@ export interface components {
                 posted_by?: components["schemas"]["Id"] | null;
                 /** @description 完成情况 */
                 result?: string | null;
-                result_photos: components["schemas"]["Reference"][];
+                /** @description 完成照片：`media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址 */
+                result_photos: components["schemas"]["PhotoRef"][];
                 /** @description open 待承接 / taken 已承接 / done 已完成 / cancelled 已取消 */
                 state: components["schemas"]["ProjectState"];
                 /** Format: date-time */
@@ -5123,12 +5125,12 @@ export interface components {
                 description: string;
                 /** @description 圆梦说明 */
                 fulfil_note?: string | null;
-                fulfil_photo?: components["schemas"]["Reference"] | null;
+                fulfil_photo?: components["schemas"]["PhotoRef"] | null;
                 /** Format: date-time */
                 fulfilled_at?: string | null;
                 id: components["schemas"]["Id"];
-                /** @description 心愿照片 */
-                photos: components["schemas"]["Reference"][];
+                /** @description 心愿照片：`media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址 */
+                photos: components["schemas"]["PhotoRef"][];
                 /** @description 发布所在区域（社区或网格） */
                 region_id: components["schemas"]["Id"];
                 /** @description 驳回原因 */
@@ -5164,8 +5166,8 @@ export interface components {
                 member?: string | null;
                 /** @description 圆梦说明 */
                 note?: string | null;
-                /** @description 圆梦照片 */
-                photos: components["schemas"]["Reference"][];
+                /** @description 圆梦照片：`media:{id}`（任何人可读 /api/v1/media/{id}）或 https:// 地址 */
+                photos: components["schemas"]["PhotoRef"][];
                 /** @description 发布所在区域名称（网格或社区） */
                 region_name: string;
                 /** @description 居民（打码），如“张**” */
@@ -5439,15 +5441,16 @@ export interface components {
             owner_region_id: components["schemas"]["Id"];
             owner_unit_id?: components["schemas"]["Id"] | null;
             owner_unit_name?: string | null;
-            /** @description 照片（公开清单中不含） */
-            photos: components["schemas"]["Reference"][];
+            /** @description 照片：`media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址（公开清单中不含） */
+            photos: components["schemas"]["PhotoRef"][];
             /** @description 排查登记所在区域（社区或其下的网格、楼栋） */
             region_id: components["schemas"]["Id"];
             /** Format: date-time */
             resolved_at?: string | null;
             /** @description 解决结果 */
             result?: string | null;
-            result_photos: components["schemas"]["Reference"][];
+            /** @description 结果照片：`media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址 */
+            result_photos: components["schemas"]["PhotoRef"][];
             /** @description micro 微事 / small 小事 / major 大事 */
             severity: components["schemas"]["Severity"];
             /** @description 微事 / 小事 / 大事 */
@@ -5466,8 +5469,8 @@ export interface components {
         };
         /** @description 解决问题 */
         ProblemResolveIn: {
-            /** @description 结果照片（https://），最多 9 张 */
-            photos?: components["schemas"]["Reference"][];
+            /** @description 结果照片：上传所得的 `media:{id}` 或 https:// 地址，最多 9 张 */
+            photos?: components["schemas"]["PhotoRef"][];
             /**
              * @description 解决结果
              * @example 已更换楼道灯 6 盏
@@ -5511,8 +5514,8 @@ export interface components {
              * @example 60
              */
             percent?: number | null;
-            /** @description 照片（https://），最多 9 张 */
-            photos?: components["schemas"]["Reference"][];
+            /** @description 照片：上传所得的 `media:{id}` 或 https:// 地址，最多 9 张 */
+            photos?: components["schemas"]["PhotoRef"][];
         };
         /**
          * @description 事件：posted 发布 / taken 承接 / progress 进展 / completed 完成 / cancelled 取消
@@ -5529,8 +5532,8 @@ export interface components {
         };
         /** @description 完成项目 */
         ProjectCompleteIn: {
-            /** @description 照片（https://），最多 9 张 */
-            photos?: components["schemas"]["Reference"][];
+            /** @description 照片：上传所得的 `media:{id}` 或 https:// 地址，最多 9 张 */
+            photos?: components["schemas"]["PhotoRef"][];
             /**
              * @description 完成情况
              * @example 12 个单元楼道扶手全部安装完毕并验收
@@ -5551,7 +5554,8 @@ export interface components {
              * @description 报告的进度
              */
             percent?: number | null;
-            photos: components["schemas"]["Reference"][];
+            /** @description 照片：`media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址 */
+            photos: components["schemas"]["PhotoRef"][];
             unit_id?: components["schemas"]["Id"] | null;
         };
         /** @description 发布共建项目 */
@@ -5607,7 +5611,8 @@ export interface components {
             posted_by?: components["schemas"]["Id"] | null;
             /** @description 完成情况 */
             result?: string | null;
-            result_photos: components["schemas"]["Reference"][];
+            /** @description 完成照片：`media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址 */
+            result_photos: components["schemas"]["PhotoRef"][];
             /** @description open 待承接 / taken 已承接 / done 已完成 / cancelled 已取消 */
             state: components["schemas"]["ProjectState"];
             /** Format: date-time */
@@ -5799,8 +5804,6 @@ export interface components {
          * @enum {string}
          */
         RedemptionStatus: "pending" | "fulfilled" | "cancelled" | "expired";
-        /** @description 图片地址：https:// 开头，1 到 500 个字符 */
-        Reference: string;
         /** @description 刷新令牌 */
         RefreshIn: {
             refresh_token: string;
@@ -6762,12 +6765,12 @@ export interface components {
             description: string;
             /** @description 圆梦说明 */
             fulfil_note?: string | null;
-            fulfil_photo?: components["schemas"]["Reference"] | null;
+            fulfil_photo?: components["schemas"]["PhotoRef"] | null;
             /** Format: date-time */
             fulfilled_at?: string | null;
             id: components["schemas"]["Id"];
-            /** @description 心愿照片 */
-            photos: components["schemas"]["Reference"][];
+            /** @description 心愿照片：`media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址 */
+            photos: components["schemas"]["PhotoRef"][];
             /** @description 发布所在区域（社区或网格） */
             region_id: components["schemas"]["Id"];
             /** @description 驳回原因 */
@@ -6803,8 +6806,8 @@ export interface components {
             member?: string | null;
             /** @description 圆梦说明 */
             note?: string | null;
-            /** @description 圆梦照片 */
-            photos: components["schemas"]["Reference"][];
+            /** @description 圆梦照片：`media:{id}`（任何人可读 /api/v1/media/{id}）或 https:// 地址 */
+            photos: components["schemas"]["PhotoRef"][];
             /** @description 发布所在区域名称（网格或社区） */
             region_name: string;
             /** @description 居民（打码），如“张**” */
@@ -10088,6 +10091,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             default: components["responses"]["Problem"];
         };
     };
@@ -10249,6 +10261,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description `MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             default: components["responses"]["Problem"];
         };
     };
@@ -10306,6 +10327,15 @@ export interface operations {
             };
             /** @description `PROJECT_INVALID_STATE`：项目已完成或已取消 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14950,6 +14980,15 @@ export interface operations {
             };
             /** @description `WISH_INVALID_TRANSITION`：未认领或已圆梦 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -73,6 +73,7 @@ pub async fn drop_claim(state: web::Data<AppState>, a: ProblemAccess, body: ApiJ
         (status = 403, description = "不是认领单位的管理员，也不是负责区域的工作者"),
         (status = 404, description = "`PROBLEM_NOT_FOUND`：不存在或与你无关"),
         (status = 409, description = "`PROBLEM_INVALID_STATE`：尚未发布或已解决"),
+        (status = 422, description = "`MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期"),
     )
 )]
 #[post("/problems/{id}/resolve")]

@@ -47,6 +47,7 @@ pub async fn take(state: web::Data<AppState>, a: ProjectAccess, body: ApiJson<Ta
         (status = 403, description = "不是承接单位的管理员"),
         (status = 404, description = "`PROJECT_NOT_FOUND`：不存在或与你无关"),
         (status = 409, description = "`PROJECT_INVALID_STATE`：项目已完成或已取消"),
+        (status = 422, description = "`MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期"),
     )
 )]
 #[post("/projects/{id}/progress")]
@@ -70,6 +71,7 @@ pub async fn progress(state: web::Data<AppState>, a: ProjectAccess, body: ApiJso
         (status = 403, description = "不是承接单位的管理员"),
         (status = 404, description = "`PROJECT_NOT_FOUND`：不存在或与你无关"),
         (status = 409, description = "`PROJECT_INVALID_STATE`：项目已完成或已取消"),
+        (status = 422, description = "`MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期"),
     )
 )]
 #[post("/projects/{id}/complete")]

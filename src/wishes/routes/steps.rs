@@ -118,6 +118,7 @@ pub async fn release(state: web::Data<AppState>, a: WishAccess, body: ApiJson<Wi
         (status = 403, description = "不是认领人"),
         (status = 404, description = "`WISH_NOT_FOUND`：不存在或与你无关"),
         (status = 409, description = "`WISH_INVALID_TRANSITION`：未认领或已圆梦"),
+        (status = 422, description = "`MEDIA_INVALID`：引用的上传图片不存在、不是本人上传、已用于其他对象或已过期"),
     )
 )]
 #[post("/wishes/{id}/fulfil")]
