@@ -101,6 +101,22 @@ pub struct MediaConfig {
     pub uploads_per_hour: i64,
     /// An upload attached to nothing for this long is deleted by the sweep.
     pub orphan_after: Duration,
+    /// When set (`MEDIA_S3_BUCKET`), pictures live in this bucket instead of `dir`.
+    pub s3: Option<S3Config>,
+}
+
+/// An S3-compatible bucket for pictures (AWS S3, MinIO, Aliyun OSS, Tencent COS, …).
+#[derive(Debug, Clone)]
+pub struct S3Config {
+    pub bucket: String,
+    /// `MEDIA_S3_ENDPOINT`, without a trailing `/`; when set, requests use path-style addressing
+    /// (`{endpoint}/{bucket}/{key}`); unset: AWS, virtual-hosted style.
+    pub endpoint: Option<String>,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
+    /// Prefix of every key (`MEDIA_S3_PREFIX`, without leading or trailing `/`).
+    pub prefix: Option<String>,
 }
 
 /// 吹哨报到: default deadlines (hours) for a department to acknowledge (报到) and to resolve a
@@ -485,15 +501,8 @@ impl Config {
             ),
             uploads_per_hour: parse_num(&var, "MEDIA_UPLOADS_PER_HOUR", 60, 1..=100_000, &mut errs),
             orphan_after: Duration::from_secs(24 * hour),
+            s3: media_s3(&var, app_env, &mut errs),
         };
-        // Refuse rather than silently store locally what was meant for an object store.
-        for key in ["MEDIA_S3_BUCKET", "MEDIA_S3_ENDPOINT"] {
-            if var(key).is_some() {
-                errs.push(format!(
-                    "{key}: the S3 media backend is not built yet; unset it to store under MEDIA_DIR"
-                ));
-            }
-        }
 
         let body_limit = parse_num(
             &var,
@@ -629,6 +638,76 @@ fn production_signs(var: &impl Fn(&str) -> Option<String>, bind: SocketAddr) -> 
         signs.push(format!("BIND={bind}"));
     }
     signs
+}
+
+const MEDIA_S3_VARS: [&str; 5] = [
+    "MEDIA_S3_ENDPOINT",
+    "MEDIA_S3_REGION",
+    "MEDIA_S3_ACCESS_KEY_ID",
+    "MEDIA_S3_SECRET_ACCESS_KEY",
+    "MEDIA_S3_PREFIX",
+];
+
+/// The picture bucket, when `MEDIA_S3_BUCKET` is set. The other `MEDIA_S3_*` without it are
+/// refused rather than ignored: pictures meant for a bucket must not land in `MEDIA_DIR` unnoticed.
+fn media_s3(
+    var: &impl Fn(&str) -> Option<String>,
+    app_env: AppEnv,
+    errs: &mut Vec<String>,
+) -> Option<S3Config> {
+    let Some(bucket) = var("MEDIA_S3_BUCKET") else {
+        for key in MEDIA_S3_VARS {
+            if var(key).is_some() {
+                errs.push(format!("{key}: only applies with MEDIA_S3_BUCKET"));
+            }
+        }
+        return None;
+    };
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    if !bucket_ok {
+        errs.push(format!(
+            "MEDIA_S3_BUCKET: `{bucket}` is not a bucket name (3 to 63 lowercase letters, digits, `-`, `.`)"
+        ));
+    }
+    let endpoint = var("MEDIA_S3_ENDPOINT").map(|e| e.trim_end_matches('/').to_owned());
+    match endpoint.as_deref() {
+        Some(e) if app_env == AppEnv::Production && !e.starts_with("https://") => {
+            errs.push("MEDIA_S3_ENDPOINT: must be an https:// URL when APP_ENV=production".into());
+        }
+        Some(e) if !(e.starts_with("http://") || e.starts_with("https://")) => {
+            errs.push("MEDIA_S3_ENDPOINT: must be an http:// or https:// URL".into());
+        }
+        _ => {}
+    }
+    let mut required = |key: &str| {
+        var(key).unwrap_or_else(|| {
+            errs.push(format!("{key}: required when MEDIA_S3_BUCKET is set"));
+            String::new()
+        })
+    };
+    let access_key_id = required("MEDIA_S3_ACCESS_KEY_ID");
+    let secret_access_key = SecretString::from(required("MEDIA_S3_SECRET_ACCESS_KEY"));
+    let prefix = var("MEDIA_S3_PREFIX")
+        .map(|p| p.trim_matches('/').to_owned())
+        .filter(|p| !p.is_empty());
+    if let Some(p) = &prefix
+        && crate::media::storage::check_key(p).is_err()
+    {
+        errs.push(format!(
+            "MEDIA_S3_PREFIX: `{p}` must be `/`-separated names, none empty, `.` or `..`"
+        ));
+    }
+    Some(S3Config {
+        bucket,
+        endpoint,
+        region: var("MEDIA_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+        access_key_id,
+        secret_access_key,
+        prefix,
+    })
 }
 
 /// `TRUST_PROXY=true` trusts one proxy; `TRUST_PROXY_HOPS` says how many stand in front.
@@ -800,7 +879,7 @@ mod tests {
             ("STAR_HOURS", "300,100"),
             ("MEDIA_MAX_BYTES", "100"),
             ("MEDIA_UPLOADS_PER_HOUR", "0"),
-            ("MEDIA_S3_BUCKET", "photos"),
+            ("MEDIA_S3_PREFIX", "pictures"),
         ];
         let err = load(&cases).unwrap_err();
         for (key, _) in cases {
@@ -827,9 +906,105 @@ mod tests {
         let c = load(&[
             ("APP_ENV", "dev"),
             ("JWT_SECRET", "super-secret-value-that-is-long-enough"),
+            ("MEDIA_S3_BUCKET", "photos"),
+            ("MEDIA_S3_ACCESS_KEY_ID", "AKID"),
+            ("MEDIA_S3_SECRET_ACCESS_KEY", "s3-secret-key-value"),
         ])
         .unwrap();
-        assert!(!format!("{c:?}").contains("super-secret"));
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("super-secret"), "{printed}");
+        assert!(!printed.contains("s3-secret"), "{printed}");
+    }
+
+    const S3_KEYS: [(&str, &str); 2] = [
+        ("MEDIA_S3_ACCESS_KEY_ID", "AKID"),
+        ("MEDIA_S3_SECRET_ACCESS_KEY", "s3-secret"),
+    ];
+
+    #[test]
+    fn media_s3_takes_a_bucket_and_its_keys() {
+        assert!(load(&[]).unwrap().media.s3.is_none());
+        let mut vars = S3_KEYS.to_vec();
+        vars.extend([
+            ("MEDIA_S3_BUCKET", "linli-photos"),
+            ("MEDIA_S3_ENDPOINT", "http://127.0.0.1:9000/"),
+            ("MEDIA_S3_PREFIX", "/prod/pictures/"),
+        ]);
+        let s3 = load(&vars).unwrap().media.s3.unwrap();
+        assert_eq!(s3.bucket, "linli-photos");
+        assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(s3.region, "us-east-1");
+        assert_eq!(s3.access_key_id, "AKID");
+        assert_eq!(s3.secret_access_key.expose_secret(), "s3-secret");
+        assert_eq!(s3.prefix.as_deref(), Some("prod/pictures"));
+        vars.push(("MEDIA_S3_REGION", "oss-cn-hangzhou"));
+        assert_eq!(load(&vars).unwrap().media.s3.unwrap().region, "oss-cn-hangzhou");
+    }
+
+    #[test]
+    fn media_s3_refuses_a_half_configuration() {
+        // The bucket without its keys: both missing ones are named.
+        let err = load(&[("MEDIA_S3_BUCKET", "photos")]).unwrap_err().to_string();
+        assert!(
+            err.contains("MEDIA_S3_ACCESS_KEY_ID: required when MEDIA_S3_BUCKET is set"),
+            "{err}"
+        );
+        assert!(
+            err.contains("MEDIA_S3_SECRET_ACCESS_KEY: required when MEDIA_S3_BUCKET is set"),
+            "{err}"
+        );
+        let err = load(&[("MEDIA_S3_BUCKET", "photos"), S3_KEYS[0]])
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("MEDIA_S3_ACCESS_KEY_ID"), "{err}");
+        assert!(err.contains("MEDIA_S3_SECRET_ACCESS_KEY: required"), "{err}");
+        // Any other MEDIA_S3_* without the bucket: not silently stored under MEDIA_DIR.
+        for key in MEDIA_S3_VARS {
+            let err = load(&[(key, "x")]).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("{key}: only applies with MEDIA_S3_BUCKET")),
+                "{err}"
+            );
+        }
+        for (key, bad) in [
+            ("MEDIA_S3_BUCKET", "Photos"),
+            ("MEDIA_S3_BUCKET", "ab"),
+            ("MEDIA_S3_ENDPOINT", "minio:9000"),
+            ("MEDIA_S3_PREFIX", "a/../b"),
+        ] {
+            let mut vars = S3_KEYS.to_vec();
+            vars.push((key, bad));
+            if key != "MEDIA_S3_BUCKET" {
+                vars.push(("MEDIA_S3_BUCKET", "photos"));
+            }
+            let err = load(&vars).unwrap_err();
+            assert!(err.0.iter().any(|p| p.starts_with(key)), "{key}={bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn media_s3_over_plain_http_is_for_development_only() {
+        let secret = "k".repeat(40);
+        let mut vars = S3_KEYS.to_vec();
+        vars.extend([
+            ("MEDIA_S3_BUCKET", "photos"),
+            ("APP_ENV", "production"),
+            ("JWT_SECRET", secret.as_str()),
+            ("PII_KEY", PROD_KEY),
+        ]);
+        let with = |endpoint: &'static str| {
+            let mut vars = vars.clone();
+            vars.push(("MEDIA_S3_ENDPOINT", endpoint));
+            load(&vars)
+        };
+        let err = with("http://minio.internal:9000").unwrap_err().to_string();
+        assert!(
+            err.contains("MEDIA_S3_ENDPOINT: must be an https:// URL"),
+            "{err}"
+        );
+        assert!(with("https://oss-cn-hangzhou.aliyuncs.com").is_ok());
+        // AWS itself (no endpoint) is https.
+        assert!(load(&vars).unwrap().media.s3.unwrap().endpoint.is_none());
     }
 
     const PROD_KEY: &str = "abababababababababababababababababababababababababababababababab";

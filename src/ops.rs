@@ -27,6 +27,8 @@ pub struct ReadyOut {
     pub database: &'static str,
     /// 键值存储类型：`memory`（进程内）或 `redis`
     pub kv: &'static str,
+    /// 图片存储类型：`local`（本地目录 MEDIA_DIR）或 `s3`（S3 兼容的存储桶）
+    pub media: &'static str,
 }
 
 /// 存活检查
@@ -43,12 +45,12 @@ pub async fn healthz() -> web::Json<HealthOut> {
 
 /// 就绪检查
 ///
-/// 数据库与键值存储均可用。
+/// 数据库、键值存储与图片存储（配置了 S3 存储桶时）均可用。
 #[utoipa::path(
     tag = "运维",
     responses(
         (status = 200, description = "可以接收流量", body = ReadyOut),
-        (status = 503, description = "数据库或 Redis 不可达（`NOT_READY`，errors 列出失败的组件）"),
+        (status = 503, description = "`NOT_READY`：数据库、Redis 或图片存储桶不可达，errors 列出失败的组件（database、read_replica、kv、media）"),
     )
 )]
 #[get("/readyz")]
@@ -72,6 +74,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<ReadyOut>, A
         status: "ready",
         database: crate::db::backend_name(&state.db),
         kv: state.kv.backend(),
+        media: state.media.backend(),
     }))
 }
 
@@ -79,7 +82,7 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<ReadyOut>, A
 async fn unreachable(state: &AppState) -> Vec<&'static str> {
     // The replica is checked only when it is one: otherwise it is the primary's own pool.
     let replica = state.config.database_read_url.is_some();
-    let (db, read, kv) = tokio::join!(
+    let (db, read, kv, media) = tokio::join!(
         tokio::time::timeout(CHECK_TIMEOUT, state.db.ping()),
         async {
             if replica {
@@ -89,6 +92,7 @@ async fn unreachable(state: &AppState) -> Vec<&'static str> {
             }
         },
         tokio::time::timeout(CHECK_TIMEOUT, state.kv.ping()),
+        tokio::time::timeout(CHECK_TIMEOUT, state.media.ping()),
     );
     let causes = [
         (
@@ -105,6 +109,12 @@ async fn unreachable(state: &AppState) -> Vec<&'static str> {
             "kv",
             kv.map_err(|_| "timed out".to_owned())
                 .and_then(|r| r.map_err(|e| e.to_string())),
+        ),
+        (
+            "media",
+            media
+                .map_err(|_| "timed out".to_owned())
+                .and_then(|r| r.map_err(|e| format!("{e:#}"))),
         ),
     ];
     causes

@@ -2,6 +2,7 @@ use crate::auth::principal::CallerCache;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::kv::Kv;
+use crate::media::s3::ObjectStoreBucket;
 use crate::media::storage::{LocalDir, Storage};
 use crate::pii::Pii;
 use crate::regions::cache::RegionCache;
@@ -29,7 +30,7 @@ pub struct AppState {
     /// Recent callers and the region tree, held in process (see [`crate::cache`]).
     pub callers: CallerCache,
     pub regions: Arc<RegionCache>,
-    /// Where uploaded pictures are kept (`MEDIA_DIR`).
+    /// Where uploaded pictures are kept: `MEDIA_DIR`, or the `MEDIA_S3_BUCKET` bucket.
     pub media: Arc<dyn Storage>,
     /// What "now" is for the figures a request reads (dashboards' default month, boards).
     pub clock: Clock,
@@ -59,12 +60,17 @@ impl AppState {
         kv: Kv,
         config: Config,
     ) -> anyhow::Result<AppState> {
-        // One TLS stack (rustls with ring) for every outbound HTTPS call.
+        // One TLS stack (rustls with ring) for every outbound HTTPS call (WeChat, the picture
+        // bucket), installed before either client is built.
         crate::init_tls();
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(5))
             .user_agent(concat!("linli/", env!("CARGO_PKG_VERSION")))
             .build()?;
+        let media: Arc<dyn Storage> = match &config.media.s3 {
+            Some(s3) => Arc::new(ObjectStoreBucket::new(s3)?),
+            None => Arc::new(LocalDir::new(config.media.dir.clone())),
+        };
         let pii = Pii::new(config.pii_key.expose_secret());
         let admin_hashes = Arc::new(
             config
@@ -86,7 +92,7 @@ impl AppState {
             read,
             kv,
             callers: CallerCache::new(config.caller_recheck),
-            media: Arc::new(LocalDir::new(config.media.dir.clone())),
+            media,
             config: Arc::new(config),
             regions: Arc::default(),
             clock: Clock::default(),

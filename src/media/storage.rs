@@ -1,16 +1,32 @@
 //! Where picture bytes live: a storage trait (put, get, delete by key) and the local backend
-//! under `MEDIA_DIR`. Keys are made by [`crate::media::upload`] only (`o/…`, `t/…`).
+//! under `MEDIA_DIR`; the S3-compatible one is [`crate::media::s3`]. Keys are made by
+//! [`crate::media::upload`] only (`o/…`, `t/…`) and checked by [`check_key`] in every backend.
 
 use futures_util::future::BoxFuture;
 use std::path::{Path, PathBuf};
 
-/// Bytes by key. An object store (S3-compatible) would implement the same three calls.
+/// Bytes by key: the local directory or an S3-compatible bucket.
 pub trait Storage: Send + Sync {
     fn put(&self, key: &str, bytes: Vec<u8>) -> BoxFuture<'_, anyhow::Result<()>>;
     /// `None` when nothing is stored under `key`.
     fn get(&self, key: &str) -> BoxFuture<'_, anyhow::Result<Option<Vec<u8>>>>;
     /// Deleting what is not there succeeds.
     fn delete(&self, key: &str) -> BoxFuture<'_, anyhow::Result<()>>;
+    /// Whether the store answers (for `/readyz`).
+    fn ping(&self) -> BoxFuture<'_, anyhow::Result<()>>;
+    /// `local` or `s3`.
+    fn backend(&self) -> &'static str;
+}
+
+/// A key is `/`-separated non-empty parts, none `.`, `..` or holding a backslash: it cannot
+/// leave the directory or the bucket prefix it is stored under.
+pub fn check_key(key: &str) -> anyhow::Result<()> {
+    let safe = !key.is_empty()
+        && key
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != ".." && !part.contains('\\'));
+    anyhow::ensure!(safe, "bad storage key {key:?}");
+    Ok(())
 }
 
 /// Files under one directory, created when first written to.
@@ -24,11 +40,7 @@ impl LocalDir {
     }
 
     fn path(&self, key: &str) -> anyhow::Result<PathBuf> {
-        let safe = !key.is_empty()
-            && key
-                .split('/')
-                .all(|part| !part.is_empty() && part != "." && part != ".." && !part.contains('\\'));
-        anyhow::ensure!(safe, "bad storage key {key:?}");
+        check_key(key)?;
         Ok(self.root.join(key))
     }
 }
@@ -81,6 +93,15 @@ impl Storage for LocalDir {
             })
             .await
         })
+    }
+
+    /// The directory is made on the first upload: nothing to reach.
+    fn ping(&self) -> BoxFuture<'_, anyhow::Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn backend(&self) -> &'static str {
+        "local"
     }
 }
 

@@ -1,6 +1,8 @@
 //! Test harness: each test gets the real server on a random port and its own fresh database.
 //! SQLite by default; PostgreSQL + Redis when `TEST_DATABASE_URL` / `TEST_REDIS_URL` are set;
-//! `TEST_READ_REPLICA=1` points `DATABASE_READ_URL` at each test's own database.
+//! `TEST_READ_REPLICA=1` points `DATABASE_READ_URL` at each test's own database;
+//! `TEST_MEDIA_S3_ENDPOINT` stores pictures in an S3-compatible bucket (`TEST_MEDIA_S3_BUCKET`,
+//! default `linli-test`, created beforehand), under a prefix of each test's own.
 
 use linli::config::Config;
 use linli::startup::{Application, ExtraRoutes};
@@ -118,6 +120,19 @@ pub fn test_redis_url() -> Option<String> {
     std::env::var("TEST_REDIS_URL").ok().filter(|s| !s.is_empty())
 }
 
+pub fn test_media_s3_endpoint() -> Option<String> {
+    std::env::var("TEST_MEDIA_S3_ENDPOINT")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+pub fn test_media_s3_bucket() -> String {
+    std::env::var("TEST_MEDIA_S3_BUCKET")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "linli-test".into())
+}
+
 /// Drops what a test created: its PostgreSQL database, its Redis keys, its SQLite directory.
 pub struct StorageGuard {
     pg: Option<(String, String)>,
@@ -230,6 +245,19 @@ pub fn test_vars(
     .collect();
     if let Some(url) = test_redis_url() {
         vars.insert("REDIS_URL".into(), url);
+    }
+    if let Some(endpoint) = test_media_s3_endpoint() {
+        // One prefix per test (its peers share it): `linli-test-{hex}`.
+        let prefix = redis_prefix.trim_end_matches(':').replace(':', "-");
+        for (k, v) in [
+            ("MEDIA_S3_BUCKET", test_media_s3_bucket()),
+            ("MEDIA_S3_ENDPOINT", endpoint),
+            ("MEDIA_S3_ACCESS_KEY_ID", "linli-test".into()),
+            ("MEDIA_S3_SECRET_ACCESS_KEY", "linli-test-secret".into()),
+            ("MEDIA_S3_PREFIX", prefix),
+        ] {
+            vars.insert(k.into(), v);
+        }
     }
     // CI runs one suite with the read replica pointed at the primary itself.
     if std::env::var("TEST_READ_REPLICA").is_ok_and(|v| !v.is_empty()) {

@@ -2,16 +2,20 @@
 //! attaching them to orders, wishes, problems, projects and goods, and the sweep of unattached
 //! uploads.
 
-use crate::helpers::{Session, TestApp, ok_json, problem, spawn_app_with};
+use crate::helpers::{
+    Session, TestApp, ok_json, problem, spawn_app_with, test_media_s3_bucket, test_media_s3_endpoint,
+};
 use crate::orders::completed;
 use crate::world::{self, World};
 use chrono::{Duration, Utc};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
+use object_store::ObjectStoreExt;
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use std::io::Cursor;
-use std::path::Path;
 
-/// A test server storing uploads in its own directory (kept as long as the server).
+/// A test server storing uploads in its own directory (kept as long as the server), or under its
+/// own prefix of the test bucket when `TEST_MEDIA_S3_ENDPOINT` is set (see the helpers).
 pub async fn media_app(overrides: &[(&str, &str)]) -> (TestApp, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_str().unwrap().to_owned();
@@ -97,16 +101,25 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Every file under `dir`.
-fn stored_files(dir: &Path) -> Vec<Vec<u8>> {
+/// The storage keys of upload `id` (picture, thumbnail).
+async fn keys_of(app: &TestApp, id: &Value) -> [String; 2] {
+    let id: i64 = id.as_str().unwrap().parse().unwrap();
+    let row = entity::media::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the upload's row");
+    [row.original_key, row.thumbnail_key]
+}
+
+/// The bytes of every picture and thumbnail on record, read through the storage backend (local
+/// directory or bucket): each must be there.
+async fn stored(app: &TestApp) -> Vec<Vec<u8>> {
+    let rows = entity::media::Entity::find().all(&app.state.db).await.unwrap();
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(stored_files(&path));
-        } else {
-            out.push(std::fs::read(path).unwrap());
-        }
+    for key in rows.into_iter().flat_map(|r| [r.original_key, r.thumbnail_key]) {
+        let bytes = app.state.media.get(&key).await.unwrap();
+        out.push(bytes.unwrap_or_else(|| panic!("{key} is on record but not stored")));
     }
     out
 }
@@ -170,7 +183,7 @@ fn exif_segment(marker: &[u8]) -> Vec<u8> {
 
 #[tokio::test]
 async fn exif_and_gps_are_gone_from_what_is_stored() {
-    let (app, dir) = media_app(&[]).await;
+    let (app, _dir) = media_app(&[]).await;
     let me = app.login("13800000031", "上传者").await;
     let marker = b"LINLI-GPS-39.9042N-116.4074E";
     let plain = picture(60, 40, ImageFormat::Jpeg);
@@ -186,7 +199,7 @@ async fn exif_and_gps_are_gone_from_what_is_stored() {
         (Some(40), Some(60)),
         "{out}"
     );
-    let files = stored_files(dir.path());
+    let files = stored(&app).await;
     assert_eq!(files.len(), 2, "the picture and its thumbnail");
     for file in &files {
         assert!(!contains(file, b"Exif"), "EXIF left in a stored file");
@@ -199,8 +212,50 @@ async fn exif_and_gps_are_gone_from_what_is_stored() {
 }
 
 #[tokio::test]
+async fn in_a_bucket_each_picture_is_an_object_under_the_prefix() {
+    let Some(endpoint) = test_media_s3_endpoint() else {
+        eprintln!("skipped: TEST_MEDIA_S3_ENDPOINT is not set (this check runs in CI's S3 step)");
+        return;
+    };
+    let (app, _dir) = media_app(&[]).await;
+    let me = app.login("13800000031", "上传者").await;
+    let out = upload(&app, &me, &picture(20, 10, ImageFormat::Png)).await;
+    let keys = keys_of(&app, &out["id"]).await;
+    assert!(keys[0].starts_with("o/") && keys[1].starts_with("t/"), "{keys:?}");
+    let prefix = app
+        .state
+        .config
+        .media
+        .s3
+        .as_ref()
+        .expect("the S3 backend")
+        .prefix
+        .clone();
+    // Read straight from the bucket by another client: `{prefix}/{key}`.
+    let direct = object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(&endpoint)
+        .with_allow_http(true)
+        .with_bucket_name(test_media_s3_bucket())
+        .with_region("us-east-1")
+        .with_access_key_id("direct")
+        .with_secret_access_key("direct")
+        .build()
+        .unwrap();
+    for key in &keys {
+        let at = format!("{}/{key}", prefix.as_deref().unwrap());
+        let object = direct.get(&object_store::path::Path::parse(&at).unwrap()).await;
+        let bytes = object
+            .unwrap_or_else(|e| panic!("{at}: {e}"))
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(bytes.to_vec(), app.state.media.get(key).await.unwrap().unwrap());
+    }
+}
+
+#[tokio::test]
 async fn anything_but_jpeg_png_webp_is_refused_with_415() {
-    let (app, dir) = media_app(&[]).await;
+    let (app, _dir) = media_app(&[]).await;
     let me = app.login("13800000031", "上传者").await;
     let gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
     let truncated = &picture(50, 50, ImageFormat::Png)[..40];
@@ -225,12 +280,12 @@ async fn anything_but_jpeg_png_webp_is_refused_with_415() {
     // Without a login.
     let body = multipart("file", "a.png", "image/png", &picture(5, 5, ImageFormat::Png));
     assert_eq!(send(&app, None, body).await.status(), 401);
-    assert!(stored_files(dir.path()).is_empty());
+    assert!(stored(&app).await.is_empty());
 }
 
 #[tokio::test]
 async fn an_upload_over_the_cap_is_refused_with_413() {
-    let (app, dir) = media_app(&[("MEDIA_MAX_BYTES", "4096")]).await;
+    let (app, _dir) = media_app(&[("MEDIA_MAX_BYTES", "4096")]).await;
     let me = app.login("13800000031", "上传者").await;
     // Noise does not compress.
     let noise = RgbImage::from_fn(100, 100, |x, y| {
@@ -242,7 +297,7 @@ async fn an_upload_over_the_cap_is_refused_with_413() {
     let res = upload_raw(&app, &me, &big).await;
     assert_eq!(res.status(), 413);
     assert_eq!(problem(res).await["code"], "PAYLOAD_TOO_LARGE");
-    assert!(stored_files(dir.path()).is_empty());
+    assert!(stored(&app).await.is_empty());
     // Under the cap passes.
     upload(&app, &me, &picture(8, 8, ImageFormat::Png)).await;
 }
@@ -383,7 +438,7 @@ async fn completion_photos_of_a_closed_order_are_public() {
 
 #[tokio::test]
 async fn unattached_uploads_are_swept_after_a_day() {
-    let (app, dir) = media_app(&[]).await;
+    let (app, _dir) = media_app(&[]).await;
     let w = world::build(&app).await;
     let kept = upload(&app, &w.resident_a, &picture(10, 10, ImageFormat::Png)).await;
     let orphan = upload(&app, &w.resident_a, &picture(12, 12, ImageFormat::Png)).await;
@@ -392,7 +447,8 @@ async fn unattached_uploads_are_swept_after_a_day() {
         201,
     )
     .await;
-    assert_eq!(stored_files(dir.path()).len(), 4);
+    assert_eq!(stored(&app).await.len(), 4);
+    let orphan_keys = keys_of(&app, &orphan["id"]).await;
 
     let report = linli::jobs::tick(&app.state, Utc::now() + Duration::hours(23))
         .await
@@ -402,7 +458,10 @@ async fn unattached_uploads_are_swept_after_a_day() {
         .await
         .unwrap();
     assert_eq!(report.swept_media, 1);
-    assert_eq!(stored_files(dir.path()).len(), 2, "the orphan's files are gone");
+    assert_eq!(stored(&app).await.len(), 2, "the kept picture and its thumbnail");
+    for key in &orphan_keys {
+        assert_eq!(app.state.media.get(key).await.unwrap(), None, "{key} left behind");
+    }
     let orphan_path = format!("/api/v1/media/{}", orphan["id"].as_str().unwrap());
     assert_eq!(read(&app, &orphan_path, Some(&w.resident_a)).await.0, 404);
     let kept_path = format!("/api/v1/media/{}", kept["id"].as_str().unwrap());

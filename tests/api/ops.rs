@@ -1,4 +1,6 @@
-use crate::helpers::{problem, random_hex, spawn_app, spawn_app_with, test_database_url, test_redis_url};
+use crate::helpers::{
+    problem, random_hex, spawn_app, spawn_app_with, test_database_url, test_media_s3_endpoint, test_redis_url,
+};
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -27,8 +29,60 @@ async fn readyz_reports_the_backends_under_test() {
     } else {
         "memory"
     };
+    let media = if test_media_s3_endpoint().is_some() {
+        "s3"
+    } else {
+        "local"
+    };
     assert_eq!(body["database"], db);
     assert_eq!(body["kv"], kv);
+    assert_eq!(body["media"], media);
+}
+
+/// A server whose pictures go to `bucket` at `endpoint`.
+async fn bucket_app(endpoint: &str, bucket: &str) -> crate::helpers::TestApp {
+    spawn_app_with(
+        &[
+            ("MEDIA_S3_BUCKET", bucket),
+            ("MEDIA_S3_ENDPOINT", endpoint),
+            ("MEDIA_S3_ACCESS_KEY_ID", "linli-test"),
+            ("MEDIA_S3_SECRET_ACCESS_KEY", "linli-test-secret"),
+        ],
+        |_| {},
+    )
+    .await
+}
+
+async fn assert_media_not_ready(app: &crate::helpers::TestApp) {
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 503);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "NOT_READY");
+    assert_eq!(p["errors"][0]["field"], "media", "{p}");
+    assert_eq!(p["errors"].as_array().unwrap().len(), 1, "{p}");
+}
+
+#[tokio::test]
+async fn readyz_fails_when_the_bucket_is_unreachable() {
+    // A port nothing listens on any more.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = bucket_app(&format!("http://127.0.0.1:{port}"), "linli-photos").await;
+    assert_media_not_ready(&app).await;
+}
+
+#[tokio::test]
+async fn readyz_fails_when_the_bucket_does_not_exist() {
+    let Some(endpoint) = test_media_s3_endpoint() else {
+        eprintln!("skipped: TEST_MEDIA_S3_ENDPOINT is not set (this check runs in CI's S3 step)");
+        return;
+    };
+    let app = bucket_app(&endpoint, &format!("linli-missing-{}", random_hex(4))).await;
+    assert_media_not_ready(&app).await;
 }
 
 #[tokio::test]

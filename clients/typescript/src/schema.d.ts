@@ -2852,7 +2852,7 @@ export interface paths {
         };
         /**
          * 就绪检查
-         * @description 数据库与键值存储均可用。
+         * @description 数据库、键值存储与图片存储（配置了 S3 存储桶时）均可用。
          */
         get: operations["get_readyz"];
         put?: never;
@@ -5729,6 +5729,8 @@ export interface components {
             database: string;
             /** @description 键值存储类型：`memory`（进程内）或 `redis` */
             kv: string;
+            /** @description 图片存储类型：`local`（本地目录 MEDIA_DIR）或 `s3`（S3 兼容的存储桶） */
+            media: string;
             /**
              * @description 固定为 `ready`
              * @example ready
@@ -15238,7 +15240,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReadyOut"];
                 };
             };
-            /** @description 数据库或 Redis 不可达（`NOT_READY`，errors 列出失败的组件） */
+            /** @description `NOT_READY`：数据库、Redis 或图片存储桶不可达，errors 列出失败的组件（database、read_replica、kv、media） */
             503: {
                 headers: {
                     [name: string]: unknown;
