@@ -4,6 +4,7 @@
     python3 scripts/bench.py            # SQLite (the default backend), a temp file
     python3 scripts/bench.py --pg       # PostgreSQL (database linli_bench, made afresh) + Redis
     python3 scripts/bench.py --pg --big 10000000   # also the pagination figures at 10 M transfers
+    python3 scripts/bench.py --pg --only transfers # one part: transfers, reads, lists, storm, rss
 
 It starts `target/release/linli` (built with `cargo build --release` if missing) on a free port
 against a scratch database, sets up a county through the HTTP API (64 users with coins and an
@@ -483,7 +484,16 @@ def main():
     ap.add_argument("--pg", action="store_true", help="PostgreSQL + Redis instead of SQLite")
     ap.add_argument("--big", type=int, default=0, help="also measure the lists at this many transfers (--pg)")
     ap.add_argument("--no-anchor", action="store_true", help="skip pgbench")
+    ap.add_argument(
+        "--only",
+        default="",
+        help="comma-separated subset of: transfers, reads, lists, storm, rss (default: everything)",
+    )
     args = ap.parse_args()
+    parts = {"transfers", "reads", "lists", "storm", "rss"}
+    only = set(filter(None, args.only.split(","))) or parts
+    if only - parts:
+        sys.exit(f"bench: --only takes {', '.join(sorted(parts))}")
     need("wrk", "apt-get install -y wrk")
     anchors = not args.no_anchor
     if args.pg or anchors:
@@ -531,41 +541,47 @@ def main():
         county = County(s)
         print(f"# linli bench: {backend}, {os.cpu_count()} cores; set up in {time.time() - started:.0f} s", flush=True)
         users = callers_file(tmp, "users.txt", county.users)
-        if db:
+        if db and "lists" in only:
             secs = generate(db, county, 10_000, 1_000)
             note = f"pagination at 10 k transfers / 1 k orders (rows made in {secs:.0f} s)"
             small = lists(s, county, tmp, db)
-        print("\n| load | req/s | p50 | p99 | non-2xx | pgbench TPS | ratio |\n|---|---|---|---|---|---|---|")
-        transfers = wrk(s, 8, SECS, "transfer", users)
-        row("POST /transfers, 8 conns", transfers, pgbench(["-b", "tpcb-like"], 8, SECS) if anchors else None)
-        reads = wrk(s, 64, SECS, "get", users, "/api/v1/orders/{order}")
-        row("GET /orders/{id}, 64 conns", reads, pgbench(["-S"], 64, SECS) if anchors else None)
-        if not db:
-            note = "pagination at the rows the loads made; the 10 M generator is PostgreSQL only"
-            small = lists(s, county, tmp, db)
-        print(f"\n({note})")
-        print("\n| list | rows | req/s | p50 | p99 | non-2xx | p99 ÷ p99 at 10 k |\n|---|---|---|---|---|---|---|")
-        small += dashboards(s, county, tmp)
-        for name, r in small:
-            list_row(name, "10 k" if db else "few", r)
-        export(s, county, "10 k transfers" if db else "the rows the loads made")
+        if only & {"transfers", "reads"}:
+            print("\n| load | req/s | p50 | p99 | non-2xx | pgbench TPS | ratio |\n|---|---|---|---|---|---|---|")
+        if "transfers" in only:
+            transfers = wrk(s, 8, SECS, "transfer", users)
+            row("POST /transfers, 8 conns", transfers, pgbench(["-b", "tpcb-like"], 8, SECS) if anchors else None)
+        if "reads" in only:
+            reads = wrk(s, 64, SECS, "get", users, "/api/v1/orders/{order}")
+            row("GET /orders/{id}, 64 conns", reads, pgbench(["-S"], 64, SECS) if anchors else None)
+        if "lists" in only:
+            if not db:
+                note = "pagination at the rows the loads made; the 10 M generator is PostgreSQL only"
+                small = lists(s, county, tmp, db)
+            print(f"\n({note})")
+            print("\n| list | rows | req/s | p50 | p99 | non-2xx | p99 ÷ p99 at 10 k |\n|---|---|---|---|---|---|---|")
+            small += dashboards(s, county, tmp)
+            for name, r in small:
+                list_row(name, "10 k" if db else "few", r)
+            export(s, county, "10 k transfers" if db else "the rows the loads made")
 
-        st = storm(s, county)
-        print(
-            f"\nclaim storm: {STORM} members on one order: {st['winners']} winner(s), {st['conflicts']} × 409, "
-            f"{st['5xx']} × 5xx, {st['other']} other {st['codes'] or ''}; "
-            f"p50 {st['p50_ms']:.0f} ms, p99 {st['p99_ms']:.0f} ms"
-        )
-        time.sleep(6)  # the server's upkeep (every 5 s) hands memory freed by the storm back
-        rss_loaded = s.rss_mb()
-        held = asyncio.run(hold_connections(s, county, 1000, 100))
-        print(
-            f"RSS: {rss_idle:.1f} MB idle at start, {rss_loaded:.1f} MB after the loads, "
-            f"{held['rss_mb']:.1f} MB holding {held['idle']} idle keep-alive connections + "
-            f"{held['streams']} event streams ({held['server_fds']} open fds)",
-            flush=True,
-        )
-        if db and args.big:
+        if "storm" in only:
+            st = storm(s, county)
+            print(
+                f"\nclaim storm: {STORM} members on one order: {st['winners']} winner(s), {st['conflicts']} × 409, "
+                f"{st['5xx']} × 5xx, {st['other']} other {st['codes'] or ''}; "
+                f"p50 {st['p50_ms']:.0f} ms, p99 {st['p99_ms']:.0f} ms"
+            )
+        if "rss" in only:
+            time.sleep(6)  # the server's upkeep (every 5 s) hands memory freed by the storm back
+            rss_loaded = s.rss_mb()
+            held = asyncio.run(hold_connections(s, county, 1000, 100))
+            print(
+                f"RSS: {rss_idle:.1f} MB idle at start, {rss_loaded:.1f} MB after the loads, "
+                f"{held['rss_mb']:.1f} MB holding {held['idle']} idle keep-alive connections + "
+                f"{held['streams']} event streams ({held['server_fds']} open fds)",
+                flush=True,
+            )
+        if db and args.big and "lists" in only:
             secs = generate(db, county, args.big, args.big // 10)
             print(f"\n(the lists at {args.big:,} transfers / {args.big // 10:,} orders; rows made in {secs:.0f} s)")
             print("\n| list | rows | req/s | p50 | p99 | non-2xx | p99 ÷ p99 at 10 k |\n|---|---|---|---|---|---|---|")
