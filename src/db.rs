@@ -8,8 +8,8 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, Select, SqliteTransactionMode, TransactionOptions, TransactionTrait, UpdateMany,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, IsolationLevel, Select, SqliteTransactionMode, TransactionOptions, TransactionTrait, UpdateMany,
 };
 use std::path::Path;
 use std::time::Duration;
@@ -75,6 +75,28 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+/// Runs `work` on one consistent snapshot: a read-only `REPEATABLE READ` transaction on
+/// PostgreSQL; on SQLite a deferred transaction, which (in WAL mode) reads one snapshot from its
+/// first statement to its end. For checks that read several tables and must not see a write
+/// that commits between two of their statements.
+pub async fn snapshot<T>(
+    db: &DatabaseConnection,
+    work: impl AsyncFn(&DatabaseTransaction) -> AppResult<T>,
+) -> AppResult<T> {
+    let pg = db.get_database_backend() == DbBackend::Postgres;
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            isolation_level: pg.then_some(IsolationLevel::RepeatableRead),
+            access_mode: pg.then_some(AccessMode::ReadOnly),
+            sqlite_transaction_mode: None,
+        })
+        .await?;
+    let out = work(&txn).await;
+    // Nothing was written: ending the transaction either way releases the snapshot.
+    txn.rollback().await?;
+    out
 }
 
 /// How many times a write transaction is tried when the database aborts it to break a deadlock

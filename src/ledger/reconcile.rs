@@ -8,7 +8,7 @@ use crate::error::AppResult;
 use entity::account::Asset;
 use entity::transfer::Phase;
 use entity::{account, transfer};
-use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
@@ -61,7 +61,13 @@ async fn sums(
         .collect())
 }
 
-pub async fn check(conn: &impl ConnectionTrait) -> AppResult<ReconciliationOut> {
+/// Checks the whole ledger on one snapshot ([`crate::db::snapshot`]), so a transfer committed
+/// while it reads is either wholly seen or not at all: live traffic never shows as a violation.
+pub async fn check(db: &DatabaseConnection) -> AppResult<ReconciliationOut> {
+    crate::db::snapshot(db, async |txn| check_in(txn).await).await
+}
+
+async fn check_in(conn: &impl ConnectionTrait) -> AppResult<ReconciliationOut> {
     let accounts = account::Entity::find().all(conn).await?;
     let posted = [Phase::Posted, Phase::Post];
     let debits = sums(conn, transfer::Column::DebitAccountId, &posted, false).await?;

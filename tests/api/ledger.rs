@@ -998,3 +998,41 @@ async fn one_key_sent_many_times_at_once_moves_once() {
     assert_eq!(balances(&app, &w.member_a.token).await.1, 7);
     assert_eq!(reconcile(&app, &w).await["ok"], true);
 }
+
+/// Reconciliation read during live traffic sees every transfer whole or not at all: a donation
+/// committing between its reads (accounts, then the sums of transfers) never shows as a
+/// violation.
+#[tokio::test]
+async fn reconciliation_during_donations_finds_nothing_wrong() {
+    use futures_util::StreamExt;
+    let app = spawn_app().await;
+    let w = world::build(&app).await;
+    let mut people = Vec::new();
+    for i in 0..4 {
+        let s = app.login(&format!("1391000{i:04}"), "邻居").await;
+        world::grant(&app, &w.staff_a.token, &w.comm_a, &s.user_id, "member").await;
+        assert_eq!(grant(&app, &w, &s.user_id, 500, &format!("live-seed-{i}")).await.status(), 201);
+        people.push(s);
+    }
+    let keys: Vec<String> = (0..300).map(|i| format!("live-{i}")).collect();
+    let sends = keys.iter().enumerate().map(|(i, key)| {
+        let (from, to) = (&people[i % 4], &people[(i + 1) % 4]);
+        donate(&app, &from.token, &to.user_id, 1, key)
+    });
+    let traffic = futures_util::stream::iter(sends)
+        .buffer_unordered(8)
+        .map(|r| r.status().as_u16())
+        .collect::<Vec<u16>>();
+    let checks = async {
+        let mut reports = Vec::new();
+        for _ in 0..40 {
+            reports.push(reconcile(&app, &w).await);
+        }
+        reports
+    };
+    let (statuses, reports) = tokio::join!(traffic, checks);
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    for report in &reports {
+        assert_eq!(report["ok"], true, "{report}");
+    }
+}
