@@ -37,6 +37,9 @@ pub enum Attachment {
     Order,
     /// An order's completion photos.
     OrderCompletion,
+    /// A department's resolve photos on its whistle (the order's completion photos instead when
+    /// that resolve completes the order).
+    Whistle,
     /// A wish's photos.
     Wish,
     /// The photo of a wish's fulfilment.

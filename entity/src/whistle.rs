@@ -26,6 +26,8 @@ pub struct Model {
     pub resolved_at: Option<DateTimeUtc>,
     pub resolved_by: Option<i64>,
     pub result: Option<String>,
+    /// The department's resolve photos: a JSON array of photo references (`[]` until resolved).
+    pub result_photos: String,
     /// Not acknowledged by `respond_by` (set once, by the clock).
     pub respond_overdue: bool,
     /// Not resolved by `resolve_by` (set once, by the clock).

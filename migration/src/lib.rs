@@ -34,6 +34,7 @@ mod m20261203_000101_create_problem;
 mod m20261203_000131_create_projects;
 mod m20261204_000002_stats_indexes;
 mod m20261204_000101_create_media;
+mod m20261205_000001_whistle_result_photos;
 
 pub struct Migrator;
 
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000131_create_projects::Migration),
             Box::new(m20261204_000002_stats_indexes::Migration),
             Box::new(m20261204_000101_create_media::Migration),
+            Box::new(m20261205_000001_whistle_result_photos::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ use crate::state::AppState;
 use entity::media::{self, Attachment};
 use entity::project;
 use entity::service_order::{self, OrderStatus};
+use entity::whistle;
 use entity::wish::{self, WishStatus};
 use sea_orm::EntityTrait;
 
@@ -48,7 +49,8 @@ pub async fn open(state: &AppState, p: Option<&Principal>, id: i64, variant: Var
 }
 
 /// The uploader always; once attached, whoever sees the photo where it is shown (a project's
-/// photos: everyone of its community, as its log), and anyone when it is shown publicly (a closed order's completion photos and a fulfilled wish's photo
+/// photos: everyone of its community, as its log; a department's resolve photos: who sees the
+/// order it was whistled on), and anyone when it is shown publicly (a closed order's completion photos and a fulfilled wish's photo
 /// in the showcase, goods pictures).
 async fn may_see(state: &AppState, p: Option<&Principal>, row: &media::Model) -> AppResult<bool> {
     if p.is_some_and(|p| p.id() == row.owner_id) {
@@ -59,17 +61,13 @@ async fn may_see(state: &AppState, p: Option<&Principal>, row: &media::Model) ->
     };
     match kind {
         Attachment::Goods => Ok(true),
-        Attachment::Order | Attachment::OrderCompletion => {
-            let Some(order) = service_order::Entity::find_by_id(on).one(&state.db).await? else {
+        Attachment::Order => order_seen(state, p, on, false).await,
+        Attachment::OrderCompletion => order_seen(state, p, on, true).await,
+        Attachment::Whistle => {
+            let Some(w) = whistle::Entity::find_by_id(on).one(&state.db).await? else {
                 return Ok(false);
             };
-            if kind == Attachment::OrderCompletion && order.status == OrderStatus::Closed {
-                return Ok(true);
-            }
-            let Some(p) = p else { return Ok(false) };
-            Ok(crate::orders::visibility::standing(state, p, &order)
-                .await?
-                .sees())
+            order_seen(state, p, w.order_id, false).await
         }
         Attachment::Wish | Attachment::WishFulfilment => {
             let Some(w) = wish::Entity::find_by_id(on).one(&state.db).await? else {
@@ -117,4 +115,23 @@ async fn may_see(state: &AppState, p: Option<&Principal>, row: &media::Model) ->
             }
         }
     }
+}
+
+/// Whether `p` sees order `id` (anyone does once it is closed, when `public_when_closed`).
+async fn order_seen(
+    state: &AppState,
+    p: Option<&Principal>,
+    id: i64,
+    public_when_closed: bool,
+) -> AppResult<bool> {
+    let Some(order) = service_order::Entity::find_by_id(id).one(&state.db).await? else {
+        return Ok(false);
+    };
+    if public_when_closed && order.status == OrderStatus::Closed {
+        return Ok(true);
+    }
+    let Some(p) = p else { return Ok(false) };
+    Ok(crate::orders::visibility::standing(state, p, &order)
+        .await?
+        .sees())
 }

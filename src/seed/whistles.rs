@@ -221,6 +221,7 @@ async fn whistled_order(
         resolve_by: Set(at + Duration::hours(resolve.into())),
         respond_overdue: Set(false),
         resolve_overdue: Set(false),
+        result_photos: Set("[]".into()),
         ..Default::default()
     }
     .insert(conn)

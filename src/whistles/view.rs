@@ -32,6 +32,9 @@ pub struct WhistleOut {
     pub resolved_at: Option<DateTime<Utc>>,
     /// 部门的办理结果
     pub result: Option<String>,
+    /// 办结照片：部门办结时附上的 `media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址，看得到订单的人可读；未办结时为空
+    #[schema(value_type = Vec<crate::media::reference::PhotoRef>)]
+    pub result_photos: Vec<String>,
     /// 是否超时未报到（计入黑榜）
     pub respond_overdue: bool,
     /// 是否超时未办结（计入黑榜）
@@ -56,6 +59,7 @@ impl WhistleOut {
             acknowledged_at: w.acknowledged_at,
             resolved_at: w.resolved_at,
             result: w.result,
+            result_photos: serde_json::from_str(&w.result_photos).unwrap_or_default(),
             respond_overdue: w.respond_overdue,
             resolve_overdue: w.resolve_overdue,
         }

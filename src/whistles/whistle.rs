@@ -12,6 +12,7 @@ use crate::orders::visibility::Standing;
 use crate::regions::deadlines;
 use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
+use entity::media::Attachment;
 use entity::region_deadline::DeadlineStep;
 use entity::service_order::{self, OrderStatus};
 use entity::unit;
@@ -52,7 +53,7 @@ pub struct WhistleResolveIn {
     #[validate(length(min = 1, max = 1000, message = "办理结果为 1 到 1000 个字"))]
     #[schema(min_length = 1, max_length = 1000)]
     pub result: String,
-    /// 现场照片：本人上传所得的 `media:{id}` 或 https:// 地址，最多 9 张；办结订单时成为完成照片，结单后在晒单中公开
+    /// 办结照片：本人上传所得的 `media:{id}` 或 https:// 地址，最多 9 张；留在本部门的吹哨上（看得到订单的人可读），办结订单时同时成为完成照片，结单后在晒单中公开
     #[serde(default)]
     #[validate(length(max = 9, message = "最多 9 张照片"))]
     #[schema(max_items = 9, value_type = Vec<crate::media::reference::PhotoRef>)]
@@ -110,6 +111,7 @@ pub async fn whistle(
             resolve_by: Set(now + Duration::hours(resolve.into())),
             respond_overdue: Set(false),
             resolve_overdue: Set(false),
+            result_photos: Set("[]".into()),
             ..Default::default()
         }
         .insert(txn)
@@ -208,8 +210,9 @@ pub async fn acknowledge(
     on_order(&state.db, order.id).await
 }
 
-/// 办结 by the department. When no other department is still working on the order and no member
-/// was dispatched, the order is done: it waits for the resident's rating (待评价).
+/// 办结 by the department: its photos stay on its whistles. When no other department is still
+/// working on the order and no member was dispatched, the order is done: it waits for the
+/// resident's rating (待评价), with the same photos as its completion photos.
 pub async fn resolve(
     state: &AppState,
     p: &Principal,
@@ -217,10 +220,15 @@ pub async fn resolve(
     body: WhistleResolveIn,
 ) -> AppResult<WhistlesOut> {
     crate::media::reference::check_photos("photos", &body.photos)?;
+    let photos = serde_json::to_string(&body.photos).map_err(AppError::internal)?;
     let now = Utc::now();
     crate::db::write(&state.db, async |txn| {
         let current = service::lock(txn, order.id).await?;
-        for (w, name) in pending_of_caller(txn, p, order.id).await? {
+        let pending = pending_of_caller(txn, p, order.id).await?;
+        // The uploads attach to one place: the caller's first whistle here (several when they
+        // speak for more than one whistled department), or the completion it makes.
+        let first = pending[0].0.id;
+        for (w, name) in pending {
             let resolve_by = w.resolve_by;
             let mut row: whistle::ActiveModel = w.clone().into();
             row.status = Set(WhistleStatus::Resolved);
@@ -229,6 +237,7 @@ pub async fn resolve(
             row.resolved_at = Set(Some(now));
             row.resolved_by = Set(Some(p.id()));
             row.result = Set(Some(body.result.clone()));
+            row.result_photos = Set(photos.clone());
             row.update(txn).await?;
             let note = format!("{name} 办结{}：{}", late(now, resolve_by), body.result);
             service::remark(txn, &current, Action::DepartmentResolve, Some(p.id()), note, now).await?;
@@ -239,18 +248,18 @@ pub async fn resolve(
             .count(txn)
             .await?;
         let nobody_else = matches!(current.status, OrderStatus::Submitted | OrderStatus::Published);
-        if others == 0 && nobody_else {
+        let (kind, on) = if others == 0 && nobody_else {
             let mut step = Step::new(Action::DepartmentResolve, Some(p.id()), now)
                 .note(Some("职能部门已办结，待居民评价".into()));
             step.set.completed_at = Set(Some(now));
             step.set.completion_note = Set(Some(body.result.clone()));
-            step.set.completion_photos =
-                Set(serde_json::to_string(&body.photos).unwrap_or_else(|_| "[]".into()));
-            let completion = entity::media::Attachment::OrderCompletion;
-            crate::media::attach::attach(txn, p.id(), &body.photos, completion, order.id).await?;
+            step.set.completion_photos = Set(photos.clone());
             service::apply(txn, &state.config, &current, step).await?;
-        }
-        Ok(())
+            (Attachment::OrderCompletion, order.id)
+        } else {
+            (Attachment::Whistle, first)
+        };
+        crate::media::attach::attach(txn, p.id(), &body.photos, kind, on).await
     })
     .await?;
     on_order(&state.db, order.id).await

@@ -753,3 +753,109 @@ async fn a_wish_fulfilment_photo_attaches_and_is_public_in_the_showcase() {
     let media = format!("/api/v1/media/{}", mine["id"].as_str().unwrap());
     readers(&app, &media, &[(None, 200), (Some(&w.staff_b), 200)]).await;
 }
+
+/// A department's resolve photos stay on its whistle even when another department still works on
+/// the order: readable by who sees the order, never swept; the resolve that completes the order
+/// makes its photos the order's completion photos, public once closed, as before.
+#[tokio::test]
+async fn a_departments_resolve_photos_stay_on_its_whistle() {
+    use crate::whistles::{department, whistle};
+    let (app, _dir) = media_app(&[]).await;
+    let w = world::build(&app).await;
+    let police = department(&app, &w, &w.street, "幸福街道派出所", "13700000201").await;
+    let fire = department(&app, &w, &w.street, "幸福街道消防站", "13700000202").await;
+    let order = crate::orders::place(&app, &w.resident_a, &w.grid_a, None).await;
+    let oid = order["id"].as_str().unwrap();
+    for dept in [&police, &fire] {
+        let body = json!({"unit_id": dept.id, "reason": "需要联合处置"});
+        ok_json(whistle(&app, &w.staff_a, oid, body).await, 200).await;
+    }
+    let resolve = format!("/api/v1/orders/{oid}/resolve");
+    let of = |out: &Value, dept: &crate::whistles::Dept| {
+        let items = out["items"].as_array().unwrap();
+        items
+            .iter()
+            .find(|i| i["unit_id"] == dept.id.as_str())
+            .unwrap()
+            .clone()
+    };
+
+    // The first department resolves with its own upload: kept on its whistle, order still open.
+    let first = upload(&app, &police.staff, &picture(10, 10, ImageFormat::Png)).await;
+    let photos = json!([first["reference"], "https://img.example.cn/p.jpg"]);
+    let body = json!({"result": "已到场调解", "photos": photos});
+    let out = ok_json(post(&app, &police.staff, &resolve, Some(body)).await, 200).await;
+    assert_eq!(of(&out, &police)["status"], "resolved");
+    assert_eq!(of(&out, &police)["result_photos"], photos);
+    assert_eq!(of(&out, &fire)["result_photos"], json!([]));
+    let seen = ok_json(
+        app.get_as(&format!("/api/v1/orders/{oid}"), &w.resident_a.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(seen["status"], "submitted");
+    assert_eq!(seen["completion_photos"], json!([]));
+    let listed = ok_json(
+        app.get_as(&format!("/api/v1/orders/{oid}/whistles"), &w.resident_a.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(of(&listed, &police)["result_photos"], photos);
+    let first_path = format!("/api/v1/media/{}", first["id"].as_str().unwrap());
+    let order_people = [
+        (Some(&police.staff), 200),
+        (Some(&fire.staff), 200),
+        (Some(&w.resident_a), 200),
+        (Some(&w.staff_a), 200),
+        (Some(&w.staff_b), 404),
+        (Some(&w.resident_b), 404),
+        (None, 404),
+    ];
+    readers(&app, &first_path, &order_people).await;
+    // Attached: the orphan sweep leaves it alone.
+    let report = linli::jobs::tick(&app.state, Utc::now() + Duration::hours(25))
+        .await
+        .unwrap();
+    assert_eq!(report.swept_media, 0);
+    readers(&app, &first_path, &order_people[..3]).await;
+
+    // Another's upload (the first department's) or an unknown one is refused; nothing changes.
+    let second = upload(&app, &fire.staff, &picture(12, 12, ImageFormat::Jpeg)).await;
+    for refs in [
+        json!([first["reference"]]),
+        json!([second["reference"], "media:999999"]),
+    ] {
+        let body = json!({"result": "已排除隐患", "photos": refs});
+        media_invalid(post(&app, &fire.staff, &resolve, Some(body)).await).await;
+    }
+    // The second department resolves: the order is completed with its photos, as before.
+    let body = json!({"result": "已排除隐患", "photos": [second["reference"]]});
+    let out = ok_json(post(&app, &fire.staff, &resolve, Some(body)).await, 200).await;
+    assert_eq!(of(&out, &fire)["result_photos"], json!([second["reference"]]));
+    assert_eq!(of(&out, &police)["result_photos"], photos);
+    let seen = ok_json(
+        app.get_as(&format!("/api/v1/orders/{oid}"), &w.resident_a.token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(seen["status"], "completed");
+    assert_eq!(seen["completion_photos"], json!([second["reference"]]));
+    let second_path = format!("/api/v1/media/{}", second["id"].as_str().unwrap());
+    readers(&app, &second_path, &order_people).await;
+
+    // Closed: the completion photos are public in the showcase; the first department's stay the
+    // order's people's.
+    let res = app
+        .post_as(
+            &format!("/api/v1/orders/{oid}/confirm"),
+            &w.resident_a.token,
+            json!({"rating": 5}),
+        )
+        .await;
+    assert_eq!(ok_json(res, 200).await["status"], "closed");
+    readers(&app, &second_path, &[(None, 200), (Some(&w.staff_b), 200)]).await;
+    readers(&app, &first_path, &order_people).await;
+}

@@ -201,6 +201,10 @@ async fn whistle_acknowledge_resolve_then_the_resident_rates() {
     let resolved = ok_json(res, 200).await;
     assert_eq!(resolved["items"][0]["status"], "resolved");
     assert_eq!(resolved["items"][0]["result"], "已劝离占道摊位，恢复通行");
+    assert_eq!(
+        resolved["items"][0]["result_photos"],
+        json!(["https://img.example.cn/done.jpg"])
+    );
 
     // Nobody else worked on it: the order waits for the resident's rating, who sees the whistle.
     let mine = ok_json(

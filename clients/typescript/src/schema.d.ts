@@ -5094,6 +5094,8 @@ export interface components {
                 respond_overdue: boolean;
                 /** @description 部门的办理结果 */
                 result?: string | null;
+                /** @description 办结照片：部门办结时附上的 `media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址，看得到订单的人可读；未办结时为空 */
+                result_photos: components["schemas"]["PhotoRef"][];
                 status: components["schemas"]["WhistleStatus"];
                 /** @description 被吹哨的职能部门 */
                 unit_id: components["schemas"]["Id"];
@@ -6715,6 +6717,8 @@ export interface components {
             respond_overdue: boolean;
             /** @description 部门的办理结果 */
             result?: string | null;
+            /** @description 办结照片：部门办结时附上的 `media:{id}`（读取地址 /api/v1/media/{id}）或 https:// 地址，看得到订单的人可读；未办结时为空 */
+            result_photos: components["schemas"]["PhotoRef"][];
             status: components["schemas"]["WhistleStatus"];
             /** @description 被吹哨的职能部门 */
             unit_id: components["schemas"]["Id"];
@@ -6724,7 +6728,7 @@ export interface components {
         };
         /** @description 部门办结 */
         WhistleResolveIn: {
-            /** @description 现场照片：本人上传所得的 `media:{id}` 或 https:// 地址，最多 9 张；办结订单时成为完成照片，结单后在晒单中公开 */
+            /** @description 办结照片：本人上传所得的 `media:{id}` 或 https:// 地址，最多 9 张；留在本部门的吹哨上（看得到订单的人可读），办结订单时同时成为完成照片，结单后在晒单中公开 */
             photos?: components["schemas"]["PhotoRef"][];
             /** @description 办理结果 */
             result: string;
