@@ -8,8 +8,9 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    EntityTrait, IsolationLevel, Select, SqliteTransactionMode, TransactionOptions, TransactionTrait, UpdateMany,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, EntityTrait, IsolationLevel, Select, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait, UpdateMany,
 };
 use std::path::Path;
 use std::time::Duration;

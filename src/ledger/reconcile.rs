@@ -8,7 +8,9 @@ use crate::error::AppResult;
 use entity::account::Asset;
 use entity::transfer::Phase;
 use entity::{account, transfer};
-use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+};
 use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;

@@ -1011,7 +1011,12 @@ async fn reconciliation_during_donations_finds_nothing_wrong() {
     for i in 0..4 {
         let s = app.login(&format!("1391000{i:04}"), "邻居").await;
         world::grant(&app, &w.staff_a.token, &w.comm_a, &s.user_id, "member").await;
-        assert_eq!(grant(&app, &w, &s.user_id, 500, &format!("live-seed-{i}")).await.status(), 201);
+        assert_eq!(
+            grant(&app, &w, &s.user_id, 500, &format!("live-seed-{i}"))
+                .await
+                .status(),
+            201
+        );
         people.push(s);
     }
     let keys: Vec<String> = (0..300).map(|i| format!("live-{i}")).collect();
