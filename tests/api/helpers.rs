@@ -187,30 +187,26 @@ pub fn delete_redis_prefix(url: &str, prefix: &str) {
 pub async fn fresh_database() -> (String, StorageGuard) {
     match test_database_url() {
         Some(admin_url) => {
+            let template = TEMPLATE.get_or_init(|| migrated_template(&admin_url)).await;
             let name = format!("linli_t_{}", random_hex(8));
-            let admin = Database::connect(&admin_url)
+            admin(&admin_url)
                 .await
-                .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}"));
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""))
                 .await
                 .expect("create the test database");
-            let (base, query) = match admin_url.split_once('?') {
-                Some((b, q)) => (b, format!("?{q}")),
-                None => (admin_url.as_str(), String::new()),
-            };
-            let (server, _) = base.rsplit_once('/').expect("TEST_DATABASE_URL names a database");
-            let url = format!("{server}/{name}{query}");
             let guard = StorageGuard {
-                pg: Some((admin_url.clone(), name)),
+                pg: Some((admin_url.clone(), name.clone())),
                 redis: None,
                 _dir: None,
             };
-            (url, guard)
+            (database_url_of(&admin_url, &name), guard)
         }
         None => {
+            let template = SQLITE_TEMPLATE.get_or_init(migrated_sqlite_template).await;
             let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}?mode=rwc", dir.path().join("linli.db").display());
+            let file = dir.path().join("linli.db");
+            std::fs::copy(template, &file).expect("copy the template database");
+            let url = format!("sqlite://{}?mode=rwc", file.display());
             (
                 url,
                 StorageGuard {
@@ -221,6 +217,112 @@ pub async fn fresh_database() -> (String, StorageGuard) {
             )
         }
     }
+}
+
+/// The migrated database each PostgreSQL test database is copied from (`CREATE DATABASE …
+/// TEMPLATE`): running the migrations once per test run instead of once per test.
+static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+/// `linli_tpl_{digest of migration/src}`, made once per migration set and kept for later runs.
+/// Built under a name of its own and renamed when complete, so a concurrent run or an
+/// interrupted one never leaves a half-migrated template behind.
+async fn migrated_template(admin_url: &str) -> String {
+    let name = format!("linli_tpl_{}", migrations_digest());
+    let admin = admin(admin_url).await;
+    let exists = admin
+        .query_one_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
+        ))
+        .await
+        .expect("look for the template database")
+        .is_some();
+    if exists {
+        return name;
+    }
+    let building = format!("{name}_{}", random_hex(4));
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{building}\""))
+        .await
+        .expect("create the template database");
+    let db = Database::connect(database_url_of(admin_url, &building))
+        .await
+        .expect("connect to the template database");
+    linli::db::migrate(&db)
+        .await
+        .expect("migrate the template database");
+    db.close().await.expect("close the template database");
+    let renamed = admin
+        .execute_unprepared(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\""))
+        .await;
+    if renamed.is_err() {
+        // Another run finished the same template first.
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{building}\" WITH (FORCE)"))
+            .await;
+    }
+    name
+}
+
+/// The same for SQLite: a migrated file in Cargo's scratch directory, copied for each test.
+static SQLITE_TEMPLATE: tokio::sync::OnceCell<std::path::PathBuf> = tokio::sync::OnceCell::const_new();
+
+async fn migrated_sqlite_template() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join(format!("linli_tpl_{}.db", migrations_digest()));
+    if path.exists() {
+        return path;
+    }
+    let building = dir.join(format!("linli_tpl_{}.db", random_hex(6)));
+    let url = format!("sqlite://{}?mode=rwc", building.display());
+    let mut options = sea_orm::ConnectOptions::new(url);
+    options.max_connections(1);
+    let db = Database::connect(options)
+        .await
+        .expect("create the template database");
+    linli::db::migrate(&db)
+        .await
+        .expect("migrate the template database");
+    // One self-contained file: no write-ahead log beside it.
+    db.execute_unprepared("PRAGMA journal_mode = DELETE")
+        .await
+        .expect("leave WAL mode");
+    db.close().await.expect("close the template database");
+    std::fs::rename(&building, &path).expect("keep the template database");
+    path
+}
+
+/// A digest of the migrations' sources: a changed migration makes a new template.
+fn migrations_digest() -> String {
+    use sha2::{Digest, Sha256};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migration/src");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("migration/src")
+        .map(|e| e.expect("migration file").path())
+        .collect();
+    files.sort();
+    let mut hash = Sha256::new();
+    for f in files {
+        hash.update(f.file_name().unwrap().as_encoded_bytes());
+        hash.update(std::fs::read(&f).expect("read a migration"));
+    }
+    hash.finalize()[..6].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn admin(admin_url: &str) -> sea_orm::DatabaseConnection {
+    Database::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}"))
+}
+
+/// `admin_url` with its database replaced by `name`.
+fn database_url_of(admin_url: &str, name: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (admin_url, String::new()),
+    };
+    let (server, _) = base.rsplit_once('/').expect("TEST_DATABASE_URL names a database");
+    format!("{server}/{name}{query}")
 }
 
 /// The variables a test server starts with; `overrides` wins.
