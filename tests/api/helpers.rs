@@ -1,4 +1,5 @@
-//! Test harness: each test gets the real server on a random port and its own fresh database.
+//! Test harness: each test gets the real server on a random port and its own fresh database, a
+//! copy of one migrated template.
 //! SQLite by default; PostgreSQL + Redis when `TEST_DATABASE_URL` / `TEST_REDIS_URL` are set;
 //! `TEST_READ_REPLICA=1` points `DATABASE_READ_URL` at each test's own database;
 //! `TEST_MEDIA_S3_ENDPOINT` stores pictures in an S3-compatible bucket (`TEST_MEDIA_S3_BUCKET`,
