@@ -147,25 +147,19 @@ async fn statement(
         cursor: q.cursor.clone(),
         limit: q.limit,
     };
-    let before = page.before_id()?;
+    let before = page.before_id()?.unwrap_or(i64::MAX);
     let mut rows: Vec<transfer::Model> = Vec::new();
     for id in &ids {
         for side in [
             transfer::Column::DebitAccountId,
             transfer::Column::CreditAccountId,
         ] {
-            let mut query = transfer::Entity::find()
-                .filter(side.eq(*id))
-                .order_by_desc(transfer::Column::Id)
-                .limit(page.limit() + 1);
+            let mut query = one_side(side, *id, before).limit(page.limit() + 1);
             if let Some(asset) = q.asset {
                 query = query.filter(transfer::Column::Asset.eq(asset));
             }
             if let Some(kind) = q.kind {
                 query = query.filter(transfer::Column::Kind.eq(kind));
-            }
-            if let Some(before) = before {
-                query = query.filter(transfer::Column::Id.lt(before));
             }
             rows.extend(query.all(conn).await?);
         }
@@ -210,6 +204,23 @@ async fn statement(
         })
         .collect();
     Ok(Page { items, next_cursor })
+}
+
+/// The transfers with `side = account` and `id < before`, newest first, written as a range over
+/// the row `(side, id)` ordered by both, so that every plan walks the `(side, id)` index from
+/// `(account, before)` down. Written plainly (`side = $1 AND id < $2 ORDER BY id DESC`), the
+/// prepared statement's generic plan, which PostgreSQL adopts after five runs, walks the primary
+/// key backwards and filters: at 10 M transfers a deep page of one account read 27 k rows
+/// (14 ms), and an account with few transfers would have read the whole table.
+fn one_side(side: transfer::Column, account: i64, before: i64) -> sea_orm::Select<transfer::Entity> {
+    use sea_orm::ExprTrait;
+    use sea_orm::sea_query::Expr;
+    let row = Expr::tuple([Expr::col(side), Expr::col(transfer::Column::Id)]);
+    transfer::Entity::find()
+        .filter(row.lt(Expr::tuple([Expr::val(account), Expr::val(before)])))
+        .filter(side.gte(account))
+        .order_by_desc(side)
+        .order_by_desc(transfer::Column::Id)
 }
 
 /// The holders of a page's counterparty accounts, read once per kind.
