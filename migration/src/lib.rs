@@ -35,6 +35,7 @@ mod m20261203_000131_create_projects;
 mod m20261204_000002_stats_indexes;
 mod m20261204_000101_create_media;
 mod m20261205_000001_whistle_result_photos;
+mod m20261206_000001_hold_due_index;
 
 pub struct Migrator;
 
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000002_stats_indexes::Migration),
             Box::new(m20261204_000101_create_media::Migration),
             Box::new(m20261205_000001_whistle_result_photos::Migration),
+            Box::new(m20261206_000001_hold_due_index::Migration),
         ]
     }
 }

@@ -6,10 +6,9 @@
 //! `HOLD_NOT_PENDING` and is skipped.
 
 use crate::error::{AppResult, ErrorCode};
-use crate::ledger::holds::{resolve, unresolved};
+use crate::ledger::holds::{due, resolve};
 use chrono::{DateTime, Utc};
 use entity::transfer;
-use entity::transfer::Phase;
 use futures_util::future::BoxFuture;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -20,10 +19,8 @@ pub async fn run(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<usize
             Ok(transfer::Entity::find()
                 .select_only()
                 .column(transfer::Column::Id)
-                .filter(transfer::Column::Phase.eq(Phase::Pending))
-                .filter(transfer::Column::ExpiresAt.lt(now))
+                .filter(due(now))
                 .filter(transfer::Column::Id.gt(after))
-                .filter(unresolved())
                 .order_by_asc(transfer::Column::Id)
                 .limit(100)
                 .into_tuple()

@@ -8,18 +8,39 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use chrono::{DateTime, Utc};
 use entity::account as acct;
 use entity::transfer::{self, Phase};
-use sea_orm::sea_query::{Query, SimpleExpr};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, SqlErr};
+use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait,
+    QueryFilter, Set, SqlErr,
+};
 
-/// Transfers no post or void refers to: for a hold, still open.
+/// Transfers no post or void refers to: for a hold, still open. An anti-join on the unique
+/// `pending_id`, one index probe per candidate (a `NOT IN` list of every resolution ever made
+/// grew with the history).
 pub fn unresolved() -> SimpleExpr {
-    transfer::Column::Id.not_in_subquery(
+    let resolution = Alias::new("resolution");
+    Expr::exists(
         Query::select()
-            .column(transfer::Column::PendingId)
-            .from(transfer::Entity)
-            .and_where(transfer::Column::PendingId.is_not_null())
+            .expr(Expr::val(1))
+            .from_as(transfer::Entity, resolution.clone())
+            .and_where(
+                Expr::col((resolution, transfer::Column::PendingId))
+                    .equals((transfer::Entity, transfer::Column::Id)),
+            )
             .to_owned(),
     )
+    .not()
+}
+
+/// Open holds whose time ran out before `now`. The phase is written as a literal: a prepared
+/// statement's generic plan can then use the partial index `ix_transfer_hold_due` (a bound
+/// `phase = $1` matched no partial index, and the sweep read every transfer, 2.5 s at 10 M).
+pub fn due(now: DateTime<Utc>) -> Condition {
+    let pending = Phase::Pending.to_value();
+    Condition::all()
+        .add(Expr::col((transfer::Entity, transfer::Column::Phase)).eq(Expr::cust(format!("'{pending}'"))))
+        .add(transfer::Column::ExpiresAt.lt(now))
+        .add(unresolved())
 }
 
 /// Places a hold; refuses with `INSUFFICIENT_BALANCE` (changing nothing) when it cannot be afforded.
