@@ -64,6 +64,30 @@ async fn connect_to(config: &Config, url: &str) -> anyhow::Result<DatabaseConnec
     Ok(db)
 }
 
+/// Newest first, the rows with `owner = value` and an id below `before` (all when `None`): a
+/// keyset page read through an index on `(owner, id)`. Written as a range over the row
+/// `(owner, id)` ordered by both, so that every plan walks that index from `(value, before)`
+/// down. In the plain form (`owner = $1 AND id < $2 ORDER BY id DESC LIMIT $3`), the generic plan
+/// PostgreSQL adopts for a prepared statement after five runs walks the primary key backwards
+/// and filters on the owner: at 1 M orders, a resident with no older orders read 500 k rows (19 s
+/// on a loaded machine) for one page; at 10 M transfers, a deep statement page read 27 k.
+pub fn newest_of<E: EntityTrait>(
+    select: Select<E>,
+    owner: E::Column,
+    value: i64,
+    id: E::Column,
+    before: Option<i64>,
+) -> Select<E> {
+    use sea_orm::{QueryFilter, QueryOrder};
+    let row = Expr::tuple([Expr::col((E::default(), owner)), Expr::col((E::default(), id))]);
+    let bound = Expr::tuple([Expr::val(value), Expr::val(before.unwrap_or(i64::MAX))]);
+    select
+        .filter(row.lt(bound))
+        .filter(Expr::col((E::default(), owner)).gte(value))
+        .order_by_desc(owner)
+        .order_by_desc(id)
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("database migration failed")
 }

@@ -2,13 +2,14 @@
 //! signed from the point of view of those accounts.
 
 use crate::api::{Id, Page, PageQuery, cut};
+use crate::db::newest_of;
 use crate::error::AppResult;
 use crate::export::table::{Cells, CsvRow};
 use chrono::{DateTime, Utc};
 use entity::account::{self, Asset, OwnerKind};
 use entity::transfer::{self, Phase, TransferKind};
 use entity::{region, store, user};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -147,14 +148,15 @@ async fn statement(
         cursor: q.cursor.clone(),
         limit: q.limit,
     };
-    let before = page.before_id()?.unwrap_or(i64::MAX);
+    let before = page.before_id()?;
     let mut rows: Vec<transfer::Model> = Vec::new();
     for id in &ids {
         for side in [
             transfer::Column::DebitAccountId,
             transfer::Column::CreditAccountId,
         ] {
-            let mut query = one_side(side, *id, before).limit(page.limit() + 1);
+            let all = transfer::Entity::find();
+            let mut query = newest_of(all, side, *id, transfer::Column::Id, before).limit(page.limit() + 1);
             if let Some(asset) = q.asset {
                 query = query.filter(transfer::Column::Asset.eq(asset));
             }
@@ -204,23 +206,6 @@ async fn statement(
         })
         .collect();
     Ok(Page { items, next_cursor })
-}
-
-/// The transfers with `side = account` and `id < before`, newest first, written as a range over
-/// the row `(side, id)` ordered by both, so that every plan walks the `(side, id)` index from
-/// `(account, before)` down. Written plainly (`side = $1 AND id < $2 ORDER BY id DESC`), the
-/// prepared statement's generic plan, which PostgreSQL adopts after five runs, walks the primary
-/// key backwards and filters: at 10 M transfers a deep page of one account read 27 k rows
-/// (14 ms), and an account with few transfers would have read the whole table.
-fn one_side(side: transfer::Column, account: i64, before: i64) -> sea_orm::Select<transfer::Entity> {
-    use sea_orm::ExprTrait;
-    use sea_orm::sea_query::Expr;
-    let row = Expr::tuple([Expr::col(side), Expr::col(transfer::Column::Id)]);
-    transfer::Entity::find()
-        .filter(row.lt(Expr::tuple([Expr::val(account), Expr::val(before)])))
-        .filter(side.gte(account))
-        .order_by_desc(side)
-        .order_by_desc(transfer::Column::Id)
 }
 
 /// The holders of a page's counterparty accounts, read once per kind.

@@ -6,6 +6,7 @@ use super::view::{OrderOut, orders_out};
 use super::visibility::may_claim;
 use crate::api::{Id, Page, PageQuery, cut};
 use crate::auth::Principal;
+use crate::db::newest_of;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
@@ -72,21 +73,29 @@ pub async fn list(
         cursor: q.cursor.clone(),
         limit: q.limit,
     };
-    let mut query = service_order::Entity::find()
+    let before = page.before_id()?;
+    let all = service_order::Entity::find().limit(page.limit() + 1);
+    let by_id = |query: sea_orm::Select<service_order::Entity>| {
+        match before {
+            Some(b) => query.filter(service_order::Column::Id.lt(b)),
+            None => query,
+        }
         .order_by_desc(service_order::Column::Id)
-        .limit(page.limit() + 1);
+    };
     let missing =
         |what: &str| AppError::new(ErrorCode::ScopeTargetRequired).with_detail(format!("缺少 {what}"));
-    match q.scope.unwrap_or(Scope::Mine) {
-        Scope::Mine => query = query.filter(service_order::Column::ResidentId.eq(p.id())),
-        Scope::Assigned => query = query.filter(service_order::Column::AssigneeId.eq(p.id())),
+    let owned = |owner| newest_of(all.clone(), owner, p.id(), service_order::Column::Id, before);
+    let mut query = match q.scope.unwrap_or(Scope::Mine) {
+        Scope::Mine => owned(service_order::Column::ResidentId),
+        Scope::Assigned => owned(service_order::Column::AssigneeId),
         Scope::Region => {
             let id = q.region_id.ok_or_else(|| missing("region_id"))?.0;
             let r = state.regions.find(conn, id).await?;
             p.authorize(&r, &[Role::Staff])?;
-            query = query.inner_join(region::Entity).filter(in_region(&r));
-            if let Some(m) = q.member_id {
-                query = query.filter(service_order::Column::AssigneeId.eq(m.0));
+            let query = all.inner_join(region::Entity).filter(in_region(&r));
+            match q.member_id {
+                Some(m) => by_id(query.filter(service_order::Column::AssigneeId.eq(m.0))),
+                None => by_id(query),
             }
         }
         Scope::Unit => {
@@ -94,9 +103,9 @@ pub async fn list(
             if !p.unit_ids().any(|u| u == unit) {
                 return Err(AppError::new(ErrorCode::NotFound));
             }
-            query = query.filter(service_order::Column::UnitId.eq(unit));
+            by_id(all.filter(service_order::Column::UnitId.eq(unit)))
         }
-    }
+    };
     if let Some(s) = q.status {
         query = query.filter(service_order::Column::Status.eq(s));
     }
@@ -105,9 +114,6 @@ pub async fn list(
     }
     if let Some(to) = q.to {
         query = query.filter(service_order::Column::CreatedAt.lt(to));
-    }
-    if let Some(before) = page.before_id()? {
-        query = query.filter(service_order::Column::Id.lt(before));
     }
     let mut rows = query.all(conn).await?;
     let next_cursor = cut(&mut rows, page.limit(), |o| o.id);

@@ -455,3 +455,51 @@ pub async fn problem(res: reqwest::Response) -> serde_json::Value {
     }
     body
 }
+
+/// The plan the server's database gives `stmt` as the server runs it: on PostgreSQL the generic
+/// plan of a prepared statement (adopted after five runs, blind to the values), sequential scans
+/// discouraged so the tiny tables of a test do not hide the choice of index; on SQLite `EXPLAIN
+/// QUERY PLAN` with the values bound.
+pub async fn generic_plan(db: &sea_orm::DatabaseConnection, stmt: sea_orm::Statement) -> String {
+    use sea_orm::{DbBackend, Statement, TransactionTrait};
+    let backend = db.get_database_backend();
+    let txn = db.begin().await.unwrap();
+    let (explain, column) = if backend == DbBackend::Sqlite {
+        let sql = format!("EXPLAIN QUERY PLAN {}", stmt.sql);
+        (
+            Statement::from_sql_and_values(
+                backend,
+                sql,
+                stmt.values.clone().unwrap_or(sea_orm::Values(vec![])),
+            ),
+            "detail",
+        )
+    } else {
+        for set in [
+            "SET LOCAL plan_cache_mode = force_generic_plan",
+            "SET LOCAL enable_seqscan = off",
+        ] {
+            txn.execute_unprepared(set).await.unwrap();
+        }
+        txn.execute_unprepared(&format!("PREPARE probe AS {}", stmt.sql))
+            .await
+            .unwrap();
+        let args: Vec<String> = stmt
+            .values
+            .iter()
+            .flat_map(|v| v.0.iter())
+            .map(|v| format!("'{}'", v.to_string().trim_matches('\'')))
+            .collect();
+        let sql = format!("EXPLAIN EXECUTE probe({})", args.join(", "));
+        (Statement::from_string(backend, sql), "QUERY PLAN")
+    };
+    let rows = txn.query_all_raw(explain).await.unwrap();
+    if backend != DbBackend::Sqlite {
+        txn.execute_unprepared("DEALLOCATE probe").await.unwrap();
+    }
+    txn.rollback().await.unwrap();
+    rows.iter()
+        .map(|r| r.try_get::<String>("", column).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}

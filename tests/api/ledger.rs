@@ -1047,9 +1047,7 @@ async fn reconciliation_during_donations_finds_nothing_wrong() {
 /// parameter cannot use a partial index, and the sweep then read every transfer of the ledger.
 #[tokio::test]
 async fn the_hold_sweep_reads_the_hold_index_only() {
-    use sea_orm::{
-        DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Statement, TransactionTrait,
-    };
+    use sea_orm::{EntityTrait, QueryFilter, QuerySelect, QueryTrait};
     let app = spawn_app().await;
     let db = &app.state.db;
     let backend = db.get_database_backend();
@@ -1058,52 +1056,6 @@ async fn the_hold_sweep_reads_the_hold_index_only() {
         .column(entity::transfer::Column::Id)
         .filter(linli::ledger::holds::due(Utc::now()))
         .build(backend);
-    let txn = db.begin().await.unwrap();
-    let explain = |stmt: Statement| {
-        let txn = &txn;
-        async move {
-            let rows = txn.query_all_raw(stmt).await.unwrap();
-            rows.iter()
-                .map(|r| {
-                    let col = if backend == DbBackend::Sqlite {
-                        "detail"
-                    } else {
-                        "QUERY PLAN"
-                    };
-                    r.try_get::<String>("", col).unwrap()
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
-    };
-    let plan = if backend == DbBackend::Sqlite {
-        // Bound as the server binds it: a literal in place of a parameter would hide the fault.
-        let sql = format!("EXPLAIN QUERY PLAN {}", sweep.sql);
-        explain(Statement::from_sql_and_values(
-            backend,
-            sql,
-            sweep.values.clone().unwrap(),
-        ))
-        .await
-    } else {
-        for set in [
-            "SET LOCAL plan_cache_mode = force_generic_plan",
-            "SET LOCAL enable_seqscan = off",
-        ] {
-            txn.execute_unprepared(set).await.unwrap();
-        }
-        txn.execute_unprepared(&format!("PREPARE sweep AS {}", sweep.sql))
-            .await
-            .unwrap();
-        let args: Vec<String> = sweep
-            .values
-            .iter()
-            .flat_map(|v| v.0.iter())
-            .map(|v| format!("'{}'", v.to_string().trim_matches('\'')))
-            .collect();
-        let sql = format!("EXPLAIN EXECUTE sweep({})", args.join(", "));
-        explain(Statement::from_string(backend, sql)).await
-    };
+    let plan = crate::helpers::generic_plan(db, sweep).await;
     assert!(plan.contains("ix_transfer_hold_due"), "{plan}");
-    txn.rollback().await.unwrap();
 }
