@@ -159,13 +159,14 @@ pub async fn mine(
     q: &PageQuery,
 ) -> AppResult<RecordOut> {
     let limit = q.limit();
-    let mut query = service_record::Entity::find()
-        .filter(service_record::Column::UserId.eq(user_id))
-        .order_by_desc(service_record::Column::Id)
-        .limit(limit + 1);
-    if let Some(before) = q.before_id()? {
-        query = query.filter(service_record::Column::Id.lt(before));
-    }
+    let query = crate::db::newest_of(
+        service_record::Entity::find(),
+        service_record::Column::UserId,
+        user_id,
+        service_record::Column::Id,
+        q.before_id()?,
+    )
+    .limit(limit + 1);
     let page = Page::from_rows(query.all(conn).await?, limit, |r| r.id, |r| ItemOut::new(r, None));
     let total_minutes = total_minutes(conn, user_id).await?;
     Ok(RecordOut {
