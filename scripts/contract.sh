@@ -6,7 +6,9 @@
 #     scripts/contract.sh                                 # a fresh PostgreSQL database + Redis
 #
 # Knobs: CONTRACT_MAX_EXAMPLES (per operation, default 25), CONTRACT_TIMEOUT (seconds, default 300),
-# CONTRACT_SEED (schemathesis seed, default random), CONTRACT_INSTALL_ONLY (install and exit). Work files live in .contract/ (gitignored).
+# CONTRACT_SEED (schemathesis seed, default random), CONTRACT_INSTALL_ONLY (install and exit),
+# LINLI_BIN (a server binary already built: skips `cargo build`). Work files live in .contract/
+# (gitignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,9 +43,12 @@ cp scripts/contract/sitecustomize.py "$("$ROOT/venv/bin/python" -c 'import sysco
 # CONTRACT_INSTALL_ONLY=1: only install schemathesis (CI does it while Rust builds).
 [[ -n "${CONTRACT_INSTALL_ONLY:-}" ]] && exit 0
 
-step "cargo build"
-cargo build -q --bin linli
-BIN="$PWD/target/debug/linli"
+BIN="${LINLI_BIN:-}"
+if [[ -z "$BIN" ]]; then
+  step "cargo build"
+  cargo build -q --bin linli
+  BIN="$PWD/target/debug/linli"
+fi
 
 step "fake WeChat"
 python3 scripts/wechat_fake.py "$RUN/wechat.port" & pids+=($!)
