@@ -13,6 +13,9 @@ order each, a staff member, 1,000 members for the claim storm), then measures:
 - POST /api/v1/transfers, 8 connections (wrk), next to pgbench tpcb-like, 8 clients, prepared;
 - GET /api/v1/orders/{id} as its resident, 64 connections, next to pgbench select-only, 64
   clients, prepared (the ratio column is API req/s over pgbench TPS of the same run);
+- with --pg, the stack's ceiling under the same loads: examples/probe.rs, a bare actix-web +
+  sea-orm server on pgbench's tables (pgbench's tpcb-like transaction over HTTP, 8 connections;
+  its select-only statement, 64 connections), against the same pgbench figures;
 - 1,000 concurrent claims of one published order (winners, 409s, 5xx);
 - the three lists (/me/transactions, /regions/{id}/transactions, /orders), first page and a deep
   cursor page, and the dashboard (/regions/{id}/stats) of the street and the community over the
@@ -26,7 +29,7 @@ order each, a staff member, 1,000 members for the claim storm), then measures:
 Needs wrk (`apt-get install -y wrk`) and, for the pgbench anchors, pgbench + psql
 (`apt-get install -y postgresql-client`) and a PostgreSQL at BENCH_PG_URL (default
 postgres://postgres@127.0.0.1:5432, a superuser). Environment: BENCH_SECS (seconds per load, 20),
-BENCH_LIST_SECS (10), BENCH_BIN (server binary), BENCH_REDIS_URL (redis://127.0.0.1:6379 with
+BENCH_LIST_SECS (10), BENCH_BIN (server binary), BENCH_PROBE_BIN (the probe), BENCH_REDIS_URL (redis://127.0.0.1:6379 with
 --pg; `none` for the in-process store).
 """
 
@@ -74,6 +77,34 @@ def psql(db, sql, quiet=True):
         text=True,
     )
     return out.stdout.strip()
+
+
+class Probe:
+    """examples/probe.rs on pgbench's database as a child process: the stack without linli."""
+
+    def __init__(self, binary, tmp):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = open(os.path.join(tmp, "probe.log"), "w")
+        self.proc = subprocess.Popen(
+            [binary, f"{PG}/linli_pgbench", str(self.port)], stdout=self.log, stderr=self.log
+        )
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(self.base + "/read/1", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+            if self.proc.poll() is not None:
+                break
+        self.stop()
+        sys.exit(f"bench: the probe did not start; see {self.log.name}")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(15)
 
 
 class Server:
@@ -504,6 +535,11 @@ def main():
     if not os.path.exists(binary):
         print("bench: building the release binary (cargo build --release)…", flush=True)
         subprocess.run(["cargo", "build", "--release", "--bin", "linli"], cwd=ROOT, check=True)
+    probe_bin = os.environ.get("BENCH_PROBE_BIN", os.path.join(ROOT, "target", "release", "examples", "probe"))
+    probing = args.pg and anchors and only & {"transfers", "reads"}
+    if probing and not os.path.exists(probe_bin):
+        print("bench: building the stack probe (cargo build --release --example probe)…", flush=True)
+        subprocess.run(["cargo", "build", "--release", "--example", "probe"], cwd=ROOT, check=True)
     tmp = tempfile.mkdtemp(prefix="linli-bench-")
     env = {
         "APP_ENV": "dev",
@@ -534,7 +570,10 @@ def main():
         subprocess.run(["pgbench", "-i", "-q", "-s", "10", f"{PG}/linli_pgbench"], check=True, capture_output=True)
 
     s = Server(binary, env, tmp)
+    probe = None
     try:
+        if probing:
+            probe = Probe(probe_bin, tmp)
         backend = "PostgreSQL + Redis" if args.pg else "SQLite"
         rss_idle = s.rss_mb()
         started = time.time()
@@ -549,10 +588,16 @@ def main():
             print("\n| load | req/s | p50 | p99 | non-2xx | pgbench TPS | ratio |\n|---|---|---|---|---|---|---|")
         if "transfers" in only:
             transfers = wrk(s, 8, SECS, "transfer", users)
-            row("POST /transfers, 8 conns", transfers, pgbench(["-b", "tpcb-like"], 8, SECS) if anchors else None)
+            tpcb = pgbench(["-b", "tpcb-like"], 8, SECS) if anchors else None
+            row("POST /transfers, 8 conns", transfers, tpcb)
+            if probe:
+                row("stack probe: POST /tpcb/{aid}, 8 conns", wrk(probe, 8, SECS, "post", users, "/tpcb/{aid}"), tpcb)
         if "reads" in only:
             reads = wrk(s, 64, SECS, "get", users, "/api/v1/orders/{order}")
-            row("GET /orders/{id}, 64 conns", reads, pgbench(["-S"], 64, SECS) if anchors else None)
+            select = pgbench(["-S"], 64, SECS) if anchors else None
+            row("GET /orders/{id}, 64 conns", reads, select)
+            if probe:
+                row("stack probe: GET /read/{aid}, 64 conns", wrk(probe, 64, SECS, "get", users, "/read/{aid}"), select)
         if "lists" in only:
             if not db:
                 note = "pagination at the rows the loads made; the 10 M generator is PostgreSQL only"
@@ -592,6 +637,8 @@ def main():
             check = s.call("GET", "/api/v1/ledger/reconciliation", county.admin, timeout=900)
             print(f"ledger reconciliation: ok={check['ok']}")
     finally:
+        if probe:
+            probe.stop()
         s.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -1,7 +1,8 @@
 -- wrk script used by scripts/bench.py. Arguments (after `--`):
 --   MODE FILE RUN [PATH]
--- MODE: transfer (donate 1 coin to another user at random, a unique Idempotency-Key each) or
---       get (GET PATH; "{order}" in PATH is replaced by the caller's order id).
+-- MODE: transfer (donate 1 coin to another user at random, a unique Idempotency-Key each),
+--       get (GET PATH) or post (POST PATH, no body). In PATH "{order}" becomes the caller's order
+--       id and "{aid}" a pgbench account at random (1..1,000,000, scale 10; the stack probe).
 -- FILE: one caller per line: "ACCESS_TOKEN USER_ID ORDER_ID". Each request picks one at random.
 -- Prints one line "BENCH {json}" with requests, duration, p50/p99 and non-2xx counts.
 
@@ -44,7 +45,8 @@ function request()
       local body = '{"to_user_id":"' .. to.user .. '","asset":"coin","amount":1}'
       return wrk.format("POST", "/api/v1/transfers", headers, body)
    end
-   return wrk.format("GET", (path:gsub("{order}", me.order)), headers)
+   local target = path:gsub("{order}", me.order):gsub("{aid}", tostring(math.random(1000000)))
+   return wrk.format(mode == "post" and "POST" or "GET", target, headers)
 end
 
 function response(status, headers, body)
