@@ -36,6 +36,7 @@ mod m20261204_000002_stats_indexes;
 mod m20261204_000101_create_media;
 mod m20261205_000001_whistle_result_photos;
 mod m20261206_000001_hold_due_index;
+mod m20261207_000001_redemption_store_index;
 
 pub struct Migrator;
 
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000101_create_media::Migration),
             Box::new(m20261205_000001_whistle_result_photos::Migration),
             Box::new(m20261206_000001_hold_due_index::Migration),
+            Box::new(m20261207_000001_redemption_store_index::Migration),
         ]
     }
 }

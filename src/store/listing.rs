@@ -4,10 +4,11 @@ use super::redemptions::{self, Full};
 use super::view::{self, RedemptionOut, View};
 use crate::api::{Page, PageQuery, cut};
 use crate::config::Config;
+use crate::db::newest_of;
 use crate::error::AppResult;
 use entity::redemption::{self, RedemptionStatus};
 use entity::{store, user};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::Deserialize;
 use std::collections::HashSet;
 use utoipa::IntoParams;
@@ -39,22 +40,26 @@ impl RedemptionQuery {
     }
 }
 
-/// One page of redemptions, newest first, with their lines.
+/// One page of the redemptions whose `owner` column is `value` (a buyer's, a store's), newest
+/// first, with their lines; read through the owner's `(owner, id)` index (`db::newest_of`).
 async fn page_of(
     conn: &impl ConnectionTrait,
-    filter: Condition,
+    owner: redemption::Column,
+    value: i64,
     q: &RedemptionQuery,
 ) -> AppResult<(Vec<Full>, Option<String>)> {
     let page = q.page();
-    let mut query = redemption::Entity::find()
-        .filter(filter)
-        .order_by_desc(redemption::Column::Id)
-        .limit(page.limit() + 1);
+    let before = page.before_id()?;
+    let mut query = newest_of(
+        redemption::Entity::find(),
+        owner,
+        value,
+        redemption::Column::Id,
+        before,
+    )
+    .limit(page.limit() + 1);
     if let Some(s) = q.status {
         query = query.filter(redemption::Column::Status.eq(s));
-    }
-    if let Some(before) = page.before_id()? {
-        query = query.filter(redemption::Column::Id.lt(before));
     }
     let mut rows = query.all(conn).await?;
     let next = cut(&mut rows, page.limit(), |r| r.id);
@@ -81,12 +86,7 @@ pub async fn of_buyer(
     buyer: i64,
     q: &RedemptionQuery,
 ) -> AppResult<Page<RedemptionOut>> {
-    let (fulls, next_cursor) = page_of(
-        conn,
-        Condition::all().add(redemption::Column::BuyerId.eq(buyer)),
-        q,
-    )
-    .await?;
+    let (fulls, next_cursor) = page_of(conn, redemption::Column::BuyerId, buyer, q).await?;
     let store_ids: HashSet<i64> = fulls.iter().map(|f| f.redemption.store_id).collect();
     let stores = store::Entity::find()
         .filter(store::Column::Id.is_in(store_ids))
@@ -109,12 +109,7 @@ pub async fn at_store(
     store: &store::Model,
     q: &RedemptionQuery,
 ) -> AppResult<Page<RedemptionOut>> {
-    let (fulls, next_cursor) = page_of(
-        conn,
-        Condition::all().add(redemption::Column::StoreId.eq(store.id)),
-        q,
-    )
-    .await?;
+    let (fulls, next_cursor) = page_of(conn, redemption::Column::StoreId, store.id, q).await?;
     let buyer_ids: HashSet<i64> = fulls.iter().map(|f| f.redemption.buyer_id).collect();
     let buyers = user::Entity::find()
         .filter(user::Column::Id.is_in(buyer_ids))

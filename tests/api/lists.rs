@@ -5,8 +5,8 @@
 use crate::helpers::{TestApp, generic_plan, ok_json, spawn_app};
 use crate::orders::{act, completed, item};
 use crate::world;
-use entity::{service_order, transfer};
-use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect, QueryTrait, Statement};
+use entity::{redemption, service_order, transfer};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QuerySelect, QueryTrait, Statement};
 use serde_json::{Value, json};
 
 async fn keyed(app: &TestApp, token: &str, path: &str, key: &str, body: Value) {
@@ -185,6 +185,45 @@ async fn order_lists_have_their_keyset_indexes() {
         let plan = generic_plan(db, page).await;
         assert!(plan.contains(index), "{plan}");
     }
+    // Redemptions: a buyer's (`/me/redemptions`) and a store's counter list, each a range of the
+    // owner's rows. The store has other indexes led by `store_id`; on these near-empty tables
+    // PostgreSQL may pick any of them, while on 300 k rows its generic plan walks
+    // `ix_redemption_store_id` with no sort. Never the primary key (the whole table).
+    for (owner, name, index) in [
+        (redemption::Column::BuyerId, "buyer_id", "ix_redemption_buyer"),
+        (redemption::Column::StoreId, "store_id", "ix_redemption_store"),
+    ] {
+        let page = linli::db::newest_of(
+            redemption::Entity::find(),
+            owner,
+            1,
+            redemption::Column::Id,
+            Some(100),
+        )
+        .limit(21)
+        .build(backend);
+        let order = format!(r#"ORDER BY "redemption"."{name}" DESC, "redemption"."id" DESC"#);
+        assert!(page.sql.contains(&order), "{}", page.sql);
+        let plan = generic_plan(db, page).await;
+        assert!(plan.contains(index) && !plan.contains("pkey"), "{plan}");
+        if backend == DbBackend::Sqlite {
+            assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        }
+    }
+    let sql = if app.database_url.starts_with("sqlite") {
+        "SELECT sql AS def FROM sqlite_master WHERE type = 'index' AND name = 'ix_redemption_store_id'"
+    } else {
+        "SELECT indexdef AS def FROM pg_indexes WHERE indexname = 'ix_redemption_store_id'"
+    };
+    let row = db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await
+        .unwrap();
+    let def: String = row
+        .expect("ix_redemption_store_id is missing")
+        .try_get("", "def")
+        .unwrap();
+    assert!(def.contains("(store_id, id)"), "{def}");
     if app.database_url.starts_with("sqlite") {
         // With the index the newest-first page is a range scan: no sort of the owner's orders.
         let plan = db

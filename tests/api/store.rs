@@ -1212,3 +1212,56 @@ async fn pickups_and_redemptions_at_one_store_at_once() {
     assert_eq!(month["reconciled"], true);
     assert_reconciled(&app, &w).await;
 }
+
+/// Every id of a paged list, newest first, following `next_cursor` from `first` (a path with
+/// `limit`), with the page sizes seen.
+async fn all_pages(app: &TestApp, token: &str, first: &str) -> (Vec<String>, Vec<usize>) {
+    let (mut ids, mut sizes, mut path) = (vec![], vec![], first.to_owned());
+    loop {
+        let page = ok_json(app.get_as(&path, token).await, 200).await;
+        let items = page["items"].as_array().unwrap();
+        sizes.push(items.len());
+        ids.extend(items.iter().map(|r| r["id"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("{first}&cursor={c}"),
+            None => return (ids, sizes),
+        }
+    }
+}
+
+#[tokio::test]
+async fn redemption_lists_page_newest_first_for_the_buyer_and_the_counter() {
+    let (app, w, s) = opened(200).await;
+    let buyer = &w.resident_a;
+    let mut made = vec![];
+    for n in 0..5 {
+        let key = format!("page-{n}");
+        made.push(code_of(redeem(&app, &buyer.token, &key, &s.store, one(&s.towel, 1)).await).await);
+    }
+    // Another buyer at the other store: in neither list below.
+    coins(&app, &w.staff_b, &w.comm_b, &w.resident_b.user_id, 50).await;
+    let other = code_of(redeem(&app, &w.resident_b.token, "b", &s.store_b, one(&s.goods_b, 1)).await).await;
+    // The second one is handed out: no longer pending.
+    ok_json(pick_up(&app, &s.clerk, &s.store, &made[1].1).await, 200).await;
+    let newest_first: Vec<String> = made.iter().rev().map(|m| m.0.clone()).collect();
+
+    let (mine, sizes) = all_pages(&app, &buyer.token, "/api/v1/me/redemptions?limit=2").await;
+    assert_eq!(mine, newest_first);
+    assert_eq!(sizes, [2, 2, 1]);
+    let counter = format!("/api/v1/stores/{}/redemptions?limit=2", s.store);
+    let (at_store, sizes) = all_pages(&app, &s.clerk.token, &counter).await;
+    assert_eq!(at_store, newest_first);
+    assert_eq!(sizes, [2, 2, 1]);
+    assert!(!at_store.contains(&other.0));
+
+    let pending = format!("/api/v1/stores/{}/redemptions?status=pending&limit=2", s.store);
+    let (open, _) = all_pages(&app, &s.clerk.token, &pending).await;
+    let expected: Vec<String> = newest_first
+        .iter()
+        .filter(|id| **id != made[1].0)
+        .cloned()
+        .collect();
+    assert_eq!(open, expected);
+    let (theirs, _) = all_pages(&app, &w.resident_b.token, "/api/v1/me/redemptions?limit=2").await;
+    assert_eq!(theirs, [other.0]);
+}
