@@ -79,19 +79,22 @@ def psql(db, sql, quiet=True):
     return out.stdout.strip()
 
 
-class Probe:
-    """examples/probe.rs on pgbench's database as a child process: the stack without linli."""
+class Child:
+    """A server as a child process on a free port, its log in the temp directory; up once GET
+    `ready` answers 200."""
 
-    def __init__(self, binary, tmp):
+    def __init__(self, name, args, env, tmp, ready):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.log = open(os.path.join(tmp, "probe.log"), "w")
-        self.proc = subprocess.Popen(
-            [binary, f"{PG}/linli_pgbench", str(self.port)], stdout=self.log, stderr=self.log
-        )
-        for _ in range(300):
+        self.log = open(os.path.join(tmp, f"{name}.log"), "w")
+        full = dict(os.environ)
+        full.update(env)
+        full["BIND"] = f"127.0.0.1:{self.port}"
+        args = [a.replace("{port}", str(self.port)) for a in args]
+        self.proc = subprocess.Popen(args, env=full, stdout=self.log, stderr=self.log)
+        for _ in range(600):
             try:
-                with urllib.request.urlopen(self.base + "/read/1", timeout=1) as r:
+                with urllib.request.urlopen(self.base + ready, timeout=1) as r:
                     if r.status == 200:
                         return
             except OSError:
@@ -99,36 +102,27 @@ class Probe:
             if self.proc.poll() is not None:
                 break
         self.stop()
-        sys.exit(f"bench: the probe did not start; see {self.log.name}")
+        sys.exit(f"bench: the {name} did not start; see {self.log.name}")
 
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(15)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
 
 
-class Server:
-    """target/release/linli as a child process; its log goes to a file in the temp directory."""
+def probe_server(binary, tmp):
+    """examples/probe.rs on pgbench's database: the stack without linli."""
+    return Child("probe", [binary, f"{PG}/linli_pgbench", "{port}"], {}, tmp, "/read/1")
+
+
+class Server(Child):
+    """target/release/linli as a child process."""
 
     def __init__(self, binary, env, tmp):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = open(os.path.join(tmp, "server.log"), "w")
-        full = dict(os.environ)
-        full.update(env)
-        full["BIND"] = f"127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([binary, "serve"], env=full, stdout=self.log, stderr=self.log)
-        for _ in range(600):
-            try:
-                with urllib.request.urlopen(self.base + "/readyz", timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-            if self.proc.poll() is not None:
-                break
-        self.stop()
-        sys.exit(f"bench: the server did not start; see {self.log.name}")
+        super().__init__("server", [binary, "serve"], env, tmp, "/readyz")
 
     def rss_mb(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
@@ -164,13 +158,6 @@ class Server:
         v = self.call("POST", "/api/v1/auth/dev/login", body={"phone": phone, "name": "压测"})
         return v["access_token"], v["user"]["id"]
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
 
 
 class County:
@@ -573,7 +560,7 @@ def main():
     probe = None
     try:
         if probing:
-            probe = Probe(probe_bin, tmp)
+            probe = probe_server(probe_bin, tmp)
         backend = "PostgreSQL + Redis" if args.pg else "SQLite"
         rss_idle = s.rss_mb()
         started = time.time()

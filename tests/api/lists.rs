@@ -123,6 +123,22 @@ async fn a_statement_pages_through_both_sides_and_both_assets_newest_first() {
     assert_eq!(ids(&pages(&app, &w.staff_a.token, &pool, 4).await), ids(&whole));
 }
 
+/// The definition of index `name`, as the database reports it.
+async fn index_def(app: &TestApp, name: &str) -> String {
+    let sql = if app.database_url.starts_with("sqlite") {
+        format!("SELECT sql AS def FROM sqlite_master WHERE type = 'index' AND name = '{name}'")
+    } else {
+        format!("SELECT indexdef AS def FROM pg_indexes WHERE indexname = '{name}'")
+    };
+    let db = &app.state.db;
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{name} is missing"));
+    row.try_get("", "def").unwrap()
+}
+
 #[tokio::test]
 async fn order_lists_have_their_keyset_indexes() {
     let app = spawn_app().await;
@@ -132,17 +148,7 @@ async fn order_lists_have_their_keyset_indexes() {
         ("ix_order_resident_id", "resident_id"),
         ("ix_order_assignee_id", "assignee_id"),
     ] {
-        let sql = if app.database_url.starts_with("sqlite") {
-            format!("SELECT sql AS def FROM sqlite_master WHERE type = 'index' AND name = '{index}'")
-        } else {
-            format!("SELECT indexdef AS def FROM pg_indexes WHERE indexname = '{index}'")
-        };
-        let row = db
-            .query_one_raw(Statement::from_string(backend, sql))
-            .await
-            .unwrap()
-            .unwrap_or_else(|| panic!("{index} is missing"));
-        let def: String = row.try_get("", "def").unwrap();
+        let def = index_def(&app, index).await;
         assert!(def.contains(&format!("({owner}, id)")), "{def}");
     }
     // A page of one owner's rows walks the owner's index, also in a generic plan, which does not
@@ -210,19 +216,7 @@ async fn order_lists_have_their_keyset_indexes() {
             assert!(!plan.contains("TEMP B-TREE"), "{plan}");
         }
     }
-    let sql = if app.database_url.starts_with("sqlite") {
-        "SELECT sql AS def FROM sqlite_master WHERE type = 'index' AND name = 'ix_redemption_store_id'"
-    } else {
-        "SELECT indexdef AS def FROM pg_indexes WHERE indexname = 'ix_redemption_store_id'"
-    };
-    let row = db
-        .query_one_raw(Statement::from_string(backend, sql))
-        .await
-        .unwrap();
-    let def: String = row
-        .expect("ix_redemption_store_id is missing")
-        .try_get("", "def")
-        .unwrap();
+    let def = index_def(&app, "ix_redemption_store_id").await;
     assert!(def.contains("(store_id, id)"), "{def}");
     if app.database_url.starts_with("sqlite") {
         // With the index the newest-first page is a range scan: no sort of the owner's orders.
