@@ -139,6 +139,23 @@ async fn index_def(app: &TestApp, name: &str) -> String {
     row.try_get("", "def").unwrap()
 }
 
+/// The generic plan of a deep page of owner 1's rows (`db::newest_of`), once its SQL is seen to
+/// order by the owner, then the id.
+async fn owner_page_plan<E: EntityTrait>(
+    db: &sea_orm::DatabaseConnection,
+    owner: E::Column,
+    name: &str,
+    id: E::Column,
+) -> String {
+    let page = linli::db::newest_of(E::find(), owner, 1, id, Some(100))
+        .limit(21)
+        .build(db.get_database_backend());
+    let table = E::default().table_name().to_owned();
+    let order = format!(r#"ORDER BY "{table}"."{name}" DESC, "{table}"."id" DESC"#);
+    assert!(page.sql.contains(&order), "{}", page.sql);
+    generic_plan(db, page).await
+}
+
 #[tokio::test]
 async fn order_lists_have_their_keyset_indexes() {
     let app = spawn_app().await;
@@ -167,18 +184,7 @@ async fn order_lists_have_their_keyset_indexes() {
             "ix_order_assignee_id",
         ),
     ] {
-        let page = linli::db::newest_of(
-            service_order::Entity::find(),
-            owner,
-            1,
-            service_order::Column::Id,
-            Some(100),
-        )
-        .limit(21)
-        .build(backend);
-        let order = format!(r#"ORDER BY "service_order"."{name}" DESC, "service_order"."id" DESC"#);
-        assert!(page.sql.contains(&order), "{}", page.sql);
-        let plan = generic_plan(db, page).await;
+        let plan = owner_page_plan::<service_order::Entity>(db, owner, name, service_order::Column::Id).await;
         assert!(plan.contains(index) && !plan.contains("TEMP B-TREE"), "{plan}");
     }
     for (side, index) in [
@@ -199,18 +205,7 @@ async fn order_lists_have_their_keyset_indexes() {
         (redemption::Column::BuyerId, "buyer_id", "ix_redemption_buyer"),
         (redemption::Column::StoreId, "store_id", "ix_redemption_store"),
     ] {
-        let page = linli::db::newest_of(
-            redemption::Entity::find(),
-            owner,
-            1,
-            redemption::Column::Id,
-            Some(100),
-        )
-        .limit(21)
-        .build(backend);
-        let order = format!(r#"ORDER BY "redemption"."{name}" DESC, "redemption"."id" DESC"#);
-        assert!(page.sql.contains(&order), "{}", page.sql);
-        let plan = generic_plan(db, page).await;
+        let plan = owner_page_plan::<redemption::Entity>(db, owner, name, redemption::Column::Id).await;
         assert!(plan.contains(index) && !plan.contains("pkey"), "{plan}");
         if backend == DbBackend::Sqlite {
             assert!(!plan.contains("TEMP B-TREE"), "{plan}");
